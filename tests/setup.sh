@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine for gpipe and builds it (Release) into build/.
+# Installs only what is missing, from Debian's packages; needs root or sudo for that.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  cmake ninja-build g++ pkg-config                        # toolchain
+  libre2-dev libzstd-dev zlib1g-dev libsimdjson-dev libfccp-dev
+  libspdlog-dev libcli11-dev libgtest-dev                 # libraries
+  zstd gzip gawk grep python3                             # used by the tests
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DGPIPE_WERROR=ON
+cmake --build build
