@@ -1,0 +1,8 @@
+// The command line (SPEC 5). main() only calls this; every error becomes an exit code here, once.
+#pragma once
+
+namespace gpipe {
+
+int run_cli(int argc, char** argv);
+
+}  // namespace gpipe

@@ -1,0 +1,153 @@
+// Records and batches: what flows between stages.
+//
+// LIFETIME RULE. A stage receives a `Batch&` from its upstream generator and may read it, change
+// it in place (drop records, add fields, store new text in its arena) and yield it on. Everything
+// the batch refers to — record text, field views, arena strings — stays valid until the consumer
+// advances the upstream generator again. A stage that must keep something past that point (tail,
+// uniq, sort, aggregates) copies it into storage it owns.
+//
+// Why batches: coroutines switch once per batch (thousands of records), not once per record, and
+// a record is a few words of views into the reader's buffer, so nothing is allocated per record.
+// A batch never spans two input files, so `_file` is per batch.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gpipe/generator.hpp"
+
+namespace gpipe {
+
+// Where records came from: a file name as the user named it ("-" shows as "<stdin>").
+struct Origin {
+  std::string name;
+};
+
+// A field value. `text` is the value as it prints in text output: a string raw (as jq -r does),
+// a number as it was written, an object or array as compact JSON, null as empty.
+struct Value {
+  enum class Kind : std::uint8_t { Null, Bool, Number, String, Json };
+  Kind kind = Kind::Null;
+  std::string_view text;
+
+  static Value null() { return {}; }
+  static Value string(std::string_view s) { return {Kind::String, s}; }
+  bool is_null() const { return kind == Kind::Null; }
+};
+
+struct Field {
+  std::string_view name;  // column, key or path; for positional fields the index as written
+  Value value;
+};
+
+// What a record's text is, which decides how sinks print it.
+enum class RecordKind : std::uint8_t {
+  Line,   // a line of text without its terminator; sinks add "\n"
+  Bytes,  // a raw block (chunks); sinks write it as is
+};
+
+struct Record {
+  static constexpr std::uint32_t kWholeText = UINT32_MAX;
+
+  std::string_view text;     // the raw record: a line without "\n"/"\r\n", a raw block, …
+  std::uint64_t line = 0;    // 1-based line number in its file (of the first line of the record)
+  std::uint64_t offset = 0;  // byte offset of the record's first byte in its (decompressed) file
+  // The record's selected/structured fields: batch.fields()[first_field, first_field+field_count).
+  // field_count == kWholeText means the record is its text alone.
+  std::uint32_t first_field = 0;
+  std::uint32_t field_count = kWholeText;
+
+  bool has_fields() const { return field_count != kWholeText; }
+};
+
+// Stable storage for strings a stage makes (a formatted number, an unescaped value). Strings
+// stay put until reset(), which keeps the blocks for the next batch, so steady state allocates
+// nothing.
+class Arena {
+ public:
+  std::string_view store(std::string_view s);
+  char* allocate(std::size_t n);
+  void reset();
+
+ private:
+  static constexpr std::size_t kBlockSize = 64 * 1024;
+  struct Block {
+    std::unique_ptr<char[]> data;
+    std::size_t size = 0;
+    std::size_t used = 0;
+  };
+  std::vector<Block> blocks_;
+  std::size_t current_ = 0;
+};
+
+class Batch {
+ public:
+  Batch() = default;
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+
+  const Origin* origin() const { return origin_; }
+  RecordKind kind() const { return kind_; }
+
+  // The records. If the source left whole lines unsplit (see lines_pending()), this splits them
+  // first. Stages may erase, reorder or modify entries.
+  std::vector<Record>& records() {
+    if (lines_pending_) split_pending_lines();
+    return records_;
+  }
+  std::vector<Field>& fields() { return fields_; }
+  Arena& arena() { return arena_; }
+
+  // Lazily split lines: a line source may hand over a block of complete lines ("a\nb\n", the
+  // last line may lack "\n" at end of input) without splitting it, so a literal search can scan
+  // the block and find line ends only around matches. Such a stage reads pending_block(), then
+  // calls take_pending_block() and appends the records it keeps.
+  bool lines_pending() const { return lines_pending_; }
+  std::string_view pending_block() const { return block_; }
+  std::uint64_t pending_first_line() const { return block_first_line_; }
+  std::uint64_t pending_offset() const { return block_offset_; }
+  void take_pending_block() { lines_pending_ = false; }
+
+  // --- for sources ---
+  void reset(const Origin* origin, RecordKind kind);
+  void set_pending_lines(std::string_view block, std::uint64_t first_line, std::uint64_t offset);
+  std::vector<Record>& raw_records() { return records_; }
+
+  // Appends the fields of one record and returns the index of the first one.
+  std::uint32_t add_fields(std::span<const Field> fs);
+
+ private:
+  void split_pending_lines();
+
+  const Origin* origin_ = nullptr;
+  RecordKind kind_ = RecordKind::Line;
+  std::vector<Record> records_;
+  std::vector<Field> fields_;
+  Arena arena_;
+  std::string_view block_;
+  std::uint64_t block_first_line_ = 0;
+  std::uint64_t block_offset_ = 0;
+  bool lines_pending_ = false;
+};
+
+// Every stage is a generator of batch references.
+using BatchStream = generator<Batch&>;
+
+// Splits a block of complete lines into records ("\r\n" and "\n" endings; the last line of the
+// block may lack its terminator). Used by Batch and by tests.
+void split_lines(std::string_view block, std::uint64_t first_line, std::uint64_t offset,
+                 std::vector<Record>& out);
+
+// Strips a trailing '\r' (CRLF line endings).
+inline std::string_view chomp_cr(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+}  // namespace gpipe

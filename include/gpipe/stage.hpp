@@ -1,0 +1,91 @@
+// Stages and the one table of them.
+//
+// Each stage lives in its own file under src/stages/ with its usage text beside its code, and is
+// listed once in src/stages/stage_table.cpp. The parser, the planner and `gpipe help` all read
+// that table; nothing registers itself.
+//
+// Roles (after DuckDB): a Source makes batches; a Transform takes its upstream generator by value
+// and yields; a Format (`to`) picks the output format; a Sink (`write`) is the push end. With no
+// sink, records go to standard output.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gpipe/context.hpp"
+#include "gpipe/language.hpp"
+#include "gpipe/output.hpp"
+#include "gpipe/record.hpp"
+
+namespace gpipe {
+
+// Reads a stage's arguments in the order the builder asks for them, and reports anything wrong
+// as a PipelineError pointing at the offending argument. Single-dash clusters of letters (`-vi`)
+// are expanded into separate flags.
+class StageArgs {
+ public:
+  explicit StageArgs(const StageCall& call);
+
+  const StageCall& call() const { return call_; }
+
+  // A flag such as "-v" or "--invert" (any of the spellings given). Consumes it.
+  bool flag(std::initializer_list<std::string_view> spellings);
+  // An option with a value: `--sep=,` or `--sep ,`. Consumes it. Errors if the value is missing.
+  std::optional<Argument> option(std::initializer_list<std::string_view> spellings);
+
+  // Positional (non-option) arguments, in order.
+  bool has_positional() const;
+  const Argument& positional(std::string_view what);  // errors "missing WHAT" if none left
+  std::optional<Argument> optional_positional();
+  std::vector<Argument> rest();  // all remaining positionals
+
+  std::size_t positional_number(const Argument& arg, std::string_view what);  // non-negative int
+  std::size_t size_argument(const Argument& arg);                             // 64KiB, 1MiB
+
+  // Call after reading everything: errors on any argument left over (unknown option, extra word).
+  void finish();
+
+  [[noreturn]] void fail(const Argument& arg, const std::string& message) const;
+  [[noreturn]] void fail(const std::string& message) const;  // points at the stage name
+
+ private:
+  struct Slot {
+    Argument arg;
+    bool used = false;
+  };
+  const StageCall& call_;
+  std::vector<Slot> slots_;
+};
+
+using SourceFactory = std::function<BatchStream()>;
+using TransformFactory = std::function<BatchStream(BatchStream)>;
+
+// What a builder returns: exactly one of these is set, matching the stage's role.
+struct BuiltStage {
+  SourceFactory source;
+  TransformFactory transform;
+  std::function<void(OutputSpec&)> configure_output;  // Format and Sink stages
+};
+
+enum class StageRole { Source, Transform, Format, Sink };
+
+struct StageInfo {
+  std::string_view name;
+  StageRole role;
+  std::string_view synopsis;  // "grep [-v] [-i] [-F] [-w] PATTERN"
+  std::string_view summary;   // one line for `gpipe help`
+  std::string_view details;   // the rest of `gpipe help STAGE`
+  BuiltStage (*build)(StageArgs& args, Context& ctx);
+};
+
+// The table, in the order `gpipe help` lists it.
+std::span<const StageInfo> stage_table();
+const StageInfo* find_stage(std::string_view name);
+
+}  // namespace gpipe

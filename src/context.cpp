@@ -1,0 +1,123 @@
+#include "gpipe/context.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "gpipe/errors.hpp"
+
+namespace gpipe {
+
+namespace {
+
+// Raw record text in a message: at most this many bytes, control bytes shown as \xNN, so a
+// binary or huge record never floods the terminal.
+constexpr std::size_t kShownRawBytes = 80;
+
+std::string printable(std::string_view raw) {
+  std::string out;
+  for (std::size_t i = 0; i < raw.size() && i < kShownRawBytes; ++i) {
+    const auto c = static_cast<unsigned char>(raw[i]);
+    if (c < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (raw.size() > kShownRawBytes) out += "...";
+  return out;
+}
+
+}  // namespace
+
+std::string describe(const BadRecord& bad) {
+  std::string out = bad.origin ? bad.origin->name : std::string("<input>");
+  out += ':' + std::to_string(bad.line);
+  if (bad.column != 0) out += ':' + std::to_string(bad.column);
+  out += ": ";
+  out += bad.reason;
+  return out;
+}
+
+ErrorPolicy::ErrorPolicy(Mode mode, std::string dead_letter_path)
+    : mode_(mode), dead_letter_path_(std::move(dead_letter_path)) {}
+
+ErrorPolicy::~ErrorPolicy() {
+  if (dead_letter_ != nullptr) std::fclose(dead_letter_);
+}
+
+void ErrorPolicy::report(const BadRecord& bad) {
+  ++count_;
+  if (mode_ == Mode::Fail) {
+    std::string message = describe(bad);
+    if (!bad.raw.empty()) message += "\n  record: " + printable(bad.raw);
+    throw BadRecordError(message);
+  }
+  if (first_messages_.size() < kKeptMessages) first_messages_.push_back(describe(bad));
+  if (mode_ == Mode::DeadLetter) {
+    if (dead_letter_ == nullptr) {
+      dead_letter_ = std::fopen(dead_letter_path_.c_str(), "ab");
+      if (dead_letter_ == nullptr) {
+        throw IoError(errno_message("cannot open dead-letter file", dead_letter_path_, errno));
+      }
+    }
+    // One line per bad record: location and reason, a tab, then the raw text with newlines
+    // escaped so that each bad record stays one line.
+    std::string line = describe(bad);
+    line += '\t';
+    for (char c : bad.raw) {
+      if (c == '\n') {
+        line += "\\n";
+      } else if (c == '\\') {
+        line += "\\\\";
+      } else {
+        line += c;
+      }
+    }
+    line += '\n';
+    if (std::fwrite(line.data(), 1, line.size(), dead_letter_) != line.size()) {
+      throw IoError(errno_message("cannot write dead-letter file", dead_letter_path_, errno));
+    }
+  }
+}
+
+void ErrorPolicy::flush() {
+  if (dead_letter_ != nullptr && std::fflush(dead_letter_) != 0) {
+    throw IoError(errno_message("cannot write dead-letter file", dead_letter_path_, errno));
+  }
+}
+
+bool parse_size(std::string_view text, std::size_t& out) {
+  std::uint64_t number = 0;
+  const char* const first = text.data();
+  const char* const last = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(first, last, number);
+  if (ec != std::errc() || ptr == first) return false;
+  const std::string_view unit(ptr, static_cast<std::size_t>(last - ptr));
+  std::uint64_t scale = 1;
+  if (unit.empty() || unit == "B") {
+    scale = 1;
+  } else if (unit == "k" || unit == "K" || unit == "KiB" || unit == "kiB") {
+    scale = 1ULL << 10;
+  } else if (unit == "M" || unit == "MiB") {
+    scale = 1ULL << 20;
+  } else if (unit == "G" || unit == "GiB") {
+    scale = 1ULL << 30;
+  } else if (unit == "KB" || unit == "kB") {
+    scale = 1000;
+  } else if (unit == "MB") {
+    scale = 1000 * 1000;
+  } else if (unit == "GB") {
+    scale = 1000 * 1000 * 1000;
+  } else {
+    return false;
+  }
+  if (number > UINT64_MAX / scale) return false;
+  out = static_cast<std::size_t>(number * scale);
+  return true;
+}
+
+}  // namespace gpipe

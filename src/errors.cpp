@@ -1,0 +1,11 @@
+#include "gpipe/errors.hpp"
+
+#include <cstring>
+
+namespace gpipe {
+
+std::string errno_message(const std::string& what, const std::string& path, int err) {
+  return what + " '" + path + "': " + std::strerror(err);
+}
+
+}  // namespace gpipe

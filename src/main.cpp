@@ -1,0 +1,5 @@
+#include "gpipe/cli.hpp"
+
+int main(int argc, char** argv) {
+  return gpipe::run_cli(argc, argv);
+}

@@ -1,0 +1,87 @@
+#include "gpipe/record.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace gpipe {
+
+char* Arena::allocate(std::size_t n) {
+  while (current_ < blocks_.size()) {
+    Block& block = blocks_[current_];
+    if (block.size - block.used >= n) {
+      char* p = block.data.get() + block.used;
+      block.used += n;
+      return p;
+    }
+    ++current_;
+  }
+  const std::size_t size = std::max(kBlockSize, n);
+  blocks_.push_back(Block{std::make_unique<char[]>(size), size, n});
+  current_ = blocks_.size() - 1;
+  return blocks_.back().data.get();
+}
+
+std::string_view Arena::store(std::string_view s) {
+  if (s.empty()) return {};
+  char* p = allocate(s.size());
+  std::memcpy(p, s.data(), s.size());
+  return {p, s.size()};
+}
+
+void Arena::reset() {
+  // Keep one block's worth of memory; drop oversized blocks so one huge record does not pin
+  // memory for the rest of the run.
+  std::erase_if(blocks_, [](const Block& b) { return b.size > kBlockSize; });
+  for (Block& b : blocks_) b.used = 0;
+  current_ = 0;
+}
+
+void Batch::reset(const Origin* origin, RecordKind kind) {
+  origin_ = origin;
+  kind_ = kind;
+  records_.clear();
+  fields_.clear();
+  arena_.reset();
+  block_ = {};
+  lines_pending_ = false;
+}
+
+void Batch::set_pending_lines(std::string_view block, std::uint64_t first_line,
+                              std::uint64_t offset) {
+  block_ = block;
+  block_first_line_ = first_line;
+  block_offset_ = offset;
+  lines_pending_ = true;
+}
+
+void Batch::split_pending_lines() {
+  lines_pending_ = false;
+  split_lines(block_, block_first_line_, block_offset_, records_);
+}
+
+std::uint32_t Batch::add_fields(std::span<const Field> fs) {
+  const auto first = static_cast<std::uint32_t>(fields_.size());
+  fields_.insert(fields_.end(), fs.begin(), fs.end());
+  return first;
+}
+
+void split_lines(std::string_view block, std::uint64_t first_line, std::uint64_t offset,
+                 std::vector<Record>& out) {
+  const char* const base = block.data();
+  const char* p = base;
+  const char* const end = base + block.size();
+  std::uint64_t line = first_line;
+  while (p < end) {
+    const auto* nl =
+        static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    const char* line_end = nl ? nl : end;
+    Record r;
+    r.text = chomp_cr(std::string_view(p, static_cast<std::size_t>(line_end - p)));
+    r.line = line++;
+    r.offset = offset + static_cast<std::uint64_t>(p - base);
+    out.push_back(r);
+    p = nl ? nl + 1 : end;
+  }
+}
+
+}  // namespace gpipe
