@@ -1,0 +1,33 @@
+// Input: byte sources (plain files, standard input, zstd and gzip streams) and input paths.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gpipe {
+
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Reads up to n bytes; returns 0 only at end of input. Throws IoError (with the file name) on
+  // a read error or a corrupt or truncated compressed stream.
+  virtual std::size_t read(char* buffer, std::size_t n) = 0;
+};
+
+// Opens a file ("-" is standard input) and, if its first bytes are the zstd or gzip magic,
+// decompresses it as a stream (zstd with windows up to 2 GiB, i.e. `zstd --long=31`; gzip with
+// several members). The format is decided by the bytes, never by the name.
+// Throws IoError: "cannot open 'x': No such file or directory", "cannot read 'x': Is a directory".
+std::unique_ptr<ByteSource> open_input(const std::string& path);
+
+// The display name of an input path ("-" is "<stdin>").
+std::string display_name(const std::string& path);
+
+// Expands the arguments of `read`/`chunks`: each glob pattern (an argument with * ? or [) is
+// replaced by its matches, sorted; "-" stays. A glob that matches nothing throws IoError naming
+// it. Plain paths are kept as they are (their errors surface when they are opened).
+std::vector<std::string> expand_input_paths(const std::vector<std::string>& patterns);
+
+}  // namespace gpipe

@@ -1,0 +1,116 @@
+// `read PATH…`: lines from files, globs and standard input.
+#include <deque>
+#include <memory>
+
+#include "gpipe/io.hpp"
+#include "gpipe/line_reader.hpp"
+#include "stages/sources.hpp"
+#include "stages/stages.hpp"
+
+namespace gpipe::stages {
+
+namespace {
+
+// One file's lines. Each LineReader block goes out whole as pending lines, so a literal grep
+// can search the raw block and split lines only around its matches. The file is opened when
+// this generator first runs and closed when it is destroyed, i.e. as soon as the file is done.
+BatchStream read_file(const std::string& path, const Origin& origin, Batch& batch, Context& ctx) {
+  const std::unique_ptr<ByteSource> source = open_input(path);
+  LineReader reader(*source, ctx.options.read_buffer, ctx.options.max_line);
+  const std::string overlong_reason =
+      "line longer than --max-line (" + human_size(ctx.options.max_line) + ")";
+  LineReader::Block block;
+  LineReader::Overlong overlong;
+  for (;;) {
+    switch (reader.next(block, overlong)) {
+      case LineReader::Event::Lines:
+        batch.reset(&origin, RecordKind::Line);
+        batch.set_pending_lines(block.lines, block.first_line, block.offset);
+        co_yield batch;
+        break;
+      case LineReader::Event::Overlong:
+        ctx.errors.report(BadRecord{&origin, overlong.line, 0, overlong_reason, overlong.head});
+        break;
+      case LineReader::Event::End:
+        co_return;
+    }
+  }
+}
+
+BuiltStage build(StageArgs& args, Context& ctx) {
+  BuiltStage built;
+  built.source = [paths = input_path_arguments(args, ctx), &ctx] { return read_lines(paths, ctx); };
+  return built;
+}
+
+}  // namespace
+
+std::vector<std::string> input_path_arguments(StageArgs& args, Context& ctx) {
+  const std::vector<Argument> arguments = args.rest();
+  if (arguments.empty()) args.positional("PATH");  // reports the missing path
+  std::vector<std::string> patterns;
+  for (const Argument& argument : arguments) {
+    if (argument.text == "-") {
+      if (ctx.stdin_taken) args.fail(argument, "standard input can only be read once");
+      ctx.stdin_taken = true;
+    }
+    patterns.push_back(argument.text);
+  }
+  // Expanded while planning, so a glob that matches nothing stops the run before any input is
+  // read.
+  return expand_input_paths(patterns);
+}
+
+BatchStream read_lines(std::vector<std::string> paths, Context& ctx) {
+  // Origins live as long as the whole source, not just their file's generator, so a stage that
+  // keeps a record (tail, uniq) may keep pointing at its origin. A name per file is small.
+  std::deque<Origin> origins;
+  Batch batch;
+  for (const std::string& path : paths) {
+    const Origin& origin = origins.emplace_back(Origin{display_name(path)});
+    co_yield elements_of(read_file(path, origin, batch, ctx));
+  }
+}
+
+std::string human_size(std::size_t bytes) {
+  struct Unit {
+    std::size_t size;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {{kMiB * kKiB, "GiB"}, {kMiB, "MiB"}, {kKiB, "KiB"}};
+  for (const Unit& unit : kUnits) {
+    if (bytes >= unit.size && bytes % unit.size == 0) {
+      return std::to_string(bytes / unit.size) + " " + unit.name;
+    }
+  }
+  return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+}
+
+const StageInfo kRead{
+    .name = "read",
+    .role = StageRole::Source,
+    .synopsis = "read PATH…",
+    .summary = "lines from files and globs; - is standard input; .zst/.gz by magic bytes",
+    .details =
+        "Reads each PATH in turn and makes one record per line. The line terminator is not part\n"
+        "of the record: both \"\\n\" and \"\\r\\n\" (CRLF) endings are stripped, and a last line\n"
+        "without a newline is still a record.\n"
+        "\n"
+        "Compressed files are decompressed as they stream, recognised by their first bytes, never\n"
+        "by their name: zstd (including long windows, `zstd --long=31`, and several frames) and\n"
+        "gzip (including several concatenated members).\n"
+        "\n"
+        "`-` is standard input (it can be read once per pipeline). A PATH with * ? or [ is a glob\n"
+        "that gpipe expands itself, in sorted order; a glob that matches nothing is an error\n"
+        "before anything is read. Files are opened one at a time and closed when done.\n"
+        "\n"
+        "A line longer than --max-line is a bad record (see --on-error); reading goes on after "
+        "it.\n"
+        "Each record carries _file, _line and _offset (its byte offset in the decompressed file).\n"
+        "\n"
+        "  read app-*.log.zst | grep ERROR\n"
+        "  zcat old.gz | gpipe 'read - | grep -F timeout'",
+    .build = build,
+};
+
+}  // namespace gpipe::stages
