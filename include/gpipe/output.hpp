@@ -1,0 +1,89 @@
+// Output: where records go and how they are printed.
+//
+// ByteSink is the byte end (standard output, a file written under a temporary name and renamed
+// on success, a zstd or gzip compressor in front of either). RecordPrinter turns batches into
+// bytes through one large buffer, so output is a few big write(2) calls, not one per record.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "gpipe/record.hpp"
+
+namespace gpipe {
+
+enum class OutputFormat { Auto, Text, Tsv };
+
+struct OutputSpec {
+  OutputFormat format = OutputFormat::Auto;
+  std::string ofs = "\t";  // text: separator between several fields (to text --ofs)
+  std::string path;        // empty: standard output
+  bool append = false;     // write --append
+};
+
+class ByteSink {
+ public:
+  virtual ~ByteSink() = default;
+  // Throws OutputClosed when the reader of a pipe went away (EPIPE), IoError on other failures.
+  virtual void write(std::string_view bytes) = 0;
+  // Flushes everything and, for files, makes them visible under their real name. A sink
+  // destroyed without commit() leaves no file behind under the real name.
+  virtual void commit() = 0;
+};
+
+// Standard output. EPIPE becomes OutputClosed.
+std::unique_ptr<ByteSink> open_stdout_sink();
+// A file: written to a temporary name in the same directory, renamed on commit(). `.zst` and
+// `.gz` paths are compressed. With `append`, the file is opened for appending instead (and
+// compressed output appends a new frame/member, which zstdcat and zcat read as one stream).
+std::unique_ptr<ByteSink> open_file_sink(const std::string& path, bool append);
+
+// Buffers bytes for a ByteSink; flushes in large writes. With line_flush, flushes after every
+// record (output to a terminal, --follow).
+class OutputBuffer {
+ public:
+  static constexpr std::size_t kCapacity = 1 << 20;
+  explicit OutputBuffer(ByteSink& sink, bool line_flush = false);
+  void append(std::string_view bytes) {
+    if (bytes.size() > kCapacity - used_) return append_slow(bytes);
+    std::memcpy(data_.get() + used_, bytes.data(), bytes.size());
+    used_ += bytes.size();
+  }
+  void put(char c) {
+    if (used_ == kCapacity) flush();
+    data_[used_++] = c;
+  }
+  void end_record() {
+    if (line_flush_) flush();
+  }
+  void flush();
+  bool line_flush() const { return line_flush_; }
+
+ private:
+  void append_slow(std::string_view bytes);
+  ByteSink& sink_;
+  std::unique_ptr<char[]> data_;
+  std::size_t used_ = 0;
+  bool line_flush_;
+};
+
+// Formats records: text (raw text, or fields joined by ofs), tsv (fields joined by tabs, with
+// tab, newline, carriage return and backslash escaped as \t \n \r \\), and raw blocks as they are.
+class RecordPrinter {
+ public:
+  RecordPrinter(const OutputSpec& spec, OutputBuffer& out);
+  // Prints every record of the batch; returns how many.
+  std::size_t print(Batch& batch);
+
+ private:
+  void print_text(Batch& batch, const Record& r);
+  void print_tsv(Batch& batch, const Record& r);
+  OutputFormat format_;
+  std::string ofs_;
+  OutputBuffer& out_;
+};
+
+}  // namespace gpipe
