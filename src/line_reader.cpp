@@ -4,6 +4,8 @@
 #include <cstring>
 #include <limits>
 
+#include "newline_count.hpp"
+
 namespace gpipe {
 
 namespace {
@@ -88,7 +90,7 @@ LineReader::Event LineReader::hand_out(Block& block, std::size_t length) {
   block.lines = std::string_view(start, length);
   block.first_line = line_;
   block.offset = offset_;
-  line_ += static_cast<std::uint64_t>(std::count(start, start + length, '\n'));
+  line_ += count_newlines(start, start + length);  // SIMD: std::count is scalar here
   offset_ += length;
   begin_ += length;
   return Event::Lines;

@@ -204,10 +204,10 @@ TEST(GrepTest, CountNewlines) {
     text += newline ? '\n' : static_cast<char>('a' + i % 26);
     expected += newline ? 1 : 0;
   }
-  // Every start and length around the 16-byte steps and the 255-step sums.
-  for (std::size_t begin : {0, 1, 15, 17}) {
-    for (std::size_t end :
-         {begin, begin + 1, begin + 16, begin + 4080, begin + 4097, text.size()}) {
+  // Every start and length around the 16- and 32-byte steps (SSE2, AVX2) and the 255-step sums.
+  for (std::size_t begin : {0, 1, 15, 17, 31, 33}) {
+    for (std::size_t end : {begin, begin + 1, begin + 16, begin + 31, begin + 32, begin + 4080,
+                            begin + 4097, begin + 8160, begin + 8193, text.size()}) {
       EXPECT_EQ(count_newlines(text.data() + begin, text.data() + end),
                 static_cast<std::uint64_t>(
                     std::count(text.begin() + static_cast<std::ptrdiff_t>(begin),
@@ -216,6 +216,9 @@ TEST(GrepTest, CountNewlines) {
     }
   }
   EXPECT_EQ(count_newlines(text.data(), text.data() + text.size()), expected);
+  // Only newlines: the byte counters reach their limit of 255 and must be summed in time.
+  const std::string newlines(100000, '\n');
+  EXPECT_EQ(count_newlines(newlines.data(), newlines.data() + newlines.size()), 100000u);
 }
 
 TEST(GrepTest, BlockSearchNeverSplitsTheWholeBlock) {
