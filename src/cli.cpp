@@ -16,6 +16,7 @@
 #include "gpipe/language.hpp"
 #include "gpipe/pipeline.hpp"
 #include "help.hpp"
+#include "temp_files.hpp"
 
 namespace gpipe {
 
@@ -144,6 +145,7 @@ int run_pipeline(const CliOptions& o) {
 int run_cli(int argc, char** argv) {
   // A closed pipe must be an EPIPE we can act on (stop quietly), not a signal that kills us.
   std::signal(SIGPIPE, SIG_IGN);
+  install_temp_file_cleanup();  // Ctrl-C or kill never leaves a half-written temporary file
   setup_logging();
 
   CliOptions o;

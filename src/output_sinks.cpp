@@ -22,6 +22,7 @@
 #include "compressing_sinks.hpp"
 #include "gpipe/errors.hpp"
 #include "gpipe/output.hpp"
+#include "temp_files.hpp"
 
 namespace gpipe {
 
@@ -120,9 +121,12 @@ class ReplacingFileSink final : public ByteSink {
       : fd_(std::move(fd)),
         temp_path_(std::move(temp_path)),
         path_(std::move(path)),
-        display_path_(std::move(display_path)) {}
+        display_path_(std::move(display_path)) {
+    register_temp_file(temp_path_);
+  }
   ~ReplacingFileSink() override {
     if (!committed_) ::unlink(temp_path_.c_str());
+    unregister_temp_file(temp_path_);
   }
   ReplacingFileSink(const ReplacingFileSink&) = delete;
   ReplacingFileSink& operator=(const ReplacingFileSink&) = delete;
@@ -135,6 +139,7 @@ class ReplacingFileSink final : public ByteSink {
     if (const int err = fd_.close(); err != 0) fail(err);
     if (::rename(temp_path_.c_str(), path_.c_str()) != 0) fail(errno);
     committed_ = true;
+    unregister_temp_file(temp_path_);
   }
 
  private:
