@@ -77,6 +77,20 @@ StageCall stdin_read_call() {
   return call;
 }
 
+// `items` splits one JSON document that may be far larger than --max-line, so it needs raw byte
+// blocks, not lines: a `read P…` (or the implicit read of standard input) feeding `items` is
+// planned as `chunks 1MiB P…`.
+bool feeds_items(const std::vector<StageCall>& calls, std::size_t source_index) {
+  const std::size_t next = source_index + 1;
+  return next < calls.size() && calls[next].name == "items";
+}
+
+StageCall as_chunks_call(StageCall read) {
+  read.name = "chunks";
+  read.args.insert(read.args.begin(), Argument{Argument::Kind::Word, "1MiB", read.name_span});
+  return read;
+}
+
 }  // namespace
 
 Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
@@ -91,9 +105,20 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
   std::vector<BuiltStage> built;
   built.reserve(calls.size() + 1);
   if (infos.front()->role != StageRole::Source) {
-    built.push_back(build(*find_stage("read"), stdin_read_call(), ctx));
+    const StageCall read = stdin_read_call();
+    if (calls.front().name == "items") {
+      built.push_back(build(*find_stage("chunks"), as_chunks_call(read), ctx));
+    } else {
+      built.push_back(build(*find_stage("read"), read, ctx));
+    }
   }
-  for (std::size_t i = 0; i < calls.size(); ++i) built.push_back(build(*infos[i], calls[i], ctx));
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    if (i == 0 && calls[0].name == "read" && feeds_items(calls, 0)) {
+      built.push_back(build(*find_stage("chunks"), as_chunks_call(calls[0]), ctx));
+      continue;
+    }
+    built.push_back(build(*infos[i], calls[i], ctx));
+  }
 
   OutputSpec output;
   std::optional<BatchStream> stream;

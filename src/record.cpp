@@ -39,6 +39,7 @@ void Arena::reset() {
 void Batch::reset(const Origin* origin, RecordKind kind) {
   origin_ = origin;
   kind_ = kind;
+  format_ = DataFormat::Text;
   records_.clear();
   fields_.clear();
   arena_.reset();

@@ -252,7 +252,8 @@ TEST(SourceStagesTest, ReadNeedsAPath) {
 std::vector<Seen> chunks_of(std::vector<std::string> paths, std::size_t size,
                             std::size_t* batches = nullptr) {
   std::vector<Seen> out;
-  for (Batch& batch : stages::read_chunks(std::move(paths), size)) {
+  Context ctx;
+  for (Batch& batch : stages::read_chunks(std::move(paths), size, ctx)) {
     if (batches != nullptr) ++*batches;
     EXPECT_EQ(batch.kind(), RecordKind::Bytes);
     EXPECT_FALSE(batch.lines_pending());

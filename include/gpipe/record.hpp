@@ -46,6 +46,11 @@ struct Field {
   Value value;
 };
 
+// What the records of a batch are, which decides the default output format (SPEC 4: text in,
+// text out; CSV in, CSV out; JSON in, JSON lines out). Parsers set it; `field` sets Text.
+// Table: the results of an aggregate, printed as TSV with a header row.
+enum class DataFormat : std::uint8_t { Text, Csv, Json, Table };
+
 // What a record's text is, which decides how sinks print it.
 enum class RecordKind : std::uint8_t {
   Line,   // a line of text without its terminator; sinks add "\n"
@@ -62,6 +67,10 @@ struct Record {
   // field_count == kWholeText means the record is its text alone.
   std::uint32_t first_field = 0;
   std::uint32_t field_count = kWholeText;
+  // The text is one complete JSON value (from `json` or `items`) and the fields are only the
+  // paths later stages asked for: JSON output prints the text untouched. Any stage that reshapes
+  // the record (select, set, drop, rename) clears it, and output is then built from the fields.
+  bool whole_json = false;
 
   bool has_fields() const { return field_count != kWholeText; }
 };
@@ -94,6 +103,8 @@ class Batch {
 
   const Origin* origin() const { return origin_; }
   RecordKind kind() const { return kind_; }
+  DataFormat format() const { return format_; }
+  void set_format(DataFormat format) { format_ = format; }
 
   // The records. If the source left whole lines unsplit (see lines_pending()), this splits them
   // first. Stages may erase, reorder or modify entries.
@@ -127,6 +138,7 @@ class Batch {
 
   const Origin* origin_ = nullptr;
   RecordKind kind_ = RecordKind::Line;
+  DataFormat format_ = DataFormat::Text;
   std::vector<Record> records_;
   std::vector<Field> fields_;
   Arena arena_;

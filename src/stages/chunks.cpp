@@ -54,23 +54,22 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   const std::size_t chunk_size = args.size_argument(size_argument);
   if (chunk_size == 0) args.fail(size_argument, "SIZE must be at least 1 byte");
   BuiltStage built;
-  built.source = [paths = input_path_arguments(args, ctx), chunk_size] {
-    return read_chunks(paths, chunk_size);
+  built.source = [paths = input_path_arguments(args, ctx), chunk_size, &ctx] {
+    return read_chunks(paths, chunk_size, ctx);
   };
   return built;
 }
 
 }  // namespace
 
-BatchStream read_chunks(std::vector<std::string> paths, std::size_t chunk_size) {
+BatchStream read_chunks(std::vector<std::string> paths, std::size_t chunk_size, Context& ctx) {
   // A whole number of chunks per buffer, so every chunk but a file's last is exactly SIZE.
   const std::size_t chunks_per_batch = std::max<std::size_t>(1, kMinBatchBytes / chunk_size);
   const std::size_t buffer_size = chunks_per_batch * chunk_size;
   const auto buffer = std::make_unique<char[]>(buffer_size);
-  std::deque<Origin> origins;
   Batch batch;
   for (const std::string& path : paths) {
-    const Origin& origin = origins.emplace_back(Origin{display_name(path)});
+    const Origin& origin = ctx.origins.emplace_back(Origin{display_name(path)});
     co_yield elements_of(chunk_file(path, origin, chunk_size, buffer.get(), buffer_size, batch));
   }
 }

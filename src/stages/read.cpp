@@ -62,12 +62,9 @@ std::vector<std::string> input_path_arguments(StageArgs& args, Context& ctx) {
 }
 
 BatchStream read_lines(std::vector<std::string> paths, Context& ctx) {
-  // Origins live as long as the whole source, not just their file's generator, so a stage that
-  // keeps a record (tail, uniq) may keep pointing at its origin. A name per file is small.
-  std::deque<Origin> origins;
   Batch batch;
   for (const std::string& path : paths) {
-    const Origin& origin = origins.emplace_back(Origin{display_name(path)});
+    const Origin& origin = ctx.origins.emplace_back(Origin{display_name(path)});
     co_yield elements_of(read_file(path, origin, batch, ctx));
   }
 }

@@ -1,12 +1,12 @@
-// `select F… [--sep S]`: another name for `field` (the name SQL and Miller users reach for).
+// `select F… [--sep S]`: `field` keeping field names, so JSON and CSV output keep their shape.
 #include "stages/stages.hpp"
 #include "stages/transforms.hpp"
 
 namespace gpipe::stages {
 
 namespace {
-BuiltStage build(StageArgs& args, Context&) {
-  return build_field_selection(args);
+BuiltStage build(StageArgs& args, Context& ctx) {
+  return build_field_selection(args, ctx, SelectionOutput::Named);
 }
 }  // namespace
 
@@ -14,7 +14,7 @@ const StageInfo kSelect{
     .name = "select",
     .role = StageRole::Transform,
     .synopsis = "select F… [--sep S]",
-    .summary = "the same as field",
+    .summary = "keeps only the listed fields, with their names",
     .details = kFieldDetails,
     .build = build,
 };

@@ -23,7 +23,7 @@ std::vector<std::string> input_path_arguments(StageArgs& args, Context& ctx);
 BatchStream read_lines(std::vector<std::string> paths, Context& ctx);
 
 // Raw blocks of exactly `chunk_size` bytes (each file's last one shorter), decompressed as read.
-BatchStream read_chunks(std::vector<std::string> paths, std::size_t chunk_size);
+BatchStream read_chunks(std::vector<std::string> paths, std::size_t chunk_size, Context& ctx);
 
 // first, first+step, … up to and including `last` (endless without it, up to the 64-bit limit).
 BatchStream count_numbers(std::int64_t first, std::optional<std::int64_t> last, std::int64_t step);

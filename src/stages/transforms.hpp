@@ -21,10 +21,14 @@ namespace gpipe::stages {
 // whole when the matcher allows it, and only the matching lines become records.
 BatchStream grep_lines(BatchStream in, std::shared_ptr<const LineMatcher> matcher, bool invert);
 
+// What a selection makes: values printed as text (`field`), or named fields whose output format
+// follows the input (`select`).
+enum class SelectionOutput { Values, Named };
+
 // Replaces each record's fields with the selected ones.
-BatchStream select_fields(BatchStream in, FieldSelection selection);
-// The builder shared by `field` and `select` (the same stage under two names).
-BuiltStage build_field_selection(StageArgs& args);
+BatchStream select_fields(BatchStream in, FieldSelection selection, SelectionOutput output);
+// The builder shared by `field` and `select`.
+BuiltStage build_field_selection(StageArgs& args, Context& ctx, SelectionOutput output);
 extern const std::string_view kFieldDetails;  // their `gpipe help` text
 
 // The first `count` records; then the upstream is destroyed (files closed) before finishing.

@@ -38,14 +38,22 @@ std::string_view record_key(Batch& batch, const Record& record,
   return key;
 }
 
-BuiltStage build(StageArgs& args, Context&) {
+BuiltStage build(StageArgs& args, Context& ctx) {
   FieldSplitter splitter;
   if (const auto separator = args.option({"--sep"})) {
     if (separator->text.empty()) args.fail(*separator, "the separator must not be empty");
     splitter = FieldSplitter(separator->text);
   }
   std::vector<std::string> specs;
-  for (const Argument& argument : args.rest()) specs.push_back(argument.text);
+  for (const Argument& argument : args.rest()) {
+    try {
+      const FieldRef ref = FieldRef::parse(argument.text);
+      if (ref.kind() == FieldRef::Kind::Name) ctx.demand.need(ref.name());
+    } catch (const std::invalid_argument& e) {
+      args.fail(argument, e.what());
+    }
+    specs.push_back(argument.text);
+  }
   std::optional<FieldSelection> selection;
   if (!specs.empty()) selection.emplace(specs, splitter);
   BuiltStage built;
