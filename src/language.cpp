@@ -57,6 +57,7 @@ bool is_number(std::string_view text) {
 // One token as read, before it is known whether it is a stage name or an argument.
 struct Token {
   std::string text;
+  std::string raw;  // as written, quotes and escapes kept, ${…} substituted
   SourceSpan span;
   bool starts_quoted = false;
   bool any_quoted = false;
@@ -125,17 +126,21 @@ class Parser {
       const char c = peek();
       if (is_space(c) || (c == '|' && open_parens_.empty())) break;
       if (c == '\'' || c == '"') {
-        read_quoted(token.text);
+        read_quoted(token.text, token.raw);
         token.any_quoted = true;
       } else if (c == '$') {
+        const std::size_t before = token.text.size();
         read_dollar(token.text);
+        token.raw.append(token.text, before);
       } else if (c == '\\' && pos_ + 1 < text_.size() && !is_space(text_[pos_ + 1])) {
         token.text.append(text_.substr(pos_, 2));
+        token.raw.append(text_.substr(pos_, 2));
         pos_ += 2;
       } else {
         if (c == '(') open_parens_.push_back(pos_);
         if (c == ')' && !open_parens_.empty()) open_parens_.pop_back();
         token.text += c;
+        token.raw += c;
         ++pos_;
       }
     }
@@ -143,36 +148,38 @@ class Parser {
     return token;
   }
 
-  // At an opening quote: appends the unescaped content and moves past the closing quote.
-  void read_quoted(std::string& out) {
+  // At an opening quote: appends the unescaped content to `out`, and the quoted text as written
+  // (with ${…} substituted) to `raw`, and moves past the closing quote.
+  void read_quoted(std::string& out, std::string& raw) {
     const std::size_t open = pos_;
     const char quote = text_[pos_++];
+    raw += quote;
     while (true) {
       if (at_end()) throw PipelineError("unterminated string", {open, 1});
       const char c = peek();
       if (c == quote) {
+        raw += quote;
         ++pos_;
         return;
       }
       if (c == '$') {
+        const std::size_t before = out.size();
         read_dollar(out);
+        raw.append(out, before);
         continue;
       }
       if (c == '\\' && pos_ + 1 < text_.size()) {
         const char next = text_[pos_ + 1];
-        if (next == '"' || next == '\'' || next == '\\') {
-          out += next;
-          pos_ += 2;
-          continue;
-        }
-        if (next == 'n' || next == 't') {
-          out += next == 'n' ? '\n' : '\t';
+        if (next == '"' || next == '\'' || next == '\\' || next == 'n' || next == 't') {
+          out += next == 'n' ? '\n' : next == 't' ? '\t' : next;
+          raw.append(text_.substr(pos_, 2));
           pos_ += 2;
           continue;
         }
         // Unknown escape: keep the backslash; the next character is read normally.
       }
       out += c;
+      raw += c;
       ++pos_;
     }
   }
@@ -227,6 +234,7 @@ class Parser {
     arg.span = token.span;
     arg.kind = classify(token);
     arg.text = std::move(token.text);
+    arg.raw = std::move(token.raw);
     stage.args.push_back(std::move(arg));
     stage.span.length = token.span.offset + token.span.length - stage.span.offset;
   }

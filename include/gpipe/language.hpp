@@ -23,8 +23,9 @@ namespace gpipe {
 struct Argument {
   enum class Kind { Word, Number, String, Option };
   Kind kind = Kind::Word;
-  std::string text;  // after unquoting, unescaping and substitution
-  SourceSpan span;   // in the pipeline source as written
+  std::string text;      // after unquoting, unescaping and substitution
+  SourceSpan span;       // in the pipeline source as written
+  std::string raw = {};  // as written, quotes and escapes kept, ${…} substituted (expressions)
 };
 
 struct StageCall {

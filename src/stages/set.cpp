@@ -1,0 +1,213 @@
+// `set NAME = EXPR`: adds or replaces a field.
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "expr/expression.hpp"
+#include "expr/help_text.hpp"
+#include "gpipe/fields.hpp"
+#include "stages/stages.hpp"
+
+namespace gpipe::stages {
+
+namespace {
+
+// The name of positional field `i` of a text record ("0", "1", …): from a table made once for
+// the usual widths, else from the arena.
+std::string_view position_name(std::size_t i, Arena& arena) {
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names;
+    for (std::size_t n = 0; n < 256; ++n) names.push_back(std::to_string(n));
+    return names;
+  }();
+  if (i < kNames.size()) return kNames[i];
+  char digits[24];
+  const auto [end, error] = std::to_chars(digits, digits + sizeof digits, i);
+  static_cast<void>(error);
+  return arena.store({digits, static_cast<std::size_t>(end - digits)});
+}
+
+// Where the value goes: a named field, or a position (`set 3 = …`, `set $3 = …`).
+struct Target {
+  std::string name;
+  std::optional<std::size_t> position;
+};
+
+// The record's current fields: its own, or for a text record its awk-style fields "0".."n-1".
+void current_fields(Batch& batch, const Record& record, std::vector<std::string_view>& parts,
+                    std::vector<Field>& out) {
+  out.clear();
+  if (record.has_fields()) {
+    const Field* first = batch.fields().data() + record.first_field;
+    out.assign(first, first + record.field_count);
+    return;
+  }
+  static const FieldSplitter kAwk;
+  kAwk.split(record.text, parts);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    out.push_back(Field{position_name(i, batch.arena()), Value::string(parts[i])});
+  }
+}
+
+void assign(std::vector<Field>& fields, const Target& target, Value value, Arena& arena) {
+  if (target.position) {
+    const std::size_t p = *target.position;
+    while (fields.size() <= p) fields.push_back(Field{position_name(fields.size(), arena), {}});
+    fields[p].value = value;
+    return;
+  }
+  for (Field& field : fields) {
+    if (field.name == target.name) {
+      field.value = value;
+      return;
+    }
+  }
+  fields.push_back(Field{target.name, value});
+}
+
+BatchStream set_field(BatchStream in, expr::Expression expression, Target target) {
+  std::vector<Field> fields;  // reused for every record
+  std::vector<std::string_view> parts;
+  for (Batch& batch : in) {
+    for (Record& record : batch.records()) {
+      const Value value = expr::to_field_value(expression.eval(batch, record), batch.arena());
+      current_fields(batch, record, parts, fields);
+      assign(fields, target, value, batch.arena());
+      record.first_field = batch.add_fields(fields);
+      record.field_count = static_cast<std::uint32_t>(fields.size());
+      record.whole_json = false;
+    }
+    co_yield batch;
+  }
+}
+
+bool all_digits(std::string_view text) {
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+Target make_target(StageArgs& args, const Argument& word) {
+  Target target;
+  std::string_view name = word.text;
+  if (word.kind != Argument::Kind::String && name.size() > 1 && name[0] == '$' &&
+      all_digits(name.substr(1))) {
+    name.remove_prefix(1);  // awk's $3
+  }
+  if (name.empty()) args.fail(word, "the field name must not be empty");
+  if (name == "_file" || name == "_line" || name == "_offset") {
+    std::string message(name);
+    message += " is set by the source and cannot be changed";
+    args.fail(word, message);
+  }
+  if (word.kind != Argument::Kind::String && all_digits(name)) {
+    target.position = args.positional_number(Argument{word.kind, std::string(name), word.span},
+                                             "the field position");
+  }
+  target.name = std::string(name);
+  return target;
+}
+
+// The whole stage quoted, `set 'NAME = EXPR'`: the text after '=' is code (so a lone quoted
+// expression can still be written, e.g. with a quoted key: set 'n = ."user name"').
+bool split_quoted_assignment(std::vector<Argument>& words, Argument& name) {
+  if (words.size() != 1 || words.front().kind != Argument::Kind::String) return false;
+  const Argument word = words.front();
+  const std::size_t equals = word.text.find('=');
+  if (equals == std::string::npos || word.text.compare(equals, 2, "==") == 0) return false;
+  const std::size_t name_begin = word.text.find_first_not_of(' ');
+  const std::size_t name_end = word.text.find_last_not_of(' ', equals - 1);
+  if (equals == 0 || name_begin >= equals) return false;
+  const bool exact = word.span.length == word.text.size() + 2;  // 'text', nothing escaped
+  auto span_of = [&](std::size_t begin, std::size_t size) {
+    return exact ? SourceSpan{word.span.offset + 1 + begin, std::max<std::size_t>(size, 1)}
+                 : word.span;
+  };
+  name = Argument{Argument::Kind::Word, word.text.substr(name_begin, name_end + 1 - name_begin),
+                  span_of(name_begin, name_end + 1 - name_begin)};
+  words.clear();
+  std::string rest = word.text.substr(equals + 1);
+  if (rest.find_first_not_of(' ') != std::string::npos) {
+    const SourceSpan span = span_of(equals + 1, rest.size());
+    words.push_back(Argument{Argument::Kind::Word, std::move(rest), span});
+  }
+  return true;
+}
+
+// Splits `NAME = EXPR…`, `NAME= EXPR…`, `NAME=EXPR…` and `'NAME = EXPR'` into the name word and
+// the expression words.
+Argument split_name(StageArgs& args, std::vector<Argument>& words) {
+  if (Argument name; split_quoted_assignment(words, name)) return name;
+  Argument name = words.front();
+  words.erase(words.begin());
+  const std::size_t equals = name.text.find('=');
+  if (name.kind != Argument::Kind::String && equals != std::string::npos && equals > 0 &&
+      name.text.compare(equals, 2, "==") != 0) {
+    Argument rest{Argument::Kind::Word, name.text.substr(equals + 1), name.span};
+    const bool exact = name.span.length == name.text.size();
+    name.text.resize(equals);
+    if (exact) {
+      name.span.length = equals;
+      rest.span = {name.span.offset + equals + 1, rest.text.size()};
+    }
+    if (!rest.text.empty()) words.insert(words.begin(), std::move(rest));
+    return name;
+  }
+  if (words.empty() || words.front().text != "=" || words.front().kind == Argument::Kind::String) {
+    args.fail(words.empty() ? name : words.front(),
+              "expected '=' after the field name: set NAME = EXPR");
+  }
+  words.erase(words.begin());
+  return name;
+}
+
+BuiltStage build(StageArgs& args, Context& ctx) {
+  std::vector<Argument> words = expr::take_expression_words(args);
+  if (words.empty()) args.fail("missing field name: set NAME = EXPR");
+  const Argument name = split_name(args, words);
+  Target target = make_target(args, name);
+  if (words.empty()) args.fail(name, "missing expression after '=': set NAME = EXPR");
+  const auto source = expr::ExpressionSource::from_words(words, /*lone_quoted_is_code=*/false);
+  const expr::Expression expression = expr::Expression::compile(source, ctx.demand);
+  ctx.demand.need_all();  // the record keeps every field it has, plus this one
+  BuiltStage built;
+  built.transform = [expression, target](BatchStream in) {
+    return set_field(std::move(in), expression, target);
+  };
+  return built;
+}
+
+}  // namespace
+
+const StageInfo kSet{
+    .name = "set",
+    .role = StageRole::Transform,
+    .synopsis = "set NAME = EXPR",
+    .summary = "adds or replaces a field",
+    .details =
+        "Sets the field NAME of each record to the value of EXPR: a field of that name is\n"
+        "replaced where it stands, else the field is added at the end. A number prints in its\n"
+        "shortest form (3, not 3.0; 0.1; 1e+20) and stays a number in JSON output; null prints\n"
+        "as empty (null in JSON). NAME=EXPR without spaces works too.\n"
+        "\n"
+        "NAME is taken literally as the new field's name (a.b makes a field \"a.b\", not a\n"
+        "nested key). A number N, or $N, sets the N-th field (0-based) in place, keeping its\n"
+        "name, as awk's $N = … does; missing fields before it are added empty.\n"
+        "\n"
+        "A text record (no fields yet) is first split as awk splits it, into fields named 0, 1,\n"
+        "…; the value replaces one of them or is added after them. Text output then joins the\n"
+        "fields with a tab (to text --ofs changes that): `set 1 = upper($1)` rewrites the\n"
+        "second column, `set n = len($)` appends a column.\n"
+        "\n"
+        "A lone quoted expression is a string: set source = \"web\". To quote a whole\n"
+        "expression, quote the whole assignment: set 'n = .\"user name\" + 1'.\n"
+        "\n"
+        "  read access.log | set 8 = int($8 / 100) * 100 | field 8\n"
+        "  json | set followers_k = user.followers_count / 1000\n"
+        "  csv | set name = trim(lower(name)) | to csv\n"
+        "  read app.log | set day = strftime(strptime($0, \"%Y-%m-%dT%H:%M:%S.%fZ\"), \"%F\")\n"
+        "\n" GPIPE_EXPRESSION_HELP,
+    .build = build,
+};
+
+}  // namespace gpipe::stages

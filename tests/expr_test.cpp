@@ -1,0 +1,459 @@
+// The expression language: lexer and parser errors (message and position), precedence, every
+// operator, null semantics, numeric versus bytewise comparison, every function, and field
+// references over text records, records with fields and whole JSON records.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "expr/expression.hpp"
+#include "expr/functions.hpp"
+#include "expr/lexer.hpp"
+#include "gpipe/errors.hpp"
+#include "gpipe/language.hpp"
+#include "test_util.hpp"
+
+namespace gpipe {
+namespace {
+
+using expr::Expression;
+using expr::SyntaxError;
+using expr::Val;
+
+// One record to evaluate against: a text line, or named fields, or whole JSON.
+class ExprRecord {
+ public:
+  ExprRecord() { batch_.reset(&origin_, RecordKind::Line); }
+
+  static std::unique_ptr<ExprRecord> text(std::string_view line) {
+    auto r = std::make_unique<ExprRecord>();
+    r->record_.text = r->batch_.arena().store(line);
+    r->record_.line = 7;
+    r->record_.offset = 120;
+    return r;
+  }
+
+  static std::unique_ptr<ExprRecord> fields(
+      const std::vector<std::pair<std::string, Value>>& fields) {
+    auto r = std::make_unique<ExprRecord>();
+    std::vector<Field> fs;
+    for (const auto& [name, value] : fields) {
+      fs.push_back(Field{r->batch_.arena().store(name),
+                         Value{value.kind, r->batch_.arena().store(value.text)}});
+    }
+    r->record_.text = "raw line";
+    r->record_.first_field = r->batch_.add_fields(fs);
+    r->record_.field_count = static_cast<std::uint32_t>(fs.size());
+    return r;
+  }
+
+  static std::unique_ptr<ExprRecord> json(std::string_view text) {
+    auto r = ExprRecord::text(text);
+    r->record_.whole_json = true;
+    return r;
+  }
+
+  // The value, printed: null, true, false, a number in shortest form, "a string", json:[…].
+  std::string eval(const std::string& expression) {
+    const Val v = Expression::compile(expression).eval(batch_, record_);
+    switch (v.kind) {
+      case Val::Kind::Null:
+        return "null";
+      case Val::Kind::Bool:
+        return v.boolean ? "true" : "false";
+      case Val::Kind::Number: {
+        char buffer[32];
+        return std::string(expr::format_number(v.number, buffer));
+      }
+      case Val::Kind::String:
+        return std::string(1, '"').append(v.text).append(1, '"');
+      case Val::Kind::Json:
+        return std::string("json:").append(v.text);
+    }
+    return "?";
+  }
+
+ private:
+  Origin origin_{"app.log"};
+  Batch batch_;
+  Record record_;
+};
+
+std::string eval(const std::string& expression) {
+  return ExprRecord::text("")->eval(expression);
+}
+
+struct ErrorAt {
+  std::string message;
+  std::size_t offset;
+  std::size_t length;
+};
+
+ErrorAt syntax_error(const std::string& expression) {
+  try {
+    Expression::compile(expression);
+  } catch (const SyntaxError& e) {
+    return {e.what(), e.offset(), e.length()};
+  }
+  ADD_FAILURE() << "no error for: " << expression;
+  return {};
+}
+
+void expect_error(const std::string& expression, const std::string& message, std::size_t offset,
+                  std::size_t length) {
+  const ErrorAt e = syntax_error(expression);
+  EXPECT_EQ(e.message, message) << expression;
+  EXPECT_EQ(e.offset, offset) << expression;
+  EXPECT_EQ(e.length, length) << expression;
+}
+
+TEST(ExprTest, SyntaxErrorsPointAtTheMistake) {
+  expect_error("a >", "expected a value, got the end of the expression", 3, 1);
+  expect_error("a b", "expected an operator or the end of the expression, got 'b'", 2, 1);
+  expect_error("(a > 1", "unclosed '('", 0, 1);
+  expect_error("a > 1)", "unmatched ')'", 5, 1);
+  expect_error("a = 1", "'=' is assignment; compare with '=='", 2, 1);
+  expect_error("!a", "'!' is not an operator; write 'not'", 0, 1);
+  expect_error("a && b", "unexpected '&'; write 'and' / 'or'", 2, 1);
+  expect_error("x == \"abc", "unterminated string", 5, 1);
+  expect_error("1 < 2 < 3", "comparisons do not chain; join them with 'and'", 6, 1);
+  expect_error("12ab > 1", "invalid number '12ab'", 0, 4);
+  expect_error("$x", "expected $ or $N (a position such as $0)", 0, 2);
+  expect_error("a. > 1", "expected a field name after '.'", 1, 1);
+  expect_error("a[x]", "an array index must be [N], a number", 1, 1);
+  expect_error("a == ,", "expected a value, got ','", 5, 1);
+  expect_error("len(a b)", "expected ',' or ')', got 'b'", 6, 1);
+  expect_error("len(a", "unclosed '('", 3, 1);
+  expect_error("a @ b", "unexpected character '@'", 2, 1);
+}
+
+TEST(ExprTest, UnknownFunctionsAndWrongArgumentCounts) {
+  expect_error("lowr(x) == \"a\"", "unknown function 'lowr' (did you mean 'lower'?)", 0, 4);
+  expect_error("frobnicate(x)", "unknown function 'frobnicate'", 0, 10);
+  expect_error("len(a, b)",
+               "'len' takes 1 argument, got 2 (len(x): characters of a string, "
+               "elements of an array, keys of an object)",
+               0, 3);
+  expect_error("x > now(1)",
+               "'now' takes 0 arguments, got 1 (now(): epoch seconds when the run "
+               "started)",
+               4, 3);
+  expect_error("substr(s)", "'substr' takes 2 or 3 arguments, got 1 (substr(s, start[, length]))",
+               0, 6);
+  expect_error("coalesce()",
+               "'coalesce' takes at least 1 argument, got 0 (coalesce(a, b, …): "
+               "the first that is not null)",
+               0, 8);
+}
+
+TEST(ExprTest, InvalidLiteralRegexIsACompileError) {
+  const ErrorAt e = syntax_error("msg =~ \"a(b\"");
+  EXPECT_EQ(e.message, "invalid regular expression: missing ): a(b");
+  EXPECT_EQ(e.offset, 7u);
+  EXPECT_EQ(e.length, 5u);
+  EXPECT_EQ(syntax_error("replace(s, \"[\", \"x\")").offset, 11u);
+}
+
+TEST(ExprTest, Precedence) {
+  EXPECT_EQ(eval("1 + 2 * 3"), "7");
+  EXPECT_EQ(eval("(1 + 2) * 3"), "9");
+  EXPECT_EQ(eval("10 - 4 - 3"), "3");  // left associative
+  EXPECT_EQ(eval("100 / 10 / 5"), "2");
+  EXPECT_EQ(eval("-2 * 3"), "-6");
+  EXPECT_EQ(eval("2 - -3"), "5");
+  EXPECT_EQ(eval("- - 4"), "4");
+  EXPECT_EQ(eval("2 * 3 % 4"), "2");
+  EXPECT_EQ(eval("1 + 2 == 3"), "true");
+  EXPECT_EQ(eval("not 1 == 2"), "true");  // not binds looser than comparison
+  EXPECT_EQ(eval("not not true"), "true");
+  EXPECT_EQ(eval("true or false and false"), "true");  // and binds tighter than or
+  EXPECT_EQ(eval("(true or false) and false"), "false");
+  EXPECT_EQ(eval("not false and false"), "false");  // not binds tighter than and
+}
+
+TEST(ExprTest, ArithmeticOperators) {
+  EXPECT_EQ(eval("7 + 2"), "9");
+  EXPECT_EQ(eval("7 - 9"), "-2");
+  EXPECT_EQ(eval("7 * 2.5"), "17.5");
+  EXPECT_EQ(eval("7 / 2"), "3.5");
+  EXPECT_EQ(eval("7 % 3"), "1");
+  EXPECT_EQ(eval("-7 % 3"), "-1");  // the sign of the dividend, as awk and C
+  EXPECT_EQ(eval("0.1 + 0.2"), "0.30000000000000004");
+  EXPECT_EQ(eval("1e3 * 2"), "2000");
+  EXPECT_EQ(eval("\"4\" * \"2.5\""), "10");  // numeric strings are numbers
+  EXPECT_EQ(eval("\"abc\" + 1"), "null");    // a non-numeric string is not
+  EXPECT_EQ(eval("true + 1"), "2");
+}
+
+TEST(ExprTest, DivisionByZeroIsNull) {
+  EXPECT_EQ(eval("1 / 0"), "null");
+  EXPECT_EQ(eval("5 % 0"), "null");
+  EXPECT_EQ(eval("1 / 0 == null"), "true");
+}
+
+TEST(ExprTest, ComparisonOperators) {
+  EXPECT_EQ(eval("1 == 1"), "true");
+  EXPECT_EQ(eval("1 != 1"), "false");
+  EXPECT_EQ(eval("1 < 2"), "true");
+  EXPECT_EQ(eval("2 <= 2"), "true");
+  EXPECT_EQ(eval("2 > 2"), "false");
+  EXPECT_EQ(eval("2 >= 3"), "false");
+  EXPECT_EQ(eval("1.0 == 1"), "true");
+  EXPECT_EQ(eval("true == true"), "true");
+  EXPECT_EQ(eval("true > false"), "true");
+  EXPECT_EQ(eval("'a' == \"a\""), "true");
+}
+
+TEST(ExprTest, NumericVersusBytewiseComparison) {
+  EXPECT_EQ(eval("\"10\" > 9"), "true");  // a numeric-looking string against a number
+  EXPECT_EQ(eval("9 < \"10\""), "true");
+  EXPECT_EQ(eval("\" 10 \" == 10"), "true");  // blanks around a number are allowed, as in awk
+  EXPECT_EQ(eval("\"abc\" > \"abd\""), "false");
+  EXPECT_EQ(eval("\"abc\" < \"abd\""), "true");
+  EXPECT_EQ(eval("\"10\" < \"9\""), "true");  // two strings: bytewise
+  EXPECT_EQ(eval("\"abc\" > 5"), "true");     // not a number: compared as text, "abc" > "5"
+  EXPECT_EQ(eval("\"1e3\" == 1000"), "true");
+  EXPECT_EQ(eval("\"0x10\" == 16"), "false");  // no hex
+  EXPECT_EQ(eval("\"inf\" > 5"), "true");      // not a number ("i" > "5" as text)
+  EXPECT_EQ(eval("\"inf\" == 1 / 0"), "false");
+
+  // Fields that both look like numbers compare as numbers, as in awk; a field against a string
+  // literal compares as text.
+  auto r = ExprRecord::text("10 9 abc");
+  EXPECT_EQ(r->eval("$0 > $1"), "true");
+  EXPECT_EQ(r->eval("$0 > \"9\""), "false");
+  EXPECT_EQ(r->eval("$0 > 9"), "true");
+  EXPECT_EQ(r->eval("$2 > $1"), "true");  // "abc" > "9" bytewise
+}
+
+TEST(ExprTest, NullSemantics) {
+  auto r = ExprRecord::text("a b");
+  EXPECT_EQ(r->eval("missing"), "null");
+  EXPECT_EQ(r->eval("$5"), "null");
+  EXPECT_EQ(r->eval("missing == null"), "true");
+  EXPECT_EQ(r->eval("missing != null"), "false");
+  EXPECT_EQ(r->eval("$0 == null"), "false");
+  EXPECT_EQ(r->eval("$0 != null"), "true");
+  EXPECT_EQ(r->eval("null == null"), "true");
+  EXPECT_EQ(r->eval("missing == 1"), "false");
+  EXPECT_EQ(r->eval("missing != 1"), "true");  // != is the opposite of ==
+  EXPECT_EQ(r->eval("missing < 1"), "false");
+  EXPECT_EQ(r->eval("missing > 1"), "false");
+  EXPECT_EQ(r->eval("missing <= 1"), "false");
+  EXPECT_EQ(r->eval("missing >= \"\""), "false");
+  EXPECT_EQ(r->eval("missing =~ \".*\""), "false");
+  EXPECT_EQ(r->eval("missing !~ \"x\""), "false");
+  EXPECT_EQ(r->eval("missing + 1"), "null");
+  EXPECT_EQ(r->eval("-missing"), "null");
+  EXPECT_EQ(r->eval("missing * 0"), "null");
+  EXPECT_EQ(r->eval("not missing"), "true");
+  EXPECT_EQ(r->eval("missing and true"), "false");
+  EXPECT_EQ(r->eval("missing or true"), "true");
+  EXPECT_EQ(r->eval("missing or missing"), "false");
+  EXPECT_EQ(r->eval("lower(missing)"), "null");
+  EXPECT_EQ(r->eval("len(missing)"), "null");
+}
+
+TEST(ExprTest, AndOrGiveBooleans) {
+  EXPECT_EQ(eval("1 and \"x\""), "true");
+  EXPECT_EQ(eval("0 or \"\""), "false");
+  EXPECT_EQ(eval("0 or 2"), "true");
+}
+
+TEST(ExprTest, RegexMatch) {
+  auto r = ExprRecord::text("GET /api/v1/cart 200");
+  EXPECT_EQ(r->eval("$ =~ \"^GET /api\""), "true");
+  EXPECT_EQ(r->eval("$ !~ \"^GET /api\""), "false");
+  EXPECT_EQ(r->eval("$1 =~ 'v[0-9]+'"), "true");
+  EXPECT_EQ(r->eval("$1 =~ \"^v1\""), "false");  // anchors apply to the whole value
+  EXPECT_EQ(r->eval("$2 =~ \"\\\\d{3}\""), "true");
+  EXPECT_EQ(r->eval("$0 =~ $0"), "true");          // a pattern computed per record
+  EXPECT_EQ(r->eval("$0 =~ lower($0)"), "false");  // "get" is not in "GET"
+  EXPECT_EQ(r->eval("$0 =~ \"(?i)get\""), "true");
+  EXPECT_EQ(r->eval("$2 =~ 20"), "true");  // numbers match as their text
+  auto bad = ExprRecord::text("a( b");
+  EXPECT_EQ(bad->eval("$1 =~ $0"), "false");  // an invalid computed pattern matches nothing
+  EXPECT_EQ(bad->eval("$1 !~ $0"), "false");
+}
+
+TEST(ExprTest, LiteralsAndEscapes) {
+  EXPECT_EQ(eval("\"a\\\"b\""), "\"a\"b\"");
+  EXPECT_EQ(eval("'it\\'s'"), "\"it's\"");
+  EXPECT_EQ(eval("\"tab\\there\""), "\"tab\there\"");
+  EXPECT_EQ(eval("\"a\\\\b\""), "\"a\\b\"");
+  EXPECT_EQ(eval("\"line\\n\""), "\"line\n\"");
+  EXPECT_EQ(eval("\"\\d+\""), "\"\\d+\"");  // other escapes keep their backslash
+  EXPECT_EQ(eval("true"), "true");
+  EXPECT_EQ(eval("null"), "null");
+  EXPECT_EQ(eval("2.50"), "2.5");
+}
+
+TEST(ExprTest, StringFunctions) {
+  EXPECT_EQ(eval("lower(\"MiXeD Ä\")"), "\"mixed Ä\"");  // ASCII letters only
+  EXPECT_EQ(eval("upper(\"mixed ä\")"), "\"MIXED ä\"");
+  EXPECT_EQ(eval("trim(\"  \\t a b \\n\")"), "\"a b\"");
+  EXPECT_EQ(eval("trim(\"   \")"), "\"\"");
+  EXPECT_EQ(eval("contains(\"timeout error\", \"out\")"), "true");
+  EXPECT_EQ(eval("contains(\"timeout\", \"x\")"), "false");
+  EXPECT_EQ(eval("startswith(\"/api/v1\", \"/api\")"), "true");
+  EXPECT_EQ(eval("startswith(\"/api/v1\", \"api\")"), "false");
+  EXPECT_EQ(eval("endswith(\"x.log\", \".log\")"), "true");
+  EXPECT_EQ(eval("endswith(\"x.log\", \".gz\")"), "false");
+  EXPECT_EQ(eval("replace(\"a1b22c333\", \"[0-9]+\", \"#\")"), "\"a#b#c#\"");
+  EXPECT_EQ(eval("replace(\"john smith\", \"(\\\\w+) (\\\\w+)\", \"\\\\2, \\\\1\")"),
+            "\"smith, john\"");
+  EXPECT_EQ(eval("replace(\"abc\", \"x\", \"y\")"), "\"abc\"");
+  EXPECT_EQ(eval("substr(\"héllo\", 1, 3)"), "\"éll\"");  // by characters
+  EXPECT_EQ(eval("substr(\"hello\", 2)"), "\"llo\"");
+  EXPECT_EQ(eval("substr(\"hello\", -3)"), "\"llo\"");
+  EXPECT_EQ(eval("substr(\"hello\", 10)"), "\"\"");
+  EXPECT_EQ(eval("substr(\"hello\", 1, 100)"), "\"ello\"");
+  EXPECT_EQ(eval("substr(\"hello\", 1, -2)"), "\"\"");
+  EXPECT_EQ(eval("substr(12345, 1, 2)"), "\"23\"");
+}
+
+TEST(ExprTest, ConversionFunctions) {
+  EXPECT_EQ(eval("int(\"42.9\")"), "42");
+  EXPECT_EQ(eval("int(-3.7)"), "-3");
+  EXPECT_EQ(eval("int(\"x\")"), "null");
+  EXPECT_EQ(eval("float(\" 2.5\")"), "2.5");
+  EXPECT_EQ(eval("float(true)"), "1");
+  EXPECT_EQ(eval("str(3) == \"3\""), "true");
+  EXPECT_EQ(eval("str(0.5)"), "\"0.5\"");
+  EXPECT_EQ(eval("str(1 == 1)"), "\"true\"");
+  EXPECT_EQ(eval("str(null)"), "null");
+}
+
+TEST(ExprTest, LenCountsCharactersElementsAndKeys) {
+  EXPECT_EQ(eval("len(\"héllo\")"), "5");  // code points, not bytes
+  EXPECT_EQ(eval("len(\"日本\")"), "2");
+  EXPECT_EQ(eval("len(\"\")"), "0");
+  EXPECT_EQ(eval("len(12.5)"), "4");
+  auto r = ExprRecord::fields({{"tags", {Value::Kind::Json, "[1,[2,3],{\"a\":4}]"}},
+                               {"user", {Value::Kind::Json, "{\"a\":1,\"b\":{\"c\":2}}"}},
+                               {"empty", {Value::Kind::Json, "[]"}}});
+  EXPECT_EQ(r->eval("len(tags)"), "3");
+  EXPECT_EQ(r->eval("len(user)"), "2");
+  EXPECT_EQ(r->eval("len(empty)"), "0");
+  EXPECT_EQ(r->eval("len(user.b)"), "1");
+}
+
+TEST(ExprTest, Coalesce) {
+  auto r = ExprRecord::fields({{"a", Value::null()}, {"b", Value::string("")}});
+  EXPECT_EQ(r->eval("coalesce(a, missing, b, \"x\")"), "\"\"");  // "" is not null
+  EXPECT_EQ(r->eval("coalesce(a, missing, 3)"), "3");
+  EXPECT_EQ(r->eval("coalesce(a)"), "null");
+}
+
+TEST(ExprTest, TimeFunctions) {
+  EXPECT_EQ(eval("strptime(\"2026-11-21 08:16:08\", \"%Y-%m-%d %H:%M:%S\")"), "1795248968");
+  EXPECT_EQ(eval("strptime(\"2026-11-21T08:16:08.740Z\", \"%Y-%m-%dT%H:%M:%S.%fZ\")"),
+            "1795248968.74");
+  EXPECT_EQ(eval("strptime(\"21/Nov/2026:09:16:08 +0100\", \"%d/%b/%Y:%H:%M:%S %z\")"),
+            "1795248968");
+  EXPECT_EQ(eval("strptime(\"2026-11-21 junk\", \"%Y-%m-%d\")"), "null");  // must match whole
+  EXPECT_EQ(eval("strptime(\"nope\", \"%Y\")"), "null");
+  EXPECT_EQ(eval("strftime(1795248968.74, \"%Y-%m-%dT%H:%M:%SZ\")"), "\"2026-11-21T08:16:08Z\"");
+  EXPECT_EQ(eval("strftime(0, \"%F %T\")"), "\"1970-01-01 00:00:00\"");
+  EXPECT_EQ(eval("strftime(\"x\", \"%F\")"), "null");
+  EXPECT_EQ(eval("strftime(strptime(\"2026-01-02\", \"%Y-%m-%d\") + 86400, \"%F\")"),
+            "\"2026-01-03\"");
+  // now() is one value for the whole run, in epoch seconds.
+  EXPECT_EQ(eval("now() == now()"), "true");
+  EXPECT_EQ(eval("now() > 1700000000"), "true");
+  EXPECT_EQ(eval("now()"), eval("now()"));
+}
+
+TEST(ExprTest, PositionalFieldsAndTheWholeRecord) {
+  auto r = ExprRecord::text("  alpha\tbeta  42 ");
+  EXPECT_EQ(r->eval("$"), "\"  alpha\tbeta  42 \"");
+  EXPECT_EQ(r->eval("$0"), "\"alpha\"");
+  EXPECT_EQ(r->eval("$1"), "\"beta\"");
+  EXPECT_EQ(r->eval("$2 + 1"), "43");
+  EXPECT_EQ(r->eval("$3"), "null");
+  EXPECT_EQ(r->eval("_line"), "7");
+  EXPECT_EQ(r->eval("_offset"), "120");
+  EXPECT_EQ(r->eval("_file"), "\"app.log\"");
+}
+
+TEST(ExprTest, NamedFieldsAndPaths) {
+  auto r = ExprRecord::fields({{"status", {Value::Kind::Number, "503"}},
+                               {"user name", Value::string("bob")},
+                               {"ok", {Value::Kind::Bool, "true"}},
+                               {"user", {Value::Kind::Json, "{\"screen_name\":\"ann\"}"}}});
+  EXPECT_EQ(r->eval("status >= 500"), "true");
+  EXPECT_EQ(r->eval("status"), "503");
+  EXPECT_EQ(r->eval("$0"), "503");  // positions index the fields of a record that has them
+  EXPECT_EQ(r->eval(".\"user name\""), "\"bob\"");
+  EXPECT_EQ(r->eval("ok == true"), "true");
+  EXPECT_EQ(r->eval("user.screen_name"), "\"ann\"");
+  EXPECT_EQ(r->eval("user"), "json:{\"screen_name\":\"ann\"}");
+  EXPECT_EQ(r->eval("$"), "\"raw line\"");
+}
+
+TEST(ExprTest, PathsIntoWholeJsonRecords) {
+  auto r = ExprRecord::json(
+      R"({"user":{"screen_name":"bob"},"entities":{"hashtags":[{"text":"gpipe"},{"text":"x"}]},)"
+      R"("retweet_count":150,"lang":"en"})");
+  EXPECT_EQ(r->eval("user.screen_name"), "\"bob\"");
+  EXPECT_EQ(r->eval(".user.screen_name"), "\"bob\"");
+  EXPECT_EQ(r->eval("entities.hashtags[1].text"), "\"x\"");
+  EXPECT_EQ(r->eval("len(entities.hashtags)"), "2");
+  EXPECT_EQ(r->eval("retweet_count > 100 and lang == \"en\""), "true");
+  EXPECT_EQ(r->eval("entities.hashtags[5].text"), "null");
+}
+
+TEST(ExprTest, FieldNamesAreCollectedForDemand) {
+  const Expression e =
+      Expression::compile("a.b > 1 and $2 == _line or len(c[0].d) > 0 and coalesce(e, $)");
+  EXPECT_EQ(e.field_names(), (std::vector<std::string>{"a.b", "c[0].d", "e"}));
+}
+
+// The expression text from a stage's words: each word as written (the lexer keeps it), except a
+// lone quoted `where` argument, which is the whole expression.
+std::string source_text(const std::string& stage, bool lone_quoted_is_code = true) {
+  const std::vector<StageCall> calls = parse_pipeline(stage, {});
+  return expr::ExpressionSource::from_words(calls.front().args, lone_quoted_is_code).text;
+}
+
+TEST(ExprTest, ExpressionTextFromStageWords) {
+  EXPECT_EQ(source_text("where $8 >= 500 and $5 != 'x'"), "$8 >= 500 and $5 != 'x'");
+  EXPECT_EQ(source_text("where contains(msg, \"x\")"), "contains(msg, \"x\")");
+  EXPECT_EQ(source_text("where (\"a\" == b)"), "(\"a\" == b)");
+  EXPECT_EQ(source_text("where replace(s, \"a\", \"b\") == c"), "replace(s, \"a\", \"b\") == c");
+  EXPECT_EQ(source_text("where x =~ \"(a|b)\""), "x =~ \"(a|b)\"");  // balanced: all literal
+  EXPECT_EQ(source_text("where x == 'say \"hi\"\\\\'"), "x == 'say \"hi\"\\\\'");
+  // What the lexer could not tell apart without the words as written.
+  EXPECT_EQ(source_text("where lower(\"ABC\")==\"abc\""), "lower(\"ABC\")==\"abc\"");
+  EXPECT_EQ(source_text("where .\"user name\" == \"z\""), ".\"user name\" == \"z\"");
+  EXPECT_EQ(source_text("where 'a > 1 and b == \"x\"'"), "a > 1 and b == \"x\"");
+  EXPECT_EQ(source_text("set \"web\"", false), "\"web\"");
+  EXPECT_EQ(source_text("where \"web\""), "web");
+}
+
+TEST(ExprTest, TruthOfValues) {
+  EXPECT_TRUE(expr::truthy(Val::of_bool(true)));
+  EXPECT_FALSE(expr::truthy(Val::of_bool(false)));
+  EXPECT_TRUE(expr::truthy(Val::of_number(-1)));
+  EXPECT_FALSE(expr::truthy(Val::of_number(0)));
+  EXPECT_TRUE(expr::truthy(Val::of_string("0")));
+  EXPECT_FALSE(expr::truthy(Val::of_string("")));
+  EXPECT_FALSE(expr::truthy(Val::null()));
+}
+
+TEST(ExprTest, NumbersParseAsAwkReadsThem) {
+  EXPECT_EQ(expr::parse_number(" 12 "), 12.0);
+  EXPECT_EQ(expr::parse_number("+.5"), 0.5);
+  EXPECT_EQ(expr::parse_number("5."), 5.0);
+  EXPECT_EQ(expr::parse_number("-1e-2"), -0.01);
+  EXPECT_FALSE(expr::parse_number("1e"));
+  EXPECT_FALSE(expr::parse_number("."));
+  EXPECT_FALSE(expr::parse_number("nan"));
+  EXPECT_FALSE(expr::parse_number("12abc"));
+  EXPECT_FALSE(expr::parse_number(""));
+}
+
+}  // namespace
+}  // namespace gpipe
