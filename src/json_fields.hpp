@@ -1,0 +1,95 @@
+// JsonFieldExtractor: one JSON value in, the fields the pipeline asked for out (SPEC 3), with
+// simdjson On-Demand, shared by the `json` and `items` parsers.
+//
+// The demanded paths are merged into a trie, and one pass over the document walks it: an object
+// key or array index that no path names is skipped without being parsed. Values become gpipe
+// Values: strings unescaped (a view into the input when they hold no escape), numbers as their
+// raw text, true/false, null, and objects/arrays as compact JSON text.
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gpipe/context.hpp"
+#include "gpipe/field_ref.hpp"
+#include "gpipe/record.hpp"
+
+namespace gpipe {
+
+// Bytes simdjson may read past the end of a document (they must be readable; any content).
+inline constexpr std::size_t kJsonPadding = simdjson::SIMDJSON_PADDING;
+
+struct JsonError {
+  std::string message;       // "invalid JSON: <simdjson's reason>"
+  std::uint64_t column = 0;  // 1-based byte column of the error in the document, 0 if unknown
+};
+
+class JsonFieldExtractor {
+ public:
+  // `names`: FieldRef::name() of each demanded field; `all`: also every top-level key.
+  JsonFieldExtractor(const std::vector<std::string>& names, bool all);
+  explicit JsonFieldExtractor(const FieldDemand& demand)
+      : JsonFieldExtractor(demand.names, demand.all) {}
+  // One path, given as steps; its field is named "".
+  explicit JsonFieldExtractor(std::span<const PathStep> path);
+
+  // Parses the document json[0, size); `json.data() + size + kJsonPadding` must be readable.
+  // Appends the record's fields to `out` (names and strings that need storage go to `arena`).
+  // Returns false, with `error` set, when the text is not exactly one valid JSON value.
+  bool extract(std::string_view json, Arena& arena, std::vector<Field>& out, JsonError& error);
+
+  // Like extract(), but first copies `json` into `arena` with padding when fewer than
+  // kJsonPadding readable bytes are known to follow it (`readable_end`: the end of the buffer
+  // it lives in, or nullptr when unknown).
+  bool extract_padded(std::string_view json, const char* readable_end, Arena& arena,
+                      std::vector<Field>& out, JsonError& error);
+
+ private:
+  struct Node {
+    std::string key;  // object key (unescaped), or empty for an index step
+    std::size_t index = 0;
+    bool is_index = false;
+    int slot = -1;  // the output field this node's value fills, or -1
+    std::vector<std::size_t> children;
+  };
+  std::size_t child(std::size_t parent, const PathStep& step);
+  void mark_shadowed(std::size_t node, bool below_slot);
+  simdjson::error_code walk(simdjson::ondemand::value value, std::size_t node, Arena& arena,
+                            std::size_t depth);
+  simdjson::error_code walk_object(simdjson::ondemand::object object, std::size_t node,
+                                   Arena& arena, std::size_t depth);
+  simdjson::error_code walk_array(simdjson::ondemand::array array, std::size_t node, Arena& arena,
+                                  std::size_t depth);
+  simdjson::error_code take(simdjson::ondemand::value value, Arena& arena, Value& out,
+                            std::size_t depth);
+  simdjson::error_code walk_root(simdjson::ondemand::document& doc, std::string_view whole,
+                                 Arena& arena, std::vector<Field>& out);
+  simdjson::error_code all_top_level(simdjson::ondemand::object object, Arena& arena,
+                                     std::vector<Field>& out);
+
+  simdjson::ondemand::parser parser_;
+  simdjson::ondemand::parser checker_;   // checks objects/arrays taken whole as fields
+  const char* document_end_ = nullptr;   // the end of the current document's readable bytes
+  std::vector<Node> nodes_;              // nodes_[0] is the root
+  std::vector<std::string> slot_names_;  // the demanded names, by slot
+  std::vector<Value> values_;            // this record's value per slot
+  std::vector<bool> shadowed_;           // by slot: a demanded path lies above it
+  bool all_ = false;
+  bool scalar_root_ = false;  // the document is a string or number (no trailing check needed)
+};
+
+// The Value of one On-Demand value (consumes it). Exposed for resolve_json_path.
+// `raw`, when given, receives an object's or array's text as written.
+simdjson::error_code json_to_value(simdjson::ondemand::value value, Arena& arena, Value& out,
+                                   std::string_view* raw = nullptr);
+
+// "invalid JSON: <reason>" for a simdjson error code.
+std::string json_error_message(simdjson::error_code code);
+
+}  // namespace gpipe

@@ -1,0 +1,90 @@
+// `json`: one JSON value per line, parsed with simdjson On-Demand into the fields the pipeline
+// asked for.
+#include "json_fields.hpp"
+#include "stages/stages.hpp"
+
+namespace gpipe::stages {
+
+namespace {
+
+bool is_blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+// Where the bytes known to be readable end: a pending block's end (lines inside it are followed
+// by the rest of the block), or unknown.
+const char* take_lines(Batch& batch) {
+  if (!batch.lines_pending()) return nullptr;
+  const std::string_view block = batch.pending_block();
+  batch.take_pending_block();
+  split_lines(block, batch.pending_first_line(), batch.pending_offset(), batch.raw_records());
+  return block.data() + block.size();
+}
+
+BatchStream parse_json_lines(BatchStream in, Context* ctx) {
+  // Built when the generator starts: every stage has registered its demand by then.
+  JsonFieldExtractor extractor(ctx->demand);
+  JsonError error;
+  for (Batch& batch : in) {
+    const char* const readable_end = take_lines(batch);
+    std::vector<Record>& records = batch.records();
+    std::vector<Field>& fields = batch.fields();
+    std::size_t kept = 0;
+    for (Record& record : records) {
+      if (is_blank(record.text)) continue;  // as jq: blank lines hold no value
+      const std::size_t first = fields.size();
+      if (!extractor.extract_padded(record.text, readable_end, batch.arena(), fields, error)) {
+        fields.resize(first);
+        ctx->errors.report(
+            BadRecord{batch.origin(), record.line, error.column, error.message, record.text});
+        continue;
+      }
+      record.first_field = static_cast<std::uint32_t>(first);
+      record.field_count = static_cast<std::uint32_t>(fields.size() - first);
+      record.whole_json = true;
+      records[kept++] = record;
+    }
+    records.resize(kept);
+    ctx->errors.count_good(kept);
+    batch.set_format(DataFormat::Json);
+    if (kept != 0) co_yield batch;
+  }
+}
+
+BuiltStage build(StageArgs&, Context& ctx) {
+  BuiltStage built;
+  built.transform = [context = &ctx](BatchStream in) {
+    return parse_json_lines(std::move(in), context);
+  };
+  return built;
+}
+
+}  // namespace
+
+const StageInfo kJson{
+    .name = "json",
+    .role = StageRole::Transform,
+    .synopsis = "json",
+    .summary = "one JSON value per line",
+    .details =
+        "Parses each line as one JSON value (JSON Lines / NDJSON) with simdjson On-Demand. Only\n"
+        "the fields later stages name are extracted (user.screen_name, entities.hashtags[0].text,\n"
+        "retweet_count); the rest of each document is skipped, not parsed. The record's text\n"
+        "stays the line itself, so JSON output prints it untouched.\n"
+        "\n"
+        "Values: a string is unescaped (prints raw, as jq -r), a number keeps the text it was\n"
+        "written with (1.50 stays 1.50, big integers stay exact), true/false, null (prints empty,\n"
+        "compares false), an object or array is compact JSON. A path that is not there is null.\n"
+        "A key that appears twice in an object: the last one wins, as in jq.\n"
+        "\n"
+        "A line that is not exactly one valid JSON value (a syntax error, trailing text after the\n"
+        "value, nesting deeper than 1024) is a bad record with its line and column (see\n"
+        "--on-error). Blank lines are skipped, as jq skips them. Parts of a document no stage\n"
+        "asks for are checked for structure and UTF-8 but not parsed value by value.\n"
+        "\n"
+        "  json | where retweet_count > 100 | field user.screen_name\n"
+        "  read tweets.jsonl.zst | json | field user.screen_name entities.hashtags[0].text",
+    .build = build,
+};
+
+}  // namespace gpipe::stages
