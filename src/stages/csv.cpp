@@ -1,0 +1,289 @@
+// `csv [--sep C] [--no-header] [--columns a,b,…]`: CSV rows (RFC 4180) as records with named
+// columns. The row splitting is in src/csv_parser.cpp; this file joins the lines of rows that
+// span lines, keeps each file's header, and checks every row's width.
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "csv_parser.hpp"
+#include "gpipe/errors.hpp"
+#include "stages/sources.hpp"
+#include "stages/stages.hpp"
+
+namespace gpipe::stages {
+
+namespace {
+
+struct CsvOptions {
+  char sep = ',';
+  bool header = true;                // the first row of each file names the columns
+  std::vector<std::string> columns;  // --columns: the names, and every row is data
+};
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+// Column names, each stored once for the whole run: records of every batch point at them, and
+// files with the same header share them.
+class NameTable {
+ public:
+  std::string_view intern(std::string_view name) {
+    auto found = names_.find(name);
+    if (found == names_.end()) found = names_.emplace(name).first;
+    return *found;
+  }
+
+ private:
+  std::set<std::string, std::less<>> names_;
+};
+
+// Turns batches of lines into batches of rows, in place. A row that spans lines keeps its
+// text so far in `open_row_`, owned, since its first lines may be in a batch already gone.
+class CsvParser {
+ public:
+  CsvParser(const CsvOptions& options, Context& ctx) : options_(options), ctx_(ctx) {
+    for (const std::string& column : options_.columns) {
+      fixed_names_.push_back(names_.intern(column));
+    }
+  }
+
+  // Replaces the lines of `batch` by the rows that end in it. Returns the number of rows.
+  std::size_t parse(Batch& batch) {
+    if (batch.origin() != origin_) start_file(batch.origin());
+    std::vector<Record>& records = batch.records();
+    batch.fields().clear();  // every record is rebuilt below
+    rows_ = 0;
+    good_ = 0;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const Record line = records[i];  // copied: rows overwrite records[0, rows_) as they go
+      take_line(batch, line);
+    }
+    records.resize(rows_);
+    batch.set_format(DataFormat::Csv);
+    ctx_.errors.count_good(good_);
+    return rows_;
+  }
+
+  // End of input: a row still open is a quote that never closed.
+  void finish() { report_open_row(); }
+
+ private:
+  void start_file(const Origin* origin) {
+    report_open_row();
+    origin_ = origin;
+    file_ = origin != nullptr ? *origin : Origin{};
+    at_file_start_ = true;
+    names_of_file_ = options_.columns.empty() ? std::vector<std::string_view>{} : fixed_names_;
+  }
+
+  void take_line(Batch& batch, const Record& line) {
+    std::string_view text = line.text;
+    if (at_file_start_) {
+      at_file_start_ = false;
+      if (text.starts_with(kBom)) text.remove_prefix(kBom.size());
+    }
+    if (row_open_) return continue_row(batch, line, text);
+    if (text.empty()) return;  // blank lines between rows are skipped, as Miller does
+    if (!csv::split_row(text, options_.sep, batch.arena(), values_)) {
+      row_open_ = true;
+      open_row_.assign(text);
+      open_line_ = line.line;
+      open_offset_ = line.offset;
+      open_end_ = line_end(line);
+      return;
+    }
+    take_row(batch, text, line.line, line.offset);
+  }
+
+  // The end of a line's text in its file: the next line starts one ("\n") or two ("\r\n")
+  // bytes later.
+  static std::uint64_t line_end(const Record& line) { return line.offset + line.text.size(); }
+
+  // A line break inside a quoted field is kept as it was written, "\n" or "\r\n" (as RFC 4180,
+  // Python's csv and csv-spectrum have it; Miller 6.6 drops the \r). The line source strips
+  // both, but the offsets of the lines tell them apart.
+  void continue_row(Batch& batch, const Record& line, std::string_view text) {
+    open_row_ += line.offset - open_end_ == 2 ? "\r\n" : "\n";
+    open_end_ = line_end(line);
+    open_row_ += text;
+    if (csv::ends_in_quotes(text, options_.sep, true)) {
+      if (open_row_.size() > ctx_.options.max_line) report_overlong_row();
+      return;
+    }
+    row_open_ = false;
+    const std::string_view row = batch.arena().store(open_row_);
+    release_open_row();
+    csv::split_row(row, options_.sep, batch.arena(), values_);  // balanced: always complete
+    take_row(batch, row, open_line_, open_offset_);
+  }
+
+  // `values_` holds the row's values.
+  void take_row(Batch& batch, std::string_view row, std::uint64_t line, std::uint64_t offset) {
+    if (names_of_file_.empty()) {
+      name_columns();
+      if (options_.header) return;
+    }
+    if (values_.size() != names_of_file_.size()) return report_width(row, line);
+    fields_.clear();
+    for (std::size_t i = 0; i < values_.size(); ++i) {
+      fields_.push_back(Field{names_of_file_[i], Value::string(values_[i])});
+    }
+    Record record;
+    record.text = row;
+    record.line = line;
+    record.offset = offset;
+    record.first_field = batch.add_fields(fields_);
+    record.field_count = static_cast<std::uint32_t>(fields_.size());
+    batch.raw_records()[rows_++] = record;
+    ++good_;
+  }
+
+  // The first row of a file: its header, or with --no-header the width that names 0, 1, 2, …
+  // (and then it is data too).
+  void name_columns() {
+    for (std::size_t i = 0; i < values_.size(); ++i) {
+      const bool positional = !options_.header || values_[i].empty();
+      names_of_file_.push_back(names_.intern(positional ? std::to_string(i) : values_[i]));
+    }
+  }
+
+  void report_width(std::string_view row, std::uint64_t line) {
+    const char* what = !options_.columns.empty() ? "--columns names "
+                       : options_.header         ? "header has "
+                                                 : "the first row has ";
+    reason_ = "row has " + std::to_string(values_.size()) + " fields, " + what +
+              std::to_string(names_of_file_.size());
+    ctx_.errors.report(BadRecord{&file_, line, 0, reason_, row});
+  }
+
+  void report_open_row() {
+    if (!row_open_) return;
+    row_open_ = false;
+    ctx_.errors.report(BadRecord{&file_, open_line_, 0, "unterminated quoted field", open_row_});
+    release_open_row();
+  }
+
+  // A quote that never closes would otherwise gather the rest of the input into one row.
+  void report_overlong_row() {
+    row_open_ = false;
+    reason_ = "unterminated quoted field: the row runs past --max-line (" +
+              human_size(ctx_.options.max_line) + ")";
+    ctx_.errors.report(BadRecord{&file_, open_line_, 0, reason_, open_row_});
+    release_open_row();
+  }
+
+  // Gives back the memory of an unusually long row, so one does not pin it for the run.
+  void release_open_row() {
+    constexpr std::size_t kKeep = 1024 * 1024;
+    if (open_row_.capacity() > kKeep) {
+      std::string().swap(open_row_);
+    } else {
+      open_row_.clear();
+    }
+  }
+
+  const CsvOptions& options_;
+  Context& ctx_;
+  NameTable names_;
+  std::vector<std::string_view> fixed_names_;    // --columns
+  std::vector<std::string_view> names_of_file_;  // empty until the file's first row
+  const Origin* origin_ = nullptr;  // the batches' origin, to see where a new file starts
+  // A copy of it for bad records: a row still open at the end of the input is reported after the
+  // source has finished, and with it the origins it owned.
+  Origin file_;
+  bool at_file_start_ = false;
+  bool row_open_ = false;
+  std::string open_row_;
+  std::uint64_t open_line_ = 0;
+  std::uint64_t open_offset_ = 0;
+  std::uint64_t open_end_ = 0;            // line_end() of the row's last line so far
+  std::vector<std::string_view> values_;  // reused for every row
+  std::vector<Field> fields_;             // reused for every row
+  std::string reason_;
+  std::size_t rows_ = 0;
+  std::uint64_t good_ = 0;
+};
+
+BatchStream parse_csv(BatchStream in, CsvOptions options, Context& ctx) {
+  CsvParser parser(options, ctx);
+  for (Batch& batch : in) {
+    if (parser.parse(batch) != 0) co_yield batch;
+  }
+  parser.finish();
+}
+
+char separator_argument(StageArgs& args, const Argument& arg) {
+  const std::string_view text = arg.text;
+  if (text == "\\t" || text == "tab") return '\t';
+  if (text.size() != 1) args.fail(arg, "the separator must be one byte (or \\t)");
+  if (text[0] == csv::kQuote || text[0] == '\n' || text[0] == '\r') {
+    args.fail(arg, "the separator cannot be a quote or a line break");
+  }
+  return text[0];
+}
+
+std::vector<std::string> column_names(StageArgs& args, const Argument& arg) {
+  std::vector<std::string> names;
+  std::string_view rest = arg.text;
+  for (;;) {
+    const std::size_t comma = rest.find(',');
+    names.emplace_back(rest.substr(0, comma));
+    if (names.back().empty()) args.fail(arg, "empty column name in --columns");
+    if (comma == std::string_view::npos) return names;
+    rest.remove_prefix(comma + 1);
+  }
+}
+
+BuiltStage build(StageArgs& args, Context& ctx) {
+  CsvOptions options;
+  if (const auto sep = args.option({"--sep"})) options.sep = separator_argument(args, *sep);
+  options.header = !args.flag({"--no-header"});
+  if (const auto columns = args.option({"--columns"})) {
+    options.columns = column_names(args, *columns);
+    options.header = false;
+  }
+  BuiltStage built;
+  built.transform = [options, &ctx](BatchStream in) {
+    return parse_csv(std::move(in), options, ctx);
+  };
+  return built;
+}
+
+}  // namespace
+
+const StageInfo kCsv{
+    .name = "csv",
+    .role = StageRole::Transform,
+    .synopsis = "csv [--sep C] [--no-header] [--columns a,b,…]",
+    .summary = "CSV rows (RFC 4180) as records with named columns",
+    .details =
+        "Parses lines of CSV (RFC 4180) into records, one per row, with a field per column.\n"
+        "The first row of each file is its header and names the columns; columns are then\n"
+        "fields by name (select email) or by 0-based position (field 0).\n"
+        "\n"
+        "A field in double quotes may hold the separator, line breaks (the row then spans\n"
+        "lines: its _line is its first) and \"\" for a quote. A quote anywhere else is an\n"
+        "ordinary character (a\"b stays a\"b), and text after a closing quote is kept (\"ab\"cd\n"
+        "is abcd), as Python's csv module reads them. Values are not trimmed. CRLF line ends\n"
+        "and a UTF-8 byte order mark at the start of a file are handled; a line break inside\n"
+        "a quoted field is kept as written (\\n or \\r\\n). Blank lines between rows are\n"
+        "skipped, as Miller does. Every value is a string.\n"
+        "\n"
+        "Bad records (see --on-error): a row with a different number of fields than the\n"
+        "header, and a quoted field still open at the end of the input (or longer than\n"
+        "--max-line).\n"
+        "\n"
+        "  --sep C          the separator: one byte, or \\t for tab (default ,)\n"
+        "  --no-header      every row is data; columns are named 0, 1, 2, … and the first row\n"
+        "                   sets the width\n"
+        "  --columns a,b,…  name the columns; every row is data\n"
+        "\nEach file has its own header. An empty header cell is named by its position.\n"
+        "\n"
+        "  read users.csv | csv | where country == 'DE' | select name email\n"
+        "  read data.tsv | csv --sep '\\t' | field 2\n"
+        "  read - | csv --columns ts,level,msg | count by level",
+    .build = build,
+};
+
+}  // namespace gpipe::stages
