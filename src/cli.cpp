@@ -28,6 +28,7 @@ struct CliOptions {
   std::vector<std::string> sets;
   std::string max_line = "64MiB";
   std::string on_error = "fail";
+  std::string max_error_rate;  // empty: no limit
   bool expect_output = false;  // -e
   bool quiet = false;
   bool verbose = false;
@@ -65,6 +66,22 @@ ErrorPolicy::Mode parse_on_error(const std::string& text, std::string& dead_lett
     return ErrorPolicy::Mode::DeadLetter;
   }
   throw UsageError("--on-error expects fail, skip or dead-letter=PATH, got '" + text + "'");
+}
+
+// --max-error-rate only means something when bad records do not stop the run at once: under
+// `fail` the first one already exits 4, so asking for a rate there is a mistake worth naming.
+void set_max_error_rate(const std::string& text, ErrorPolicy& errors) {
+  if (text.empty()) return;
+  double rate = 0;
+  if (!parse_rate(text, rate)) {
+    throw UsageError(
+        "--max-error-rate expects a fraction from 0 to 1 or a percentage such as 5%, got '" + text +
+        "'");
+  }
+  if (errors.mode() == ErrorPolicy::Mode::Fail) {
+    throw UsageError("--max-error-rate needs --on-error skip or dead-letter=PATH");
+  }
+  errors.set_max_rate(rate);
 }
 
 PipelineSource load_pipeline(const CliOptions& o) {
@@ -118,12 +135,17 @@ int run_pipeline(const CliOptions& o) {
   const ErrorPolicy::Mode mode = parse_on_error(o.on_error, dead_letter_path);
   std::destroy_at(&ctx.errors);
   std::construct_at(&ctx.errors, mode, dead_letter_path);
+  set_max_error_rate(o.max_error_rate, ctx.errors);
 
   try {
     const std::vector<StageCall> calls = parse_pipeline(source.text, parse_sets(o.sets));
     Plan plan = plan_pipeline(calls, ctx);
     const std::uint64_t written = run_plan(plan, ctx, ::isatty(STDOUT_FILENO) == 1);
     report_skipped(ctx.errors);
+    if (const std::string too_many = ctx.errors.rate_exceeded(written); !too_many.empty()) {
+      spdlog::error("{}", too_many);
+      return kExitBadRecord;
+    }
     return (o.expect_output && written == 0) ? kExitNoOutput : kExitOk;
   } catch (const PipelineError& e) {
     spdlog::error("{}", format_pipeline_error(e, source));
@@ -162,6 +184,9 @@ int run_cli(int argc, char** argv) {
       ->take_all();
   app.add_option("--max-line", o.max_line, "longest line before it is a bad record (64MiB)");
   app.add_option("--on-error", o.on_error, "bad records: fail (default), skip, dead-letter=PATH");
+  app.add_option("--max-error-rate", o.max_error_rate,
+                 "with skip or dead-letter: exit 4 at the end when more than this fraction (0.01 "
+                 "or 1%) of the records were bad");
   app.add_flag("-e", o.expect_output, "exit 1 when no record came out");
   app.add_flag("-q,--quiet", o.quiet, "print errors only");
   app.add_flag("-v,--verbose", o.verbose, "print debug messages");

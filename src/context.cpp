@@ -1,7 +1,9 @@
 #include "gpipe/context.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 #include "gpipe/errors.hpp"
@@ -32,6 +34,13 @@ std::string printable(std::string_view raw) {
 }
 
 }  // namespace
+
+void FieldDemand::need(std::string_view name) {
+  for (const std::string& known : names) {
+    if (known == name) return;
+  }
+  names.emplace_back(name);
+}
 
 std::string describe(const BadRecord& bad) {
   std::string out = bad.origin ? bad.origin->name : std::string("<input>");
@@ -88,6 +97,43 @@ void ErrorPolicy::flush() {
   if (dead_letter_ != nullptr && std::fflush(dead_letter_) != 0) {
     throw IoError(errno_message("cannot write dead-letter file", dead_letter_path_, errno));
   }
+}
+
+namespace {
+
+// A percentage for a message: "1.2", "33.3", "100", "0.5" (three significant digits).
+std::string percent(double fraction) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", fraction * 100);
+  return text;
+}
+
+}  // namespace
+
+std::string ErrorPolicy::rate_exceeded(std::uint64_t records_out) const {
+  if (!max_rate_ || count_ == 0) return "";
+  const std::uint64_t total = count_ + std::max(good_, records_out);
+  const double rate = static_cast<double>(count_) / static_cast<double>(total);
+  if (rate <= *max_rate_) return "";
+  return std::to_string(count_) + " of " + std::to_string(total) + " records were bad (" +
+         percent(rate) + "%), more than --max-error-rate " + percent(*max_rate_) + "%";
+}
+
+bool parse_rate(std::string_view text, double& out) {
+  double scale = 1;
+  if (text.ends_with('%')) {
+    text.remove_suffix(1);
+    scale = 100;
+  }
+  double number = 0;
+  const char* const last = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), last, number);
+  if (ec != std::errc() || ptr != last || text.empty()) return false;
+  // from_chars also reads "inf" and "nan": the range test (false for nan) rejects them.
+  const double rate = number / scale;
+  if (!(rate >= 0 && rate <= 1)) return false;
+  out = rate;
+  return true;
 }
 
 bool parse_size(std::string_view text, std::size_t& out) {

@@ -3,6 +3,8 @@
 #include <vector>
 
 #include "gpipe/output.hpp"
+#include "printers_delimited.hpp"
+#include "printers_json.hpp"
 
 namespace gpipe {
 
@@ -21,47 +23,6 @@ std::size_t print_each(std::vector<Record>& records, OutputBuffer& out, PrintOne
     for (const Record& r : records) print_one(r);
   }
   return records.size();
-}
-
-// The two-character escape of a byte that cannot appear raw in a TSV column, or nullptr.
-const char* tsv_escape(char c) {
-  switch (c) {
-    case '\t':
-      return "\\t";
-    case '\n':
-      return "\\n";
-    case '\r':
-      return "\\r";
-    case '\\':
-      return "\\\\";
-    default:
-      return nullptr;
-  }
-}
-
-// Most values need no escape. This branch-free test of every byte compiles to vector compares,
-// so the common case costs a fast scan instead of a switch per byte.
-bool needs_tsv_escape(std::string_view text) {
-  // An 8-bit accumulator, not a bool: with a bool GCC keeps the loop scalar.
-  std::uint8_t found = 0;
-  for (const char c : text) {
-    found |= static_cast<std::uint8_t>((c == '\t') | (c == '\n') | (c == '\r') | (c == '\\'));
-  }
-  return found != 0;
-}
-
-// Appends a TSV column: runs of plain bytes in one piece, escapes between them.
-void append_tsv_column(OutputBuffer& out, std::string_view text) {
-  if (!needs_tsv_escape(text)) return out.append(text);
-  std::size_t run_start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char* escape = tsv_escape(text[i]);
-    if (escape == nullptr) continue;
-    out.append(text.substr(run_start, i - run_start));
-    out.append(std::string_view(escape, 2));
-    run_start = i + 1;
-  }
-  out.append(text.substr(run_start));
 }
 
 // Counts '\n' bytes. std::count keeps a 64-bit counter, which stops the compiler from using
@@ -103,12 +64,39 @@ bool print_pending_block(Batch& batch, OutputBuffer& out, std::size_t& printed) 
 RecordPrinter::RecordPrinter(const OutputSpec& spec, OutputBuffer& out)
     : format_(spec.format), ofs_(spec.ofs), out_(out) {}
 
+// SPEC 4: the default follows the input: text in, text out; CSV in, CSV out; JSON in, JSON
+// lines out; aggregates print TSV with a header row.
+OutputFormat RecordPrinter::format_for(const Batch& batch) const {
+  if (format_ != OutputFormat::Auto) return format_;
+  switch (batch.format()) {
+    case DataFormat::Csv:
+      return OutputFormat::Csv;
+    case DataFormat::Json:
+      return OutputFormat::Jsonl;
+    case DataFormat::Table:  // the results of an aggregate: TSV with a header row
+      return OutputFormat::Tsv;
+    case DataFormat::Text:
+      break;
+  }
+  return OutputFormat::Text;
+}
+
 std::size_t RecordPrinter::print(Batch& batch) {
   if (batch.kind() == RecordKind::Bytes) {
     return print_each(batch.records(), out_, [&](const Record& r) { out_.append(r.text); });
   }
-  if (format_ == OutputFormat::Tsv) {
-    return print_each(batch.records(), out_, [&](const Record& r) { print_tsv(batch, r); });
+  const OutputFormat format = format_for(batch);
+  switch (format) {
+    case OutputFormat::Tsv:
+    case OutputFormat::Csv:
+      return print_each(batch.records(), out_,
+                        [&](const Record& r) { print_delimited(batch, r, format); });
+    case OutputFormat::Jsonl:
+      return print_each(batch.records(), out_,
+                        [&](const Record& r) { print_json_record(out_, batch, r); });
+    case OutputFormat::Auto:
+    case OutputFormat::Text:
+      break;
   }
   std::size_t printed = 0;
   if (batch.lines_pending() && !out_.line_flush() && print_pending_block(batch, out_, printed)) {
@@ -131,16 +119,46 @@ void RecordPrinter::print_text(Batch& batch, const Record& r) {
   out_.put('\n');
 }
 
-void RecordPrinter::print_tsv(Batch& batch, const Record& r) {
+// One CSV or TSV row, after a header row when the record's shape differs from the one before.
+void RecordPrinter::print_delimited(Batch& batch, const Record& r, OutputFormat format) {
+  const bool csv = format == OutputFormat::Csv;
+  const Field* fields = r.has_fields() ? batch.fields().data() + r.first_field : nullptr;
+  if (header_.shape_changed(fields, r.field_count) && header_.named()) print_header(format);
+  printed_delimited_ = true;
   if (!r.has_fields()) {
-    append_tsv_column(out_, r.text);
+    if (csv) {
+      append_csv_column(out_, r.text, true);
+    } else {
+      append_tsv_column(out_, r.text);
+    }
     out_.put('\n');
     return;
   }
-  const Field* fields = batch.fields().data() + r.first_field;
+  const char separator = csv ? ',' : '\t';
   for (std::uint32_t i = 0; i < r.field_count; ++i) {
-    if (i != 0) out_.put('\t');
-    if (!fields[i].value.is_null()) append_tsv_column(out_, fields[i].value.text);
+    if (i != 0) out_.put(separator);
+    const std::string_view text = fields[i].value.is_null() ? "" : fields[i].value.text;
+    if (csv) {
+      append_csv_column(out_, text, r.field_count == 1);
+    } else {
+      append_tsv_column(out_, text);
+    }
+  }
+  out_.put('\n');
+}
+
+// The header row of a new shape; after earlier rows, a blank line first ends the block before.
+void RecordPrinter::print_header(OutputFormat format) {
+  if (printed_delimited_) out_.put('\n');
+  const std::vector<std::string>& names = header_.names();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (format == OutputFormat::Csv) {
+      if (i != 0) out_.put(',');
+      append_csv_column(out_, names[i], names.size() == 1);
+    } else {
+      if (i != 0) out_.put('\t');
+      append_tsv_column(out_, names[i]);
+    }
   }
   out_.put('\n');
 }

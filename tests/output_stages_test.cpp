@@ -54,6 +54,8 @@ class StageBuilder {
     return spec;
   }
 
+  const Context& context() const { return ctx_; }
+
   // The error building the stage, with its span.
   PipelineError error(const std::string& text) {
     try {
@@ -91,10 +93,37 @@ TEST(OutputStagesTo, TsvSetsFormat) {
   EXPECT_EQ(spec.format, OutputFormat::Tsv);
 }
 
+TEST(OutputStagesTo, CsvAndJsonlSetFormat) {
+  StageBuilder builder;
+  EXPECT_EQ(builder.configure("to csv").format, OutputFormat::Csv);
+  EXPECT_EQ(builder.configure("to jsonl").format, OutputFormat::Jsonl);
+}
+
+// A CSV or TSV row holds every field, so `json` must make them all; JSON lines print a whole
+// JSON record's own text and text prints what it gets, so those ask for nothing.
+TEST(OutputStagesTo, CsvAndTsvDemandAllFieldsJsonlAndTextDoNot) {
+  for (const char* text : {"to csv", "to tsv"}) {
+    StageBuilder builder;
+    builder.configure(text);
+    EXPECT_TRUE(builder.context().demand.all) << text;
+  }
+  for (const char* text : {"to jsonl", "to text"}) {
+    StageBuilder builder;
+    builder.configure(text);
+    EXPECT_FALSE(builder.context().demand.all) << text;
+  }
+}
+
+TEST(OutputStagesTo, OfsWithCsvOrJsonlIsAnError) {
+  StageBuilder builder;
+  EXPECT_STREQ(builder.error("to csv --ofs ;").what(), "--ofs applies only to 'to text'");
+  EXPECT_STREQ(builder.error("to jsonl --ofs ;").what(), "--ofs applies only to 'to text'");
+}
+
 TEST(OutputStagesTo, UnknownFormatPointsAtIt) {
   StageBuilder builder;
   const PipelineError e = builder.error("to csvv");
-  EXPECT_STREQ(e.what(), "unknown output format 'csvv' (expected text or tsv)");
+  EXPECT_STREQ(e.what(), "unknown output format 'csvv' (expected text, tsv, csv or jsonl)");
   EXPECT_EQ(e.span().offset, 3u);
   EXPECT_EQ(e.span().length, 4u);
 }

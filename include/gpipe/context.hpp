@@ -4,7 +4,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,26 +51,63 @@ class ErrorPolicy {
   ErrorPolicy& operator=(const ErrorPolicy&) = delete;
 
   void report(const BadRecord& bad);
+  // Records a parser made successfully (parsers call this once per batch). With count() it is
+  // the denominator of --max-error-rate.
+  void count_good(std::uint64_t n) { good_ += n; }
+  std::uint64_t good() const { return good_; }
 
   Mode mode() const { return mode_; }
   std::uint64_t count() const { return count_; }
   const std::vector<std::string>& first_messages() const { return first_messages_; }
   void flush();  // dead-letter file
 
+  // --max-error-rate (SPEC 6): the fraction 0..1 of records that may be bad before the run
+  // exits 4 at its end. Unset: no limit.
+  void set_max_rate(double rate) { max_rate_ = rate; }
+  std::optional<double> max_rate() const { return max_rate_; }
+  // The error message when more than max_rate() of the records were bad, or "" when not (or
+  // when no limit is set). The records are the bad ones plus the good ones: those the parsers
+  // counted (count_good), or `records_out`, the records that reached the output, when that is
+  // more (a pipeline without a parser, such as `read | grep`, counts no good records itself).
+  std::string rate_exceeded(std::uint64_t records_out) const;
+
  private:
   Mode mode_ = Mode::Fail;
   std::string dead_letter_path_;
   std::FILE* dead_letter_ = nullptr;
   std::uint64_t count_ = 0;
+  std::uint64_t good_ = 0;
   std::vector<std::string> first_messages_;
+  std::optional<double> max_rate_;
 };
+
+// Parses a --max-error-rate: a fraction "0.05" or a percentage "5%", from 0 to 1 (100%).
+// Returns false when the text is neither.
+bool parse_rate(std::string_view text, double& out);
 
 // Parses "64MiB", "1MiB", "512KiB", "4k", "1G", "100" (bytes). KiB/K/k = 1024, KB = 1000.
 // Returns false when the text is not a size.
 bool parse_size(std::string_view text, std::size_t& out);
 
+// Which fields the stages of a pipeline refer to, gathered while planning, so a parser can make
+// only those (the `json` stage parses just these paths). A stage that needs every field of a
+// record (set, drop, rename, CSV output of JSON) asks for all of them. Parsers read this when
+// their generator starts, after every stage has been built.
+struct FieldDemand {
+  std::vector<std::string> names;  // FieldRef::name() of each named reference, no duplicates
+  bool all = false;
+
+  void need(std::string_view name);
+  void need_all() { all = true; }
+};
+
 struct Context {
   RunOptions options;
+  FieldDemand demand;
+  // The names of the inputs, owned here so they outlive the sources that made them: a stage may
+  // report a bad record at the end of input (an unterminated CSV quote), or keep a record
+  // (tail, sort), after its source has finished. A name per input file is small.
+  std::deque<Origin> origins;
   ErrorPolicy errors;
   bool stdin_taken = false;  // only one stage may read standard input
 };

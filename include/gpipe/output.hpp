@@ -10,12 +10,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gpipe/record.hpp"
 
 namespace gpipe {
 
-enum class OutputFormat { Auto, Text, Tsv };
+// Auto follows each batch's DataFormat: Text → Text, Csv → Csv, Json → Jsonl.
+enum class OutputFormat { Auto, Text, Tsv, Csv, Jsonl };
 
 struct OutputSpec {
   OutputFormat format = OutputFormat::Auto;
@@ -70,8 +72,32 @@ class OutputBuffer {
   bool line_flush_;
 };
 
+// The header row of CSV and TSV output. Records of one shape (the same field names in the same
+// order) share one header; a record of another shape starts a new block: a blank line, then its
+// header (as Miller does). A header is printed only for fields with names: fields known only by
+// position (`field 0 3`, `csv --no-header`: names "0", "3") and records without fields print
+// rows alone, as `cut` would.
+class HeaderRow {
+ public:
+  // True when `fields` (count of them, or Record::kWholeText for a record without fields) have
+  // another shape than the record before; then remembers the new shape.
+  bool shape_changed(const Field* fields, std::uint32_t count);
+  // The current shape has a name that is not a position, so it gets a header row.
+  bool named() const { return named_; }
+  const std::vector<std::string>& names() const { return names_; }
+
+ private:
+  bool known_ = false;
+  bool fieldless_ = false;
+  bool named_ = false;
+  std::size_t count_ = 0;
+  std::vector<std::string> names_;  // copied: the batch the names came from is gone by the next
+};
+
 // Formats records: text (raw text, or fields joined by ofs), tsv (fields joined by tabs, with
-// tab, newline, carriage return and backslash escaped as \t \n \r \\), and raw blocks as they are.
+// tab, newline, carriage return and backslash escaped as \t \n \r \\), csv (RFC 4180, quoted
+// only where needed), jsonl (one JSON value per line), and raw blocks as they are. TSV and CSV
+// print a header row (see HeaderRow). Auto picks the format from each batch's DataFormat.
 class RecordPrinter {
  public:
   RecordPrinter(const OutputSpec& spec, OutputBuffer& out);
@@ -79,11 +105,15 @@ class RecordPrinter {
   std::size_t print(Batch& batch);
 
  private:
+  OutputFormat format_for(const Batch& batch) const;
   void print_text(Batch& batch, const Record& r);
-  void print_tsv(Batch& batch, const Record& r);
+  void print_delimited(Batch& batch, const Record& r, OutputFormat format);
+  void print_header(OutputFormat format);
   OutputFormat format_;
   std::string ofs_;
   OutputBuffer& out_;
+  HeaderRow header_;
+  bool printed_delimited_ = false;  // a CSV/TSV row or header was printed (for the blank line)
 };
 
 }  // namespace gpipe
