@@ -13,14 +13,26 @@ std::span<const StageInfo> stage_table() {
       stages::kRead,
       stages::kChunks,
       stages::kSeq,
+      // parsers
+      stages::kCsv,
+      stages::kJson,
+      stages::kItems,
+      stages::kParse,
+      stages::kKv,
       // filters and transforms
       stages::kGrep,
+      stages::kWhere,
       stages::kField,
       stages::kSelect,
+      stages::kSet,
+      stages::kDrop,
+      stages::kRename,
       stages::kHead,
       stages::kSkip,
       stages::kTail,
       stages::kUniq,
+      // aggregates
+      stages::kCount,
       // output
       stages::kTo,
       stages::kWrite,

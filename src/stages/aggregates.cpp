@@ -1,0 +1,31 @@
+#include "stages/aggregates.hpp"
+
+#include <stdexcept>
+
+namespace gpipe::stages {
+
+std::vector<FieldRef> group_by_arguments(StageArgs& args, Context& ctx) {
+  std::vector<Argument> rest = args.rest();
+  if (rest.empty()) return {};
+  if (rest.front().text != "by") args.fail(rest.front(), "expected 'by F…'");
+  if (rest.size() == 1) args.fail(rest.front(), "'by' needs at least one field");
+  std::vector<FieldRef> by;
+  for (std::size_t i = 1; i < rest.size(); ++i) {
+    try {
+      by.push_back(FieldRef::parse(rest[i].text));
+    } catch (const std::invalid_argument& e) {
+      args.fail(rest[i], e.what());
+    }
+    if (by.back().kind() == FieldRef::Kind::Name) ctx.demand.need(by.back().name());
+  }
+  return by;
+}
+
+Value number_value(Arena& arena, std::uint64_t number) {
+  char digits[24];
+  const auto [end, error] = std::to_chars(digits, digits + sizeof digits, number);
+  static_cast<void>(error);  // a 64-bit number always fits in 24 digits
+  return Value{Value::Kind::Number, arena.store({digits, static_cast<std::size_t>(end - digits)})};
+}
+
+}  // namespace gpipe::stages

@@ -1,0 +1,67 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "gpipe/errors.hpp"
+#include "test_util.hpp"
+
+namespace gpipe {
+namespace {
+
+using Lines = std::vector<std::string>;
+
+Lines run(const std::string& stage, Lines input, bool pending = false) {
+  Context ctx;
+  BuiltStage built = test::build_stage(stage, ctx);
+  return test::collect(built.transform(test::lines_source(std::move(input), 3, pending)));
+}
+
+TEST(AggregatesTest, CountAllCountsRecords) {
+  EXPECT_EQ(run("count", {"a", "b", "c", "d"}), Lines{"4"});
+  EXPECT_EQ(run("count", {"a", "b", "c", "d"}, /*pending=*/true), Lines{"4"});
+  EXPECT_EQ(run("count", {}), Lines{"0"});
+}
+
+TEST(AggregatesTest, CountByGroupsInFirstSeenOrder) {
+  const Lines input{"t1 INFO x", "t2 ERROR y", "t3 INFO z", "t4 WARN", "t5 ERROR"};
+  EXPECT_EQ(run("count by 1", input), (Lines{"INFO\t2", "ERROR\t2", "WARN\t1"}));
+  EXPECT_EQ(run("count by 1", input, true), (Lines{"INFO\t2", "ERROR\t2", "WARN\t1"}));
+}
+
+TEST(AggregatesTest, CountBySeveralFieldsAndMissingOnes) {
+  const Lines input{"a x", "a y", "a x", "b", "b"};
+  EXPECT_EQ(run("count by 0 1", input), (Lines{"a\tx\t2", "a\ty\t1", "b\t\t2"}));
+  // A missing field is null: its own group, printed empty, apart from an empty string.
+  EXPECT_EQ(run("count by 5", {"a", "b"}), Lines{"\t2"});
+}
+
+TEST(AggregatesTest, CountNamesItsResultAndGroups) {
+  Context ctx;
+  BuiltStage built = test::build_stage("count by 1", ctx);
+  BatchStream out = built.transform(test::lines_source({"x A", "y B"}));
+  std::vector<std::string> names;
+  for (Batch& batch : out) {
+    EXPECT_EQ(batch.format(), DataFormat::Table);
+    for (const Record& r : batch.records()) {
+      for (std::uint32_t i = 0; i < r.field_count; ++i) {
+        names.emplace_back(batch.fields()[r.first_field + i].name);
+      }
+    }
+  }
+  EXPECT_EQ(names, (Lines{"1", "count", "1", "count"}));
+}
+
+TEST(AggregatesTest, ArgumentErrors) {
+  Context ctx;
+  EXPECT_THROW(test::build_stage("count 1", ctx), PipelineError);
+  EXPECT_THROW(test::build_stage("count by", ctx), PipelineError);
+  try {
+    test::build_stage("count by", ctx);
+  } catch (const PipelineError& e) {
+    EXPECT_STREQ(e.what(), "'by' needs at least one field");
+  }
+}
+
+}  // namespace
+}  // namespace gpipe
