@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ pkg-config                        # toolchain
   libre2-dev libzstd-dev zlib1g-dev libsimdjson-dev libfccp-dev
   libspdlog-dev libcli11-dev libgtest-dev                 # libraries
-  zstd gzip gawk grep python3                             # used by the tests
+  zstd gzip gawk grep python3 jq miller                   # used by the tests
 )
 missing=()
 for p in "${packages[@]}"; do
