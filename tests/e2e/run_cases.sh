@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Golden end-to-end cases of the gpipe binary, one folder each under tests/cases/<name>/:
-#   cmd              a bash snippet run from the repository root; $GPIPE is the binary under test
+#   cmd              a bash snippet run from the repository root; $GPIPE is the binary under test,
+#                    $GPIPE_CORPORA the shared test corpora, $CASE_TMP a fresh directory
 #   expected         its exact standard output
 #   expected_stderr  (optional) its exact standard error
 #   expected_status  (optional) its exit status; 0 when absent
@@ -10,6 +11,12 @@ GPIPE=$(realpath "$1")
 cases_dir=$2
 filter=${3:-}
 export GPIPE
+# The shared corpora: from CMake (GPIPE_CORPORA), else beside the checkout, else /work/shared.
+if [[ -z "${GPIPE_CORPORA:-}" ]]; then
+  GPIPE_CORPORA=$(realpath -m "$(dirname "$0")/../../../shared/corpora")
+  [[ -d "$GPIPE_CORPORA" ]] || GPIPE_CORPORA=/work/shared/corpora
+fi
+export GPIPE_CORPORA
 passed=0
 failed=0
 failures=()
