@@ -65,3 +65,26 @@ TEST(AggregatesTest, ArgumentErrors) {
 
 }  // namespace
 }  // namespace gpipe
+
+namespace gpipe {
+namespace {
+
+TEST(AggregatesTest, CountByOnePositionFastPathMatchesTheGeneralOne) {
+  // Pending blocks are split in place; records without fields take the direct split. Leading
+  // blanks, tabs, CRLF endings, a "\r" alone after the last blank, and missing fields.
+  const Lines input{"t1 INFO x", "  t2\tERROR", "t3 INFO\r",    "t4 \r",  "t5",
+                    "",          "t6 INFO y",   "t7 ERROR\r\r", "t8 a\rb"};
+  const Lines expected{"INFO\t3", "ERROR\t1", "\t3", "ERROR\r\t1", "a\rb\t1"};
+  EXPECT_EQ(run("count by 1", input), expected);
+  EXPECT_EQ(run("count by 1", input, /*pending=*/true), expected);
+  // Many groups: the table grows and finds every one again.
+  Lines many;
+  for (int i = 0; i < 5000; ++i) many.push_back("x k" + std::to_string(i % 1000));
+  const Lines counted = run("count by 1", many, true);
+  ASSERT_EQ(counted.size(), 1000u);
+  EXPECT_EQ(counted.front(), "k0\t5");
+  EXPECT_EQ(counted.back(), "k999\t5");
+}
+
+}  // namespace
+}  // namespace gpipe

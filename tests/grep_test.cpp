@@ -1,11 +1,13 @@
 // The grep stage: each flag, GNU grep -w semantics, the block-search fast path against the
 // per-line path, line numbers and offsets, errors, and a differential test against real grep.
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -352,6 +354,94 @@ TEST(GrepTest, DifferentialAgainstGnuGrepOnLoghub) {
   EXPECT_EQ(compared, files.size() * cases.size());
   // Every case selects something somewhere, so each comparison says something.
   for (std::size_t i = 0; i < cases.size(); ++i) EXPECT_GT(matched[i], 0u) << cases[i].pattern;
+}
+
+}  // namespace
+}  // namespace gpipe
+
+namespace gpipe {
+namespace {
+
+TEST(GrepDfaTest, BuildsOnlyWhatItDecidesExactly) {
+  ByteDfa dfa;
+  ASSERT_TRUE(dfa.build("latency_ms=[0-9]{3,}"));
+  EXPECT_EQ(dfa.prefix(), "latency_ms=");
+  ASSERT_TRUE(ByteDfa().build("\\s+x"));
+  ByteDfa alternatives;
+  ASSERT_TRUE(alternatives.build("ab(?:c|d)|abe"));
+  EXPECT_EQ(alternatives.prefix(), "ab");
+  // Anything whose bytes RE2 could read as UTF-8 or as anchors goes to RE2.
+  for (const char* other : {".", "a.b", "[^x]+", "\\S", "^a", "a$", "(?i)a", "\\bx", "é", "a{2}{3}",
+                            "[[:alpha:]]", "\\pL", "a{,3}"}) {
+    EXPECT_FALSE(ByteDfa().build(other)) << other;
+  }
+}
+
+TEST(GrepDfaTest, ConfirmsCandidatesInBlocksWithExactLines) {
+  // Every match starts with "k=": the DFA path. Matches at block starts and ends, empty lines,
+  // a later candidate in a line after an earlier one fails, CRLF lines, no final newline.
+  const Lines lines = {"k=123",  "",           "k=12 k=999", "x k=1", "k=",   "k=4567\r",
+                       "k=12\r", "k=1\rk=222", "",           "zz",    "k=000"};
+  EXPECT_EQ(grep_both("grep 'k=[0-9]{3,}'", lines),
+            (Lines{"k=123", "k=12 k=999", "k=4567", "k=1\rk=222", "k=000"}));
+  // \s matches "\r", but the "\r" of a CRLF ending is not part of the line.
+  EXPECT_EQ(grep_both("grep 'k=\\d*\\s'", {"k=1\r", "k=1 \r", "k=\t", "k=\r"}),
+            (Lines{"k=1 ", "k=\t"}));
+  EXPECT_EQ(grep_both("grep -v 'k=[0-9]{3,}'", lines),
+            (Lines{"", "x k=1", "k=", "k=12", "", "zz"}));
+  // Patterns that could match a newline never join two lines.
+  EXPECT_EQ(grep_both("grep 'a[\\n\\s]+b'", {"a", "b", "a b", "a\tb"}), (Lines{"a b", "a\tb"}));
+  EXPECT_EQ(grep_both("grep 'a[^x]+b'", {"a", "b", "ayb", "axb"}), (Lines{"ayb"}));
+}
+
+// A random pattern of the shapes the DFA handles, over a small alphabet.
+std::string random_pattern(std::mt19937& rng, int depth) {
+  static const std::vector<std::string> atoms = {"a",    "b",      "c",   "\\d", "\\s", "\\w",
+                                                 "[ab]", "[a-c1]", "\\.", "1",   " ",   "[\\d.]"};
+  static const std::vector<std::string> quantifiers = {"",    "",      "",     "*",  "+",    "?",
+                                                       "{2}", "{1,3}", "{2,}", "*?", "{0,2}"};
+  std::string pattern;
+  const int parts = 1 + static_cast<int>(rng() % 4);
+  for (int i = 0; i < parts; ++i) {
+    std::string atom;
+    if (depth < 2 && rng() % 5 == 0) {
+      atom = "(?:" + random_pattern(rng, depth + 1) + "|" + random_pattern(rng, depth + 1) + ")";
+    } else {
+      atom = atoms[rng() % atoms.size()];
+    }
+    pattern += atom + quantifiers[rng() % quantifiers.size()];
+  }
+  return pattern;
+}
+
+TEST(GrepDfaTest, AgreesWithRe2OnRandomPatternsAndLines) {
+  std::mt19937 rng(7);
+  const std::string alphabet = "abc1. \t\r\xc3\xa9";
+  int dfa_patterns = 0;
+  for (int round = 0; round < 400; ++round) {
+    const std::string pattern = random_pattern(rng, 0);
+    Lines lines;
+    for (int i = 0; i < 30; ++i) {
+      std::string line;
+      const std::size_t length = rng() % 12;
+      for (std::size_t j = 0; j < length; ++j) line += alphabet[rng() % alphabet.size()];
+      while (!line.empty() && line.back() == '\r') line.pop_back();  // a CRLF ending
+      lines.push_back(line);
+    }
+    RE2::Options options;
+    options.set_log_errors(false);
+    const RE2 re(pattern, options);
+    ASSERT_TRUE(re.ok()) << pattern;
+    Lines expected;
+    for (const std::string& line : lines) {
+      if (RE2::PartialMatch(line, re)) expected.push_back(line);
+    }
+    ByteDfa dfa;
+    if (dfa.build(pattern) && !dfa.prefix().empty()) ++dfa_patterns;  // grep takes the DFA path
+    const std::string quoted = "'" + pattern + "'";
+    EXPECT_EQ(grep_both("grep " + quoted, lines), expected) << pattern;
+  }
+  EXPECT_GT(dfa_patterns, 60) << dfa_patterns;  // the test does exercise the DFA
 }
 
 }  // namespace

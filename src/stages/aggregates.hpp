@@ -13,7 +13,6 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "gpipe/context.hpp"
@@ -40,12 +39,15 @@ class GroupTable {
   State& find_or_add(Batch& batch, const Record& record) {
     key_.clear();
     for (const FieldRef& ref : by_) append_to_key(lookup_field(batch, record, ref));
-    auto it = index_.find(std::string_view(key_));
-    if (it == index_.end()) {
-      it = index_.emplace(key_, groups_.size()).first;
-      groups_.push_back(Group{&it->first, State{}});
-    }
-    return groups_[it->second].state;
+    return find_or_add_key();
+  }
+
+  // The same for a group of one field whose value the caller found itself (a fast path that
+  // splits text lines without making records).
+  State& find_or_add(const Value& value) {
+    key_.clear();
+    append_to_key(value);
+    return find_or_add_key();
   }
 
   std::size_t size() const { return groups_.size(); }
@@ -64,7 +66,7 @@ class GroupTable {
       for (std::size_t g = first; g < last; ++g) {
         fields.clear();
         values.clear();
-        decode_key(*groups_[g].key, values);
+        decode_key(groups_[g].key, values);
         for (std::size_t i = 0; i < by_.size(); ++i) fields.push_back({by_[i].name(), values[i]});
         values.clear();
         results(groups_[g].state, values, out.arena());
@@ -82,15 +84,65 @@ class GroupTable {
 
  private:
   struct Group {
-    const std::string* key;  // the key in index_ (node-based: it never moves)
+    std::string key;
+    std::uint64_t hash;
     State state;
   };
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const {
-      return std::hash<std::string_view>{}(key);
+  static constexpr std::uint32_t kEmptySlot = UINT32_MAX;
+
+  // The group of key_: the last one found (runs of equal keys are common in logs), else a probe
+  // of an open-addressing table of group indexes (linear probing, at most half full).
+  State& find_or_add_key() {
+    if (last_ < groups_.size() && groups_[last_].key == key_) return groups_[last_].state;
+    const std::uint64_t hash = hash_key(key_);
+    std::size_t slot = static_cast<std::size_t>(hash) & mask_;
+    while (slots_[slot] != kEmptySlot) {
+      const Group& group = groups_[slots_[slot]];
+      if (group.hash == hash && group.key == key_) {
+        last_ = slots_[slot];
+        return groups_[last_].state;
+      }
+      slot = (slot + 1) & mask_;
     }
-  };
+    last_ = groups_.size();
+    slots_[slot] = static_cast<std::uint32_t>(last_);
+    groups_.push_back(Group{key_, hash, State{}});
+    if (groups_.size() * 2 > slots_.size()) grow();
+    return groups_[last_].state;
+  }
+
+  void grow() {
+    slots_.assign(slots_.size() * 2, kEmptySlot);
+    mask_ = slots_.size() - 1;
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      std::size_t slot = static_cast<std::size_t>(groups_[g].hash) & mask_;
+      while (slots_[slot] != kEmptySlot) slot = (slot + 1) & mask_;
+      slots_[slot] = static_cast<std::uint32_t>(g);
+    }
+  }
+
+  // A wyhash-style hash: 8 bytes at a time, each folded in with a 64x64->128 multiply. Keys are
+  // short (a log level, a status code), so this beats std::hash's byte loop by a wide margin.
+  static std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
+    __extension__ using U128 = unsigned __int128;
+    const U128 product = static_cast<U128>(a) * b;
+    return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
+  }
+  static std::uint64_t hash_key(std::string_view key) {
+    constexpr std::uint64_t kSeed = 0xa0761d6478bd642fULL;
+    constexpr std::uint64_t kPrime = 0xe7037ed1a0b428dbULL;
+    std::uint64_t h = kSeed ^ key.size();
+    const char* p = key.data();
+    std::size_t left = key.size();
+    for (; left >= 8; left -= 8, p += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p, 8);
+      h = mix(h ^ word, kPrime);
+    }
+    std::uint64_t tail = 0;
+    std::memcpy(&tail, p, left);
+    return mix(h ^ tail, kPrime ^ left);
+  }
 
   // Each value: its kind (one byte), its length (as size_t bytes), its text. Exact for any bytes,
   // and a null stays apart from an empty string.
@@ -112,9 +164,11 @@ class GroupTable {
   }
 
   std::vector<FieldRef> by_;
-  std::unordered_map<std::string, std::size_t, KeyHash, std::equal_to<>> index_;
-  std::vector<Group> groups_;
-  std::string key_;  // reused for every record
+  std::vector<Group> groups_;  // in the order they first appeared
+  std::vector<std::uint32_t> slots_ = std::vector<std::uint32_t>(16, kEmptySlot);
+  std::size_t mask_ = 15;
+  std::size_t last_ = SIZE_MAX;  // the group found last
+  std::string key_;              // reused for every record
 };
 
 }  // namespace gpipe::stages

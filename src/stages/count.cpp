@@ -1,7 +1,7 @@
 // `count [by F…]`: records per group. Memory grows with the number of groups, never with the
 // input: one owned key per distinct group, nothing per record.
+#include <cstring>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "gpipe/field_ref.hpp"
@@ -34,10 +34,48 @@ BatchStream count_all(BatchStream in) {
   co_yield out;
 }
 
+// The value of awk field `position` of a text line, as lookup_field gives it.
+Value awk_field(const FieldSplitter& splitter, std::string_view text, std::size_t position) {
+  std::string_view field;
+  return splitter.nth(text, position, field) ? Value::string(field) : Value::null();
+}
+
+// `count by N` over a block of unsplit lines: each line is split only up to field N, and no
+// records are made.
+void count_pending_lines_by_position(const Batch& batch, std::size_t position,
+                                     GroupTable<Counter>& groups) {
+  const FieldSplitter splitter;
+  const std::string_view block = batch.pending_block();
+  std::size_t start = 0;
+  while (start < block.size()) {
+    const void* newline = std::memchr(block.data() + start, '\n', block.size() - start);
+    const std::size_t end =
+        newline == nullptr
+            ? block.size()
+            : static_cast<std::size_t>(static_cast<const char*>(newline) - block.data());
+    const std::string_view text = chomp_cr(block.substr(start, end - start));
+    ++groups.find_or_add(awk_field(splitter, text, position)).records;
+    start = end + 1;
+  }
+}
+
 BatchStream count_groups(BatchStream in, std::vector<FieldRef> by) {
+  // One positional field: text records are split right here, without lookup_field.
+  const bool by_one_position = by.size() == 1 && by[0].kind() == FieldRef::Kind::Position;
+  const std::size_t position = by_one_position ? by[0].position() : 0;
+  const FieldSplitter splitter;
   GroupTable<Counter> groups(std::move(by));
   for (Batch& batch : in) {
-    for (const Record& record : batch.records()) ++groups.find_or_add(batch, record).records;
+    if (by_one_position && batch.lines_pending()) {
+      count_pending_lines_by_position(batch, position, groups);
+      continue;
+    }
+    for (const Record& record : batch.records()) {
+      Counter& counter = by_one_position && !record.has_fields()
+                             ? groups.find_or_add(awk_field(splitter, record.text, position))
+                             : groups.find_or_add(batch, record);
+      ++counter.records;
+    }
   }
   // (A named vector: g++ 12 rejects a braced list as a coroutine call's argument here.)
   std::vector<std::string> result_names{std::string("count")};

@@ -51,32 +51,43 @@ void keep_matching_pending_lines(Batch& batch, const LineMatcher& matcher) {
   const std::uint64_t first_line = batch.pending_first_line();
   batch.take_pending_block();
   std::vector<Record>& records = batch.raw_records();
+  // A candidate the matcher confirms in place costs little: no need to give up on dense ones.
+  const bool may_go_dense = !matcher.confirms_candidates();
 
-  std::size_t position = 0;                // always a line start
-  std::uint64_t line_number = first_line;  // the number of the line at `position`
+  std::size_t search_from = 0;             // where the next candidate may start
+  std::size_t counted_to = 0;              // a line start: lines before it are numbered
+  std::uint64_t line_number = first_line;  // the number of the line at `counted_to`
   std::uint64_t candidates = 0;
-  while (position < block.size()) {
-    if (candidates >= kDenseCheckAfter && line_number - first_line < candidates * kDenseLines) {
-      keep_matching_lines(block.substr(position), line_number, block_offset + position, matcher,
+  while (search_from < block.size()) {
+    if (may_go_dense && candidates >= kDenseCheckAfter &&
+        line_number - first_line < candidates * kDenseLines) {
+      keep_matching_lines(block.substr(counted_to), line_number, block_offset + counted_to, matcher,
                           records);
       return;
     }
-    const std::size_t candidate = matcher.find_candidate(block, position);
+    const std::size_t candidate = matcher.find_candidate(block, search_from);
     if (candidate == std::string_view::npos) return;
     ++candidates;
-    const std::size_t start = line_start(block, position, candidate);
+    const std::size_t end = line_end(block, candidate);
+    if (matcher.confirms_candidates()) {
+      const std::string_view rest = chomp_cr(block.substr(candidate, end - candidate));
+      if (!matcher.confirm(rest)) {
+        search_from = candidate + 1;  // a later candidate in the same line may still match
+        continue;
+      }
+    }
+    const std::size_t start = line_start(block, counted_to, candidate);
     if (start >= block.size()) return;  // an empty match after the block's last newline
-    const std::size_t end = line_end(block, start);
-    line_number += count_newlines(block.data() + position, block.data() + start);
+    line_number += count_newlines(block.data() + counted_to, block.data() + start);
     const std::string_view text = chomp_cr(block.substr(start, end - start));
-    if (matcher.matches(text)) {
+    if (matcher.confirms_candidates() || matcher.matches(text)) {
       Record record;
       record.text = text;
       record.line = line_number;
       record.offset = block_offset + start;
       records.push_back(record);
     }
-    position = end + 1;
+    search_from = counted_to = end + 1;
     ++line_number;
   }
 }
@@ -149,6 +160,7 @@ const StageInfo kGrep{
         "  read app.log | grep -i -w timeout\n"
         "  read access.log | grep -F '/api/v1.'",
     .build = build,
+    .parallel = true,
 };
 
 }  // namespace gpipe::stages
