@@ -29,6 +29,7 @@ struct CliOptions {
   std::string max_line = "64MiB";
   std::string on_error = "fail";
   std::string max_error_rate;  // empty: no limit
+  int threads = 0;             // -j; 0: as many as there are cores, where it helps
   bool expect_output = false;  // -e
   bool quiet = false;
   bool verbose = false;
@@ -131,6 +132,9 @@ int run_pipeline(const CliOptions& o) {
     throw UsageError("--max-line expects a size such as 64MiB, got '" + o.max_line + "'");
   }
   ctx.options.quiet = o.quiet;
+  if (o.threads < 0)
+    throw UsageError("-j expects a number of threads, got " + std::to_string(o.threads));
+  ctx.options.threads = static_cast<unsigned>(o.threads);
   std::string dead_letter_path;
   const ErrorPolicy::Mode mode = parse_on_error(o.on_error, dead_letter_path);
   std::destroy_at(&ctx.errors);
@@ -183,6 +187,9 @@ int run_cli(int argc, char** argv) {
       ->expected(1)
       ->take_all();
   app.add_option("--max-line", o.max_line, "longest line before it is a bad record (64MiB)");
+  app.add_option("-j,--threads", o.threads,
+                 "threads for the stateless start of the pipeline (default: the cores, where it "
+                 "helps; 1: none)");
   app.add_option("--on-error", o.on_error, "bad records: fail (default), skip, dead-letter=PATH");
   app.add_option("--max-error-rate", o.max_error_rate,
                  "with skip or dead-letter: exit 4 at the end when more than this fraction (0.01 "

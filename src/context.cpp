@@ -59,6 +59,7 @@ ErrorPolicy::~ErrorPolicy() {
 }
 
 void ErrorPolicy::report(const BadRecord& bad) {
+  const std::lock_guard lock(mutex_);
   ++count_;
   if (mode_ == Mode::Fail) {
     std::string message = describe(bad);

@@ -1,9 +1,13 @@
 #include "gpipe/pipeline.hpp"
 
+#include <algorithm>
 #include <optional>
+#include <span>
+#include <thread>
 
 #include "gpipe/errors.hpp"
 #include "gpipe/stage.hpp"
+#include "parallel.hpp"
 
 namespace gpipe {
 
@@ -91,6 +95,30 @@ StageCall as_chunks_call(StageCall read) {
   return read;
 }
 
+// -j: the stages after a `read` that may run on several threads (StageInfo::parallel). Returns
+// the index just past them (1 when there are none, or the source is not `read`).
+std::size_t parallel_prefix_end(const std::vector<const StageInfo*>& stages) {
+  if (stages.front()->name != "read") return 1;
+  std::size_t end = 1;
+  while (end < stages.size() && stages[end]->parallel) ++end;
+  return end;
+}
+
+// Threads for the prefix [1, end): -j N as given; without -j, every core, but only when the
+// prefix does real work per record (a parser, an expression): a `grep | field` alone is
+// bounded by reading and splitting lines, which one thread does at memory speed.
+unsigned thread_count(const std::vector<const StageInfo*>& stages, std::size_t end,
+                      const Context& ctx) {
+  if (ctx.options.threads != 0) return ctx.options.threads;
+  static constexpr std::string_view kCheap[] = {"grep", "field", "select"};
+  const bool worth_it = std::any_of(
+      stages.begin() + 1, stages.begin() + static_cast<std::ptrdiff_t>(end),
+      [](const StageInfo* s) {
+        return std::find(std::begin(kCheap), std::end(kCheap), s->name) == std::end(kCheap);
+      });
+  return worth_it ? std::max(1u, std::thread::hardware_concurrency()) : 1;
+}
+
 }  // namespace
 
 Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
@@ -103,26 +131,40 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
   // Build every stage (checking all arguments) before chaining any, so a bad argument anywhere
   // is reported before a file is opened.
   std::vector<BuiltStage> built;
+  std::vector<const StageInfo*> built_infos;  // which stage each entry of `built` is
   built.reserve(calls.size() + 1);
+  auto add = [&](const StageInfo& info, const StageCall& call) {
+    built.push_back(build(info, call, ctx));
+    built_infos.push_back(&info);
+  };
   if (infos.front()->role != StageRole::Source) {
     const StageCall read = stdin_read_call();
     if (calls.front().name == "items") {
-      built.push_back(build(*find_stage("chunks"), as_chunks_call(read), ctx));
+      add(*find_stage("chunks"), as_chunks_call(read));
     } else {
-      built.push_back(build(*find_stage("read"), read, ctx));
+      add(*find_stage("read"), read);
     }
   }
   for (std::size_t i = 0; i < calls.size(); ++i) {
     if (i == 0 && calls[0].name == "read" && feeds_items(calls, 0)) {
-      built.push_back(build(*find_stage("chunks"), as_chunks_call(calls[0]), ctx));
+      add(*find_stage("chunks"), as_chunks_call(calls[0]));
       continue;
     }
-    built.push_back(build(*infos[i], calls[i], ctx));
+    add(*infos[i], calls[i]);
   }
 
   OutputSpec output;
   std::optional<BatchStream> stream;
-  for (BuiltStage& stage : built) {
+  std::size_t next = 0;
+  if (const std::size_t end = parallel_prefix_end(built_infos); end > 1) {
+    if (const unsigned threads = thread_count(built_infos, end, ctx); threads > 1) {
+      std::vector<TransformFactory> prefix;
+      for (std::size_t i = 1; i < end; ++i) prefix.push_back(std::move(built[i].transform));
+      stream.emplace(run_parallel(built[0].source(), std::move(prefix), threads));
+      next = end;
+    }
+  }
+  for (BuiltStage& stage : std::span(built).subspan(next)) {
     if (stage.source) {
       stream.emplace(stage.source());
     } else if (stage.transform) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,7 +22,8 @@ inline constexpr std::size_t kMiB = 1024 * kKiB;
 struct RunOptions {
   std::size_t max_line = 64 * kMiB;      // --max-line: longer lines are bad records
   std::size_t read_buffer = 256 * kKiB;  // initial line-buffer size (tests use tiny ones)
-  bool quiet = false;                    // -q
+  unsigned threads = 1;  // -j: threads for the stateless prefix of a pipeline; 0: automatic
+  bool quiet = false;    // -q
 };
 
 // One bad record, as a stage sees it. `column` is 0 when unknown.
@@ -53,7 +55,10 @@ class ErrorPolicy {
   void report(const BadRecord& bad);
   // Records a parser made successfully (parsers call this once per batch). With count() it is
   // the denominator of --max-error-rate.
-  void count_good(std::uint64_t n) { good_ += n; }
+  void count_good(std::uint64_t n) {
+    const std::lock_guard lock(mutex_);
+    good_ += n;
+  }
   std::uint64_t good() const { return good_; }
 
   Mode mode() const { return mode_; }
@@ -79,6 +84,7 @@ class ErrorPolicy {
   std::uint64_t good_ = 0;
   std::vector<std::string> first_messages_;
   std::optional<double> max_rate_;
+  std::mutex mutex_;  // -j: stages on several threads report through this one policy
 };
 
 // Parses a --max-error-rate: a fraction "0.05" or a percentage "5%", from 0 to 1 (100%).

@@ -100,6 +100,10 @@ class Batch {
   Batch() = default;
   Batch(const Batch&) = delete;
   Batch& operator=(const Batch&) = delete;
+  // Movable, so -j can hand a worker's batches to the consumer; a moved-from batch is reset()
+  // before it is used again.
+  Batch(Batch&&) = default;
+  Batch& operator=(Batch&&) = default;
 
   const Origin* origin() const { return origin_; }
   RecordKind kind() const { return kind_; }

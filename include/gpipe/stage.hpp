@@ -82,6 +82,10 @@ struct StageInfo {
   std::string_view summary;   // one line for `gpipe help`
   std::string_view details;   // the rest of `gpipe help STAGE`
   BuiltStage (*build)(StageArgs& args, Context& ctx);
+  // A transform that looks at one record at a time and keeps nothing between batches, and whose
+  // transform factory may be called once per thread (its shared state is immutable): it can run
+  // in the parallel prefix of a pipeline (-j, src/parallel.cpp).
+  bool parallel = false;
 };
 
 // The table, in the order `gpipe help` lists it.

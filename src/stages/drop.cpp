@@ -68,6 +68,7 @@ const StageInfo kDrop{
         "  json | drop entities retweeted_status\n"
         "  read app.log | drop 0",
     .build = build,
+    .parallel = true,
 };
 
 }  // namespace gpipe::stages

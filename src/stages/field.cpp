@@ -80,6 +80,7 @@ const StageInfo kField{
     .summary = "keeps only the listed fields, in that order",
     .details = kFieldDetails,
     .build = build,
+    .parallel = true,
 };
 
 }  // namespace gpipe::stages

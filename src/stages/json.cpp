@@ -85,6 +85,7 @@ const StageInfo kJson{
         "  json | where retweet_count > 100 | field user.screen_name\n"
         "  read tweets.jsonl.zst | json | field user.screen_name entities.hashtags[0].text",
     .build = build,
+    .parallel = true,
 };
 
 }  // namespace gpipe::stages

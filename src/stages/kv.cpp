@@ -82,6 +82,7 @@ const StageInfo kKv{
         "  read app.log | kv | where latency_ms > 500 | field order user\n"
         "  read events.log | kv --sep : | field user",
     .build = build,
+    .parallel = true,
 };
 
 }  // namespace gpipe::stages

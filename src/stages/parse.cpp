@@ -124,6 +124,7 @@ const StageInfo kParse{
         "  read app.log | parse '^(?P<ts>\\S+) (?P<level>[A-Z]+) \\[(?P<thread>[^]]+)\\]'\n"
         "  read access.log | parse '\"(?P<method>[A-Z]+) (?P<path>\\S+)' | count by path",
     .build = build,
+    .parallel = true,
 };
 
 }  // namespace gpipe::stages

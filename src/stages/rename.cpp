@@ -115,6 +115,7 @@ const StageInfo kRename{
         "  csv | rename 'user name=user' ts=time\n"
         "  read app.log | rename 0=ts 1=level | where level == \"ERROR\"",
     .build = build,
+    .parallel = true,
 };
 
 }  // namespace gpipe::stages

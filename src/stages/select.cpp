@@ -17,6 +17,7 @@ const StageInfo kSelect{
     .summary = "keeps only the listed fields, with their names",
     .details = kFieldDetails,
     .build = build,
+    .parallel = true,
 };
 
 }  // namespace gpipe::stages

@@ -208,6 +208,7 @@ const StageInfo kSet{
         "  read app.log | set day = strftime(strptime($0, \"%Y-%m-%dT%H:%M:%S.%fZ\"), \"%F\")\n"
         "\n" GPIPE_EXPRESSION_HELP,
     .build = build,
+    .parallel = true,
 };
 
 }  // namespace gpipe::stages

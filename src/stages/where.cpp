@@ -39,6 +39,7 @@ const StageInfo kWhere{
         "  csv | where coalesce(email, \"\") !~ \"@example\\\\.com$\"\n"
         "\n" GPIPE_EXPRESSION_HELP,
     .build = build,
+    .parallel = true,
 };
 
 }  // namespace gpipe::stages
