@@ -57,7 +57,8 @@ class ExprRecord {
 
   // The value, printed: null, true, false, a number in shortest form, "a string", json:[…].
   std::string eval(const std::string& expression) {
-    const Val v = Expression::compile(expression).eval(batch_, record_);
+    const Expression compiled = Expression::compile(expression);  // v may view into it
+    const Val v = compiled.eval(batch_, record_);
     switch (v.kind) {
       case Val::Kind::Null:
         return "null";

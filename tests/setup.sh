@@ -9,6 +9,7 @@ packages=(
   libre2-dev libzstd-dev zlib1g-dev libsimdjson-dev libfccp-dev
   libspdlog-dev libcli11-dev libgtest-dev                 # libraries
   zstd gzip gawk grep python3 jq miller                   # used by the tests
+  clang                                                   # libFuzzer targets (.ci/run)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -28,6 +28,8 @@ namespace gpipe {
 
 template <class Range>
 struct elements_of {
+  // A constructor, not aggregate initialisation: clang 14 lacks CTAD for aggregates.
+  explicit elements_of(Range r) noexcept : range(static_cast<Range>(r)) {}
   Range range;
 };
 template <class Range>

@@ -50,6 +50,7 @@ class OutputBuffer {
   static constexpr std::size_t kCapacity = 1 << 20;
   explicit OutputBuffer(ByteSink& sink, bool line_flush = false);
   void append(std::string_view bytes) {
+    if (bytes.empty()) return;  // data() may be null, which memcpy must not get
     if (bytes.size() > kCapacity - used_) return append_slow(bytes);
     std::memcpy(data_.get() + used_, bytes.data(), bytes.size());
     used_ += bytes.size();
