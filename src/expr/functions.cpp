@@ -243,7 +243,12 @@ Val parse_time_function(std::span<const Val> args, const Node&, Arena& arena) {
 Val format_time_function(std::span<const Val> args, const Node&, Arena& arena) {
   const auto seconds = to_number(args[0]);
   const auto format = to_text(args[1], arena);
-  if (!seconds || !format || !std::isfinite(*seconds)) return Val::null();
+  // Beyond ±1e17 s (three billion years) the conversion to time_t would overflow (found by
+  // fuzzing: strftime(strftime($3, "%fZ"), "%F") made a 9e18).
+  constexpr double kLimit = 1e17;
+  if (!seconds || !format || !std::isfinite(*seconds) || std::fabs(*seconds) > kLimit) {
+    return Val::null();
+  }
   const auto whole = static_cast<std::time_t>(std::floor(*seconds));
   std::tm tm{};
   if (gmtime_r(&whole, &tm) == nullptr) return Val::null();
