@@ -110,6 +110,19 @@ void expect_error(const std::string& expression, const std::string& message, std
   EXPECT_EQ(e.length, length) << expression;
 }
 
+TEST(ExprTest, DeepOrHugeExpressionsAreErrorsNotStackOverflows) {
+  // fuzz_expr found a stack overflow on thousands of nested parentheses.
+  const std::string deep = std::string(1000, '(') + "1" + std::string(1000, ')');
+  EXPECT_EQ(syntax_error(deep).message, "expression nested too deeply (more than 128 levels)");
+  EXPECT_EQ(syntax_error(std::string(1000, '-') + "1").message,
+            "expression nested too deeply (more than 128 levels)");
+  std::string chain = "1";
+  for (int i = 0; i < 3000; ++i) chain += "+1";
+  EXPECT_EQ(syntax_error(chain).message, "expression too long (more than 4096 tokens)");
+  const std::string nested = std::string(100, '(') + "1" + std::string(100, ')');
+  EXPECT_NO_THROW(Expression::compile(nested));
+}
+
 TEST(ExprTest, SyntaxErrorsPointAtTheMistake) {
   expect_error("a >", "expected a value, got the end of the expression", 3, 1);
   expect_error("a b", "expected an operator or the end of the expression, got 'b'", 2, 1);

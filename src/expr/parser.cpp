@@ -85,7 +85,17 @@ class Parser {
  public:
   explicit Parser(std::string_view text) : tokens_(tokenize(text)) {}
 
+  // Limits that keep the recursive parser, evaluator and destructor off the end of the stack
+  // (fuzz_expr found a stack overflow on thousands of nested parentheses): an expression has at
+  // most kMaxTokens tokens and nests at most kMaxDepth deep.
+  static constexpr std::size_t kMaxTokens = 4096;
+  static constexpr std::size_t kMaxDepth = 128;
+
   std::unique_ptr<Node> parse() {
+    if (tokens_.size() > kMaxTokens) {
+      throw SyntaxError("expression too long (more than " + std::to_string(kMaxTokens) + " tokens)",
+                        tokens_[kMaxTokens].offset, 1);
+    }
     auto node = parse_or();
     if (peek().kind != TokenKind::End) {
       if (peek().kind == TokenKind::RParen) fail("unmatched ')'");
@@ -107,7 +117,23 @@ class Parser {
     throw SyntaxError(message, peek().offset, peek().length);
   }
 
+  // Counts one level of nesting for as long as it lives.
+  struct Nesting {
+    explicit Nesting(Parser& p) : parser(p) {
+      if (++parser.depth_ > kMaxDepth) {
+        throw SyntaxError(
+            "expression nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)",
+            parser.peek().offset, 1);
+      }
+    }
+    ~Nesting() { --parser.depth_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+    Parser& parser;
+  };
+
   std::unique_ptr<Node> parse_or() {
+    const Nesting nesting(*this);
     auto left = parse_and();
     while (at_keyword("or")) {
       const Token& op = take();
@@ -127,6 +153,7 @@ class Parser {
 
   std::unique_ptr<Node> parse_not() {
     if (!at_keyword("not")) return parse_comparison();
+    const Nesting nesting(*this);
     auto node = make_node(NodeKind::Not, take());
     node->children.push_back(parse_not());
     return node;
@@ -172,6 +199,7 @@ class Parser {
 
   std::unique_ptr<Node> parse_unary() {
     if (!at_operator("-")) return parse_primary();
+    const Nesting nesting(*this);
     auto node = make_node(NodeKind::Negate, take());
     node->children.push_back(parse_unary());
     return node;
@@ -305,6 +333,7 @@ class Parser {
   }
 
   std::vector<Token> tokens_;
+  std::size_t depth_ = 0;
   std::size_t pos_ = 0;
 };
 
