@@ -48,14 +48,6 @@ bool parse_index(std::string_view text, std::size_t& i, PathStep& step, std::str
   return true;
 }
 
-Value number_value(Batch& batch, std::uint64_t number) {
-  char digits[24];
-  const auto [end, error] = std::to_chars(digits, digits + sizeof digits, number);
-  static_cast<void>(error);  // 24 digits always fit a 64-bit number
-  return Value{Value::Kind::Number,
-               batch.arena().store({digits, static_cast<std::size_t>(end - digits)})};
-}
-
 const Field* find_named(Batch& batch, const Record& record, std::string_view name) {
   if (!record.has_fields()) return nullptr;
   const Field* const first = batch.fields().data() + record.first_field;
@@ -90,6 +82,13 @@ Value lookup_position(Batch& batch, const Record& record, std::size_t position,
 }
 
 }  // namespace
+
+Value number_value(Arena& arena, std::uint64_t number) {
+  char digits[24];
+  const auto [end, error] = std::to_chars(digits, digits + sizeof digits, number);
+  static_cast<void>(error);  // 24 digits always fit a 64-bit number
+  return Value{Value::Kind::Number, arena.store({digits, static_cast<std::size_t>(end - digits)})};
+}
 
 bool parse_json_path(std::string_view text, std::vector<PathStep>& steps, std::string& reason) {
   steps.clear();
@@ -158,9 +157,9 @@ Value lookup_field(Batch& batch, const Record& record, const FieldRef& ref,
     case FieldRef::Kind::File:
       return batch.origin() ? Value::string(batch.origin()->name) : Value::null();
     case FieldRef::Kind::Line:
-      return number_value(batch, record.line);
+      return number_value(batch.arena(), record.line);
     case FieldRef::Kind::Offset:
-      return number_value(batch, record.offset);
+      return number_value(batch.arena(), record.offset);
     case FieldRef::Kind::Name:
       return lookup_name(batch, record, ref);
   }

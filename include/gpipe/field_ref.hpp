@@ -66,6 +66,9 @@ bool parse_json_path(std::string_view text, std::vector<PathStep>& steps, std::s
 Value lookup_field(Batch& batch, const Record& record, const FieldRef& ref,
                    const FieldSplitter& splitter = FieldSplitter());
 
+// A number as a Value whose text lives in `arena` (_line, _offset, counts of aggregates).
+Value number_value(Arena& arena, std::uint64_t number);
+
 // The value at `path` inside the JSON text `json` (an object or array), or null. Strings are
 // unescaped into `arena`; numbers keep their text as written; objects and arrays are compact JSON.
 // Invalid JSON gives null.

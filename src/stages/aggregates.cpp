@@ -21,11 +21,4 @@ std::vector<FieldRef> group_by_arguments(StageArgs& args, Context& ctx) {
   return by;
 }
 
-Value number_value(Arena& arena, std::uint64_t number) {
-  char digits[24];
-  const auto [end, error] = std::to_chars(digits, digits + sizeof digits, number);
-  static_cast<void>(error);  // a 64-bit number always fits in 24 digits
-  return Value{Value::Kind::Number, arena.store({digits, static_cast<std::size_t>(end - digits)})};
-}
-
 }  // namespace gpipe::stages

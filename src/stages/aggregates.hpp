@@ -26,9 +26,6 @@ namespace gpipe::stages {
 // fields. Errors on `by` without fields, or fields without `by`.
 std::vector<FieldRef> group_by_arguments(StageArgs& args, Context& ctx);
 
-// A number as a Value whose text lives in `arena`.
-Value number_value(Arena& arena, std::uint64_t number);
-
 template <class State>
 class GroupTable {
  public:
