@@ -1,5 +1,6 @@
 #include "csv_parser.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 // The parser's own threads are not wanted: only the unescaping below is used.
@@ -111,6 +112,121 @@ bool ends_in_quotes(std::string_view line, char sep, bool starts_in_quotes) {
     const std::size_t end = line.find(sep, i);
     if (end == kNone) return false;
     i = end + 1;
+  }
+}
+
+namespace {
+
+// Scans for row ends from `text`'s start (a row start) to the last one, or to the first one
+// when `first_only`. See whole_rows_length.
+class RowEndScanner {
+ public:
+  RowEndScanner(std::string_view text, char sep, std::size_t max_line, std::size_t first_field)
+      : text_(text),
+        sep_(sep),
+        max_line_(max_line),
+        first_field_(std::min(first_field, text.size())) {}
+
+  std::size_t scan(bool first_only) {
+    std::size_t pos = first_field_;
+    for (;;) {
+      const std::size_t quote = text_.find(kQuote, pos);
+      if (row_end_before(pos, quote == kNone ? text_.size() : quote, first_only)) return last_end_;
+      if (quote == kNone) return last_end_;
+      pos = quote + 1;
+      // A quote opens a quoted field only at a field's start; elsewhere it is a plain byte.
+      const bool opens = quote == row_start_ || (row_start_ == 0 && quote == first_field_) ||
+                         text_[quote - 1] == sep_;
+      if (opens && !skip_quoted(pos)) return last_end_;
+      if (first_only && last_end_ != 0) return last_end_;
+    }
+  }
+
+ private:
+  // Outside quotes every line end in [pos, stop) ends a row. True when scanning should stop.
+  bool row_end_before(std::size_t pos, std::size_t stop, bool first_only) {
+    const char* const data = text_.data();
+    const void* newline = first_only ? std::memchr(data + pos, '\n', stop - pos)
+                                     : ::memrchr(data + pos, '\n', stop - pos);
+    if (newline == nullptr) return false;
+    last_end_ = row_start_ = static_cast<std::size_t>(static_cast<const char*>(newline) - data) + 1;
+    return first_only;
+  }
+
+  // Inside a quoted field from `pos`: moves `pos` past its closing quote and returns true, or
+  // returns false when the text ends inside it. A row that the --max-line rule ends inside
+  // the field also returns true, with `pos` just after that line.
+  bool skip_quoted(std::size_t& pos) {
+    for (;;) {
+      const std::size_t quote = text_.find(kQuote, pos);
+      const std::size_t stop = quote == kNone ? text_.size() : quote;
+      if (stop - row_start_ > max_line_) {
+        if (const std::size_t cut = overlong_row_end(pos, stop); cut != kNone) {
+          last_end_ = row_start_ = pos = cut;
+          return true;
+        }
+      }
+      if (quote == kNone) return false;
+      if (quote + 1 < text_.size() && text_[quote + 1] == kQuote) {
+        pos = quote + 2;  // "" inside quotes
+        continue;
+      }
+      pos = quote + 1;
+      return true;
+    }
+  }
+
+  // The first line end in [pos, stop) at which the open row is longer than max_line (its text
+  // as the csv stage gathers it: without the byte order mark and the last line's terminator).
+  std::size_t overlong_row_end(std::size_t pos, std::size_t stop) const {
+    const std::size_t bom = row_start_ == 0 ? first_field_ : 0;
+    for (;;) {
+      const void* found = std::memchr(text_.data() + pos, '\n', stop - pos);
+      if (found == nullptr) return kNone;
+      const auto newline = static_cast<std::size_t>(static_cast<const char*>(found) - text_.data());
+      const std::size_t cr = newline > 0 && text_[newline - 1] == '\r' ? 1 : 0;
+      // The stage checks when it adds a line to an open row, so never at the row's first line
+      // (which the line reader keeps within max_line anyway).
+      const bool first_line =
+          std::memchr(text_.data() + row_start_, '\n', newline - row_start_) == nullptr;
+      if (!first_line && newline - cr - row_start_ - bom > max_line_) return newline + 1;
+      pos = newline + 1;
+    }
+  }
+
+  std::string_view text_;
+  char sep_;
+  std::size_t max_line_;
+  std::size_t first_field_;
+  std::size_t row_start_ = 0;
+  std::size_t last_end_ = 0;
+};
+
+// Whether the row text[begin, end) (end just past its '\n') is blank: the csv stage skips it.
+bool blank_row(std::string_view text, std::size_t begin, std::size_t end) {
+  std::size_t length = end - begin;
+  if (length > 0 && text[end - 1] == '\n') --length;
+  if (length > 0 && text[begin + length - 1] == '\r') --length;
+  return length == 0;
+}
+
+}  // namespace
+
+std::size_t whole_rows_length(std::string_view text, char sep, std::size_t max_line,
+                              std::size_t first_field) {
+  return RowEndScanner(text, sep, max_line, first_field).scan(false);
+}
+
+std::size_t first_row_length(std::string_view text, char sep, std::size_t max_line,
+                             std::size_t first_field) {
+  std::size_t start = 0;
+  for (;;) {
+    const std::string_view rest = text.substr(start);
+    const std::size_t field = start == 0 ? first_field : 0;
+    const std::size_t length = RowEndScanner(rest, sep, max_line, field).scan(true);
+    if (length == 0) return 0;
+    if (!blank_row(text, start + field, start + length)) return start + length;
+    start += length;
   }
 }
 

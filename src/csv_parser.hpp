@@ -39,4 +39,19 @@ bool split_row(std::string_view row, char sep, Arena& arena, std::vector<std::st
 // field (`starts_in_quotes`, a continuation line of a row) or from the start of a field.
 bool ends_in_quotes(std::string_view line, char sep, bool starts_in_quotes);
 
+// Where rows end, for -j: the csv stage's input is cut into chunks only between rows. `text` is
+// whole lines of one file starting at a row start (`first_field` is 3 when it starts with the
+// file's byte order mark, else 0). The scan follows split_row and ends_in_quotes exactly, and
+// the csv stage's --max-line rule (a quoted field still open at a line end, in a row longer
+// than max_line, ends the row there), so the rows are the ones the stage would make reading
+// the file through. Only quotes and line ends are looked at, with memchr-class scans.
+//
+// The length of the longest prefix of `text` made of whole rows (0: none ends in it).
+std::size_t whole_rows_length(std::string_view text, char sep, std::size_t max_line,
+                              std::size_t first_field);
+// The length of the first row that is not blank, with the blank lines before it (0 when it
+// does not end in `text`): a file's header row.
+std::size_t first_row_length(std::string_view text, char sep, std::size_t max_line,
+                             std::size_t first_field);
+
 }  // namespace gpipe::csv

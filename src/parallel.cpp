@@ -6,10 +6,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "gpipe/context.hpp"
+#include "newline_count.hpp"
 
 namespace gpipe {
 
@@ -17,14 +20,20 @@ namespace {
 
 // Big enough that a chunk's fixed costs (a batch, a coroutine switch per stage, a hand-over
 // between threads) are noise; small enough that 2N+1 of them in flight stay a few MiB.
-constexpr std::size_t kChunkBytes = kMiB;
+constexpr std::size_t kChunkBytes = 256 * kKiB;
 
 struct Chunk {
   std::uint64_t seq = 0;
   const Origin* origin = nullptr;
-  std::uint64_t first_line = 0;
-  std::uint64_t offset = 0;
-  std::string text;  // complete lines (the last may lack '\n' at the end of a file)
+  bool started = false;          // holds lines of `origin`
+  std::uint64_t first_line = 0;  // of the first line after the prelude
+  std::uint64_t offset = 0;      // in the file, of the first byte after the prelude
+  std::size_t prelude_size = 0;  // text[0, prelude_size): the file's prelude (see ChunkFraming)
+  std::uint64_t prelude_lines = 0;
+  bool stands_alone = false;  // cut by a ChunkFraming (Batch::stands_alone)
+  std::string text;           // complete lines (the last may lack '\n' at the end of a file)
+
+  std::size_t body_size() const { return text.size() - prelude_size; }
 };
 
 struct Result {
@@ -32,6 +41,9 @@ struct Result {
   std::shared_ptr<const Chunk> chunk;  // the text the batches view
   std::exception_ptr error;
 };
+
+// As many batches as are in flight at once (2N+1 chunks, usually a batch each) are kept.
+constexpr std::size_t kSpareBatches = 8;
 
 // Chunks to the workers, results back, in one lock (taken a few times per MiB of input).
 class Pool {
@@ -52,6 +64,25 @@ class Pool {
     std::shared_ptr<const Chunk> chunk = std::move(queues_[worker].front());
     queues_[worker].pop_front();
     return chunk;
+  }
+
+  // A batch for a worker to fill: one the consumer is done with (its vectors and arena keep
+  // their capacity, so a chunk's fields cost no allocation and no page faults), or a new one.
+  Batch spare_batch() {
+    const std::lock_guard lock(mutex_);
+    if (spare_batches_.empty()) return Batch{};
+    Batch batch = std::move(spare_batches_.back());
+    spare_batches_.pop_back();
+    return batch;
+  }
+
+  void recycle(std::vector<Batch>& batches) {
+    const std::lock_guard lock(mutex_);
+    for (Batch& batch : batches) {
+      if (spare_batches_.size() >= kSpareBatches) break;
+      spare_batches_.push_back(std::move(batch));
+    }
+    batches.clear();
   }
 
   void publish(std::uint64_t seq, Result result) {
@@ -92,6 +123,7 @@ class Pool {
   std::condition_variable changed_;
   std::vector<std::deque<std::shared_ptr<const Chunk>>> queues_;
   std::map<std::uint64_t, Result> results_;
+  std::vector<Batch> spare_batches_;
   bool closed_ = false;
   bool finished_ = false;
 };
@@ -107,9 +139,14 @@ struct WorkerState {
 BatchStream worker_source(Pool& pool, unsigned worker, WorkerState& state) {
   while ((state.chunk = pool.next(worker)) != nullptr) {
     {
-      Batch batch;
-      batch.reset(state.chunk->origin, RecordKind::Line);
-      batch.set_pending_lines(state.chunk->text, state.chunk->first_line, state.chunk->offset);
+      const Chunk& chunk = *state.chunk;
+      Batch batch = pool.spare_batch();
+      batch.reset(chunk.origin, RecordKind::Line);
+      // The prelude's own line numbers and offsets are never seen: the stage takes it as the
+      // header, as it took the file's first row.
+      batch.set_pending_lines(chunk.text, chunk.first_line - chunk.prelude_lines,
+                              chunk.offset - chunk.prelude_size);
+      if (chunk.stands_alone) batch.set_stands_alone();
       co_yield batch;
     }
     pool.publish(state.chunk->seq, Result{std::move(state.out), state.chunk, nullptr});
@@ -124,40 +161,132 @@ void work(Pool& pool, unsigned worker, const std::vector<TransformFactory>& pref
     for (const TransformFactory& stage : prefix) stream = stage(std::move(stream));
     for (Batch& batch : stream) state.out.push_back(std::move(batch));
   } catch (...) {
-    if (state.chunk)
-      pool.publish(state.chunk->seq, Result{{}, state.chunk, std::current_exception()});
+    // What came out of the chunk before the error goes out before it, as it would in one pass.
+    if (state.chunk) {
+      pool.publish(state.chunk->seq,
+                   Result{std::move(state.out), state.chunk, std::current_exception()});
+    }
   }
   pool.wait_finished();  // `stream` (and the names its stages own) outlives every batch
+}
+
+// Whether the source's batch continues the chunk's lines: the same file, with no gap (a gap is
+// an overlong line that was skipped).
+bool continues(Batch& batch, const Chunk& chunk) {
+  return batch.lines_pending() && batch.origin() == chunk.origin &&
+         batch.pending_offset() == chunk.offset + chunk.body_size();
 }
 
 // Appends the source's batch to the chunk if it continues it; false if it starts a new one.
 bool append_to_chunk(Batch& batch, Chunk& chunk) {
   if (!batch.lines_pending()) {
     // Not a block of lines (no source but `read` runs in parallel; kept correct anyway).
-    if (!chunk.text.empty()) return false;
+    if (chunk.started) return false;
     chunk.origin = batch.origin();
     for (const Record& record : batch.records()) {
-      if (chunk.text.empty()) {
+      if (!chunk.started) {
         chunk.first_line = record.line;
         chunk.offset = record.offset;
+        chunk.started = true;
       }
       chunk.text.append(record.text);
       chunk.text += '\n';
     }
     return true;
   }
-  if (!chunk.text.empty() && (batch.origin() != chunk.origin ||
-                              batch.pending_offset() != chunk.offset + chunk.text.size())) {
-    return false;  // another file, or a gap (an overlong line was skipped)
-  }
-  if (chunk.text.empty()) {
+  if (chunk.started && !continues(batch, chunk)) return false;
+  if (!chunk.started) {
     chunk.origin = batch.origin();
     chunk.first_line = batch.pending_first_line();
     chunk.offset = batch.pending_offset();
+    chunk.started = true;
   }
   chunk.text.append(batch.pending_block());
   return true;
 }
+
+// Cuts the source's blocks of lines into chunks of about kChunkBytes of one file each. With a
+// framing (csv), a chunk ends between records: the lines after its last whole record are
+// carried into the next chunk, and every chunk of a file but its first starts with the file's
+// prelude. (A record longer than a chunk makes the chunk longer; the framing's --max-line rule
+// bounds it.)
+class Chunker {
+ public:
+  Chunker(BatchStream& source, const ChunkFraming* framing)
+      : source_(source), it_(source.begin()), framing_(framing) {}
+
+  // The next chunk, or null when the source is done.
+  std::shared_ptr<Chunk> next(std::uint64_t seq) {
+    auto chunk = std::make_shared<Chunk>();
+    chunk->seq = seq;
+    chunk->text.reserve(kChunkBytes + 256 * kKiB);
+    if (framing_ != nullptr) begin_framed(*chunk);
+    std::size_t limit = kChunkBytes;
+    for (;;) {
+      while (it_ != source_.end() && chunk->text.size() < limit && append_to_chunk(*it_, *chunk)) {
+        ++it_;
+      }
+      if (!chunk->started) return nullptr;
+      if (framing_ == nullptr || cut_framed(*chunk)) break;
+      limit = chunk->text.size() + kChunkBytes;  // no record ends in it yet: read on
+    }
+    previous_origin_ = chunk->origin;
+    return chunk;
+  }
+
+ private:
+  // A chunk that continues the previous one's file starts with the file's prelude and the lines
+  // carried over.
+  void begin_framed(Chunk& chunk) {
+    chunk.stands_alone = true;
+    const bool same_file =
+        !carry_.empty() || (it_ != source_.end() && (*it_).origin() == previous_origin_);
+    if (!same_file) return;
+    chunk.text = prelude_;
+    chunk.prelude_size = prelude_.size();
+    chunk.prelude_lines = prelude_lines_;
+    if (carry_.empty()) return;
+    chunk.origin = previous_origin_;
+    chunk.started = true;
+    chunk.first_line = carry_first_line_;
+    chunk.offset = carry_offset_;
+    chunk.text += carry_;
+    carry_.clear();
+  }
+
+  // Ends the chunk after its last whole record, keeping the rest for the next one. False when
+  // no record ends in it (and its file goes on).
+  bool cut_framed(Chunk& chunk) {
+    const bool file_ends = it_ == source_.end() || !continues(*it_, chunk);
+    const bool file_start = chunk.origin != previous_origin_;
+    const std::string_view body = std::string_view(chunk.text).substr(chunk.prelude_size);
+    if (file_start) {
+      const std::optional<std::size_t> prelude = framing_->prelude(body);
+      if (!prelude && !file_ends) return false;
+      prelude_.assign(body.substr(0, prelude.value_or(0)));
+      prelude_lines_ = count_newlines(prelude_.data(), prelude_.data() + prelude_.size());
+    }
+    if (file_ends) return true;
+    const std::size_t cut = framing_->whole_records(body, file_start);
+    if (cut == 0) return false;
+    carry_.assign(body.substr(cut));
+    carry_offset_ = chunk.offset + cut;
+    carry_first_line_ =
+        (*it_).pending_first_line() - count_newlines(carry_.data(), carry_.data() + carry_.size());
+    chunk.text.resize(chunk.prelude_size + cut);
+    return true;
+  }
+
+  BatchStream& source_;
+  decltype(std::declval<BatchStream&>().begin()) it_;
+  const ChunkFraming* framing_;
+  const Origin* previous_origin_ = nullptr;
+  std::string prelude_;
+  std::uint64_t prelude_lines_ = 0;
+  std::string carry_;  // whole lines after the last whole record of the previous chunk
+  std::uint64_t carry_offset_ = 0;
+  std::uint64_t carry_first_line_ = 0;
+};
 
 // Ends the run on every path out of run_parallel (end, exception, the consumer stopping early):
 // declared after the workers, so it runs before their threads are joined.
@@ -169,7 +298,7 @@ struct FinishOnExit {
 }  // namespace
 
 BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefix,
-                         unsigned threads) {
+                         std::shared_ptr<const ChunkFraming> framing, unsigned threads) {
   Pool pool(threads);
   std::vector<std::jthread> workers;
   for (unsigned i = 0; i < threads; ++i) {
@@ -179,18 +308,12 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
   const std::uint64_t window = 2 * std::uint64_t{threads} + 1;
   std::uint64_t submitted = 0;
   std::uint64_t taken = 0;
-  auto it = source.begin();
+  Chunker chunker(source, framing.get());
   bool source_done = false;
   for (;;) {
     while (!source_done && submitted - taken < window) {
-      auto chunk = std::make_shared<Chunk>();
-      chunk->seq = submitted;
-      chunk->text.reserve(kChunkBytes + 256 * kKiB);
-      while (it != source.end() && chunk->text.size() < kChunkBytes &&
-             append_to_chunk(*it, *chunk)) {
-        ++it;
-      }
-      if (chunk->text.empty()) {
+      std::shared_ptr<Chunk> chunk = chunker.next(submitted);
+      if (chunk == nullptr) {
         source_done = true;
         pool.close();
         break;
@@ -200,8 +323,9 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
     }
     if (taken == submitted) co_return;
     Result result = pool.take(taken++);
-    if (result.error) std::rethrow_exception(result.error);
     for (Batch& batch : result.batches) co_yield batch;
+    if (result.error) std::rethrow_exception(result.error);
+    pool.recycle(result.batches);  // the consumer asked for more: it is done with them
   }
 }
 

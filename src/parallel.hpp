@@ -2,19 +2,26 @@
 // the output in input order.
 //
 // The source (`read`) runs on the calling thread and cuts its blocks of lines into chunks of
-// about 1 MiB. Chunk i goes to worker i % N. Each worker runs its own instance of the prefix's
+// about 256 KiB. Chunk i goes to worker i % N. Each worker runs its own instance of the prefix's
 // stages (one call of each TransformFactory) for the whole run, over the chunks it is given, and
 // keeps the batches that come out of each chunk. The calling thread yields those batches chunk
-// by chunk, in input order, to the rest of the pipeline, which runs on it as usual.
+// by chunk, in input order, to the rest of the pipeline, which runs on it as usual; the batches
+// it is done with go back to the workers, to be filled again without allocating.
+//
+// csv (rows that span lines, a header per file) runs there too: its ChunkFraming says where rows
+// end, chunks are cut only there (the lines after the last whole row go to the next chunk), and
+// every chunk of a file but its first starts with the file's header row, so each stands alone.
 //
 // Lifetimes: a result owns its chunk's text (which the records view) and its batches (arenas and
 // fields move with them); field names may view a worker's stage frames, so workers keep their
 // stages alive until the consumer is done (destroying the returned generator ends the run).
 // Errors: an exception in a worker (a bad record under --on-error=fail) is rethrown at the
-// consumer when it reaches that chunk, so the first bad record in input order is the one
-// reported. At most 2N+1 chunks are in flight: memory stays bounded.
+// consumer when it reaches that chunk, after what the chunk gave before it, so the first bad
+// record in input order is the one reported. At most 2N+1 chunks are in flight: memory stays
+// bounded.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "gpipe/record.hpp"
@@ -22,7 +29,8 @@
 
 namespace gpipe {
 
+// `framing`: how the first stage of the prefix needs its chunks cut (null: at any line end).
 BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefix,
-                         unsigned threads);
+                         std::shared_ptr<const ChunkFraming> framing, unsigned threads);
 
 }  // namespace gpipe

@@ -97,10 +97,15 @@ StageCall as_chunks_call(StageCall read) {
 
 // -j: the stages after a `read` that may run on several threads (StageInfo::parallel). Returns
 // the index just past them (1 when there are none, or the source is not `read`).
-std::size_t parallel_prefix_end(const std::vector<const StageInfo*>& stages) {
+// A stage with a ChunkFraming (csv) must be the first of the prefix: its chunks are cut for it.
+std::size_t parallel_prefix_end(const std::vector<const StageInfo*>& stages,
+                                const std::vector<BuiltStage>& built) {
   if (stages.front()->name != "read") return 1;
   std::size_t end = 1;
-  while (end < stages.size() && stages[end]->parallel) ++end;
+  while (end < stages.size() && stages[end]->parallel && !built[end].sequential &&
+         (end == 1 || !built[end].framing)) {
+    ++end;
+  }
   return end;
 }
 
@@ -156,11 +161,11 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
   OutputSpec output;
   std::optional<BatchStream> stream;
   std::size_t next = 0;
-  if (const std::size_t end = parallel_prefix_end(built_infos); end > 1) {
+  if (const std::size_t end = parallel_prefix_end(built_infos, built); end > 1) {
     if (const unsigned threads = thread_count(built_infos, end, ctx); threads > 1) {
       std::vector<TransformFactory> prefix;
       for (std::size_t i = 1; i < end; ++i) prefix.push_back(std::move(built[i].transform));
-      stream.emplace(run_parallel(built[0].source(), std::move(prefix), threads));
+      stream.emplace(run_parallel(built[0].source(), std::move(prefix), built[1].framing, threads));
       next = end;
     }
   }

@@ -45,6 +45,7 @@ void Batch::reset(const Origin* origin, RecordKind kind) {
   arena_.reset();
   block_ = {};
   lines_pending_ = false;
+  stands_alone_ = false;
 }
 
 void Batch::set_pending_lines(std::string_view block, std::uint64_t first_line,

@@ -129,6 +129,12 @@ class Batch {
   std::uint64_t pending_offset() const { return block_offset_; }
   void take_pending_block() { lines_pending_ = false; }
 
+  // A batch that stands alone: a -j chunk cut between records, with its file's prelude (a CSV
+  // header) in front. A stage that keeps state per file starts afresh with it and finishes
+  // after it, as at the start and end of a file.
+  bool stands_alone() const { return stands_alone_; }
+  void set_stands_alone() { stands_alone_ = true; }
+
   // --- for sources ---
   void reset(const Origin* origin, RecordKind kind);
   void set_pending_lines(std::string_view block, std::uint64_t first_line, std::uint64_t offset);
@@ -150,6 +156,7 @@ class Batch {
   std::uint64_t block_first_line_ = 0;
   std::uint64_t block_offset_ = 0;
   bool lines_pending_ = false;
+  bool stands_alone_ = false;
 };
 
 // Every stage is a generator of batch references.

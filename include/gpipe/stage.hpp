@@ -67,10 +67,29 @@ using SourceFactory = std::function<BatchStream()>;
 using TransformFactory = std::function<BatchStream(BatchStream)>;
 
 // What a builder returns: exactly one of these is set, matching the stage's role.
+// How a parser of records that span lines (csv) needs its input cut for -j (src/parallel.cpp):
+// chunks end between records, and a chunk that does not start its file gets the file's prelude
+// (the CSV header) in front, so that a worker can parse it on its own.
+class ChunkFraming {
+ public:
+  virtual ~ChunkFraming() = default;
+  // The length of the longest prefix of `text` made of whole records (0: none ends in it).
+  // `text` is whole lines of one file from a record start, the file's start if `file_start`.
+  virtual std::size_t whole_records(std::string_view text, bool file_start) const = 0;
+  // The length of the prelude of a file whose first lines are `text` (0: it has none), or
+  // nullopt when `text` does not hold all of it yet.
+  virtual std::optional<std::size_t> prelude(std::string_view text) const = 0;
+};
+
 struct BuiltStage {
   SourceFactory source;
   TransformFactory transform;
   std::function<void(OutputSpec&)> configure_output;  // Format and Sink stages
+  // -j: set by a parallel transform that must be first in the parallel prefix and gets its
+  // chunks cut by this; `sequential` keeps an instance out of the prefix (its options make it
+  // depend on all of a file, as `csv --no-header` on the width of the first row).
+  std::shared_ptr<const ChunkFraming> framing;
+  bool sequential = false;
 };
 
 enum class StageRole { Source, Transform, Format, Sink };

@@ -50,7 +50,7 @@ class CsvParser {
 
   // Replaces the lines of `batch` by the rows that end in it. Returns the number of rows.
   std::size_t parse(Batch& batch) {
-    if (batch.origin() != origin_) start_file(batch.origin());
+    if (batch.origin() != origin_ || batch.stands_alone()) start_file(batch.origin());
     std::vector<Record>& records = batch.records();
     batch.fields().clear();  // every record is rebuilt below
     rows_ = 0;
@@ -208,10 +208,43 @@ class CsvParser {
 BatchStream parse_csv(BatchStream in, CsvOptions options, Context& ctx) {
   CsvParser parser(options, ctx);
   for (Batch& batch : in) {
+    const bool stands_alone = batch.stands_alone();
     if (parser.parse(batch) != 0) co_yield batch;
+    // A -j chunk ends between rows or at the end of its file: a row still open never closes.
+    // Reported after its rows went on, as at the end of a file.
+    if (stands_alone) parser.finish();
   }
   parser.finish();
 }
+
+// -j: rows are cut apart where the scan of quotes and line ends says they end; the header row
+// goes in front of every chunk.
+class CsvFraming final : public ChunkFraming {
+ public:
+  CsvFraming(char sep, bool header, std::size_t max_line)
+      : sep_(sep), header_(header), max_line_(max_line) {}
+
+  std::size_t whole_records(std::string_view text, bool file_start) const override {
+    return csv::whole_rows_length(text, sep_, max_line_, first_field(text, file_start));
+  }
+
+  std::optional<std::size_t> prelude(std::string_view text) const override {
+    if (!header_) return 0;
+    const std::size_t length =
+        csv::first_row_length(text, sep_, max_line_, first_field(text, true));
+    if (length == 0) return std::nullopt;
+    return length;
+  }
+
+ private:
+  static std::size_t first_field(std::string_view text, bool file_start) {
+    return file_start && text.starts_with(kBom) ? kBom.size() : 0;
+  }
+
+  char sep_;
+  bool header_;
+  std::size_t max_line_;
+};
 
 char separator_argument(StageArgs& args, const Argument& arg) {
   const std::string_view text = arg.text;
@@ -244,6 +277,11 @@ BuiltStage build(StageArgs& args, Context& ctx) {
     options.header = false;
   }
   BuiltStage built;
+  // With --no-header the first row of a file sets the width of all its rows: one pass only.
+  built.sequential = !options.header && options.columns.empty();
+  if (!built.sequential) {
+    built.framing = std::make_shared<CsvFraming>(options.sep, options.header, ctx.options.max_line);
+  }
   built.transform = [options, &ctx](BatchStream in) {
     return parse_csv(std::move(in), options, ctx);
   };
@@ -284,6 +322,7 @@ const StageInfo kCsv{
         "  read data.tsv | csv --sep '\\t' | field 2\n"
         "  read - | csv --columns ts,level,msg | count by level",
     .build = build,
+    .parallel = true,
 };
 
 }  // namespace gpipe::stages

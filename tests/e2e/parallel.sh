@@ -14,6 +14,11 @@ $gen users --size 3M --seed 23 >"$work/users.csv"
 zstd -q "$work/app.log" -o "$work/app.log.zst"
 # A bad JSON line deep inside: under fail the first bad record in input order is the one reported.
 { head -c 4000000 "$work/tweets.jsonl"; echo '{"broken": '; tail -c +4000001 "$work/tweets.jsonl"; } >"$work/bad.jsonl"
+# CSV with rows across lines in every chunk: CRLF and a byte order mark; a short row deep inside
+# and a quote that never closes at the end (bad records under fail and skip).
+{ printf '\xef\xbb\xbf'; sed 's/$/\r/' "$work/users.csv"; } >"$work/users-crlf.csv"
+{ awk 'NR == 20000 { print "99,too,few" } { print }' "$work/users.csv"; echo '7,"never closed'; } \
+  >"$work/users-bad.csv"
 cd "$work" || exit 1
 
 tasks=(
@@ -28,6 +33,13 @@ tasks=(
   "read app.log | parse '(?P<ts>\\S+) (?P<level>[A-Z]+)' | where level == 'WARN' | field ts _offset | head 500"
   "read app.log | set 9 = \$0 | grep -v INFO | tail 20"
   "read bad.jsonl | json | field id"
+  "read users.csv | csv | field _line _offset name notes"
+  "read users-crlf.csv | csv | select id notes | to csv"
+  "read users.csv users-crlf.csv | csv | count by country"
+  "read users.csv | csv --columns a,b,c,d,e,f | field a f"
+  "read users.csv | csv --no-header | field 0 5"
+  "read users-bad.csv | csv | field id"
+  "--on-error skip read users-bad.csv | csv | field id _line"
   "--on-error skip read bad.jsonl | json | field id"
 )
 passed=0
