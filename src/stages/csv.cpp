@@ -2,6 +2,7 @@
 // columns. The row splitting is in src/csv_parser.cpp; this file joins the lines of rows that
 // span lines, keeps each file's header, and checks every row's width.
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -25,16 +26,20 @@ struct CsvOptions {
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
 // Column names, each stored once for the whole run: records of every batch point at them, and
-// files with the same header share them.
+// files with the same header share them. One table serves every instance of the stage (under
+// -j, one per thread) and is owned by the stage's factory, not by a parser: a worker's parser
+// ends with its last chunk while the consumer still reads the records of that chunk.
 class NameTable {
  public:
   std::string_view intern(std::string_view name) {
+    const std::lock_guard lock(mutex_);  // taken per header, not per row
     auto found = names_.find(name);
     if (found == names_.end()) found = names_.emplace(name).first;
     return *found;
   }
 
  private:
+  std::mutex mutex_;
   std::set<std::string, std::less<>> names_;
 };
 
@@ -42,7 +47,8 @@ class NameTable {
 // text so far in `open_row_`, owned, since its first lines may be in a batch already gone.
 class CsvParser {
  public:
-  CsvParser(const CsvOptions& options, Context& ctx) : options_(options), ctx_(ctx) {
+  CsvParser(const CsvOptions& options, NameTable& names, Context& ctx)
+      : options_(options), ctx_(ctx), names_(names) {
     for (const std::string& column : options_.columns) {
       fixed_names_.push_back(names_.intern(column));
     }
@@ -185,7 +191,7 @@ class CsvParser {
 
   const CsvOptions& options_;
   Context& ctx_;
-  NameTable names_;
+  NameTable& names_;
   std::vector<std::string_view> fixed_names_;    // --columns
   std::vector<std::string_view> names_of_file_;  // empty until the file's first row
   const Origin* origin_ = nullptr;  // the batches' origin, to see where a new file starts
@@ -205,8 +211,9 @@ class CsvParser {
   std::uint64_t good_ = 0;
 };
 
-BatchStream parse_csv(BatchStream in, CsvOptions options, Context& ctx) {
-  CsvParser parser(options, ctx);
+BatchStream parse_csv(BatchStream in, CsvOptions options, std::shared_ptr<NameTable> names,
+                      Context& ctx) {
+  CsvParser parser(options, *names, ctx);
   for (Batch& batch : in) {
     const bool stands_alone = batch.stands_alone();
     if (parser.parse(batch) != 0) co_yield batch;
@@ -282,8 +289,8 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   if (!built.sequential) {
     built.framing = std::make_shared<CsvFraming>(options.sep, options.header, ctx.options.max_line);
   }
-  built.transform = [options, &ctx](BatchStream in) {
-    return parse_csv(std::move(in), options, ctx);
+  built.transform = [options, names = std::make_shared<NameTable>(), &ctx](BatchStream in) {
+    return parse_csv(std::move(in), options, names, ctx);
   };
   return built;
 }
