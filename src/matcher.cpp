@@ -171,23 +171,16 @@ class Parser {
       case 's':
         for (const char b : std::string_view("\t\n\f\r ")) set.set(static_cast<unsigned char>(b));
         return true;
-      case 't':
-        set.set('\t');
-        return true;
-      case 'n':
-        set.set('\n');
-        return true;
-      case 'r':
-        set.set('\r');
-        return true;
-      case 'f':
-        set.set('\f');
-        return true;
-      case 'v':
-        set.set('\v');
-        return true;
       default:
         break;
+    }
+    // The control escapes: each letter stands for the byte after it here.
+    static constexpr std::string_view kControls = "t\tn\nr\rf\fv\v";
+    for (std::size_t i = 0; i < kControls.size(); i += 2) {
+      if (c == kControls[i]) {
+        set.set(static_cast<unsigned char>(kControls[i + 1]));
+        return true;
+      }
     }
     const auto u = static_cast<unsigned char>(c);
     if (u >= 0x80 || std::isalnum(u) != 0) return false;

@@ -392,6 +392,10 @@ TEST(GrepDfaTest, ConfirmsCandidatesInBlocksWithExactLines) {
   // Patterns that could match a newline never join two lines.
   EXPECT_EQ(grep_both("grep 'a[\\n\\s]+b'", {"a", "b", "a b", "a\tb"}), (Lines{"a b", "a\tb"}));
   EXPECT_EQ(grep_both("grep 'a[^x]+b'", {"a", "b", "ayb", "axb"}), (Lines{"ayb"}));
+  // The control escapes, alone and in a class.
+  EXPECT_EQ(grep_both("grep 'k=[\\t\\v\\f]x'", {"k=\tx", "k=\vx", "k=\fx", "k= x", "k=tx"}),
+            (Lines{"k=\tx", "k=\vx", "k=\fx"}));
+  EXPECT_EQ(grep_both("grep 'k=\\r\\t'", {"k=\r\t", "k=rt", "k=\t"}), (Lines{"k=\r\t"}));
 }
 
 // A random pattern of the shapes the DFA handles, over a small alphabet.
