@@ -19,6 +19,10 @@ zstd -q "$work/app.log" -o "$work/app.log.zst"
 { printf '\xef\xbb\xbf'; sed 's/$/\r/' "$work/users.csv"; } >"$work/users-crlf.csv"
 { awk 'NR == 20000 { print "99,too,few" } { print }' "$work/users.csv"; echo '7,"never closed'; } \
   >"$work/users-bad.csv"
+# A quote that never closes early on: under --max-line 64KiB the row is cut off after 64 KiB and
+# reading goes on with the next line, in every chunk layout alike.
+awk 'NR == 5000 { print "8,\"runaway"; for (i = 0; i < 3000; i++) print "no quote in this line " i }
+     { print }' "$work/users.csv" >"$work/users-runaway.csv"
 cd "$work" || exit 1
 
 tasks=(
@@ -40,6 +44,8 @@ tasks=(
   "read users.csv | csv --no-header | field 0 5"
   "read users-bad.csv | csv | field id"
   "--on-error skip read users-bad.csv | csv | field id _line"
+  "--on-error skip --max-line 64KiB read users-runaway.csv | csv | field id _line"
+  "--max-line 64KiB read users-runaway.csv | csv | field id"
   "--on-error skip read bad.jsonl | json | field id"
 )
 passed=0
@@ -47,7 +53,7 @@ failed=0
 for task in "${tasks[@]}"; do
   opts=""
   pipeline=$task
-  if [[ $task == --on-error* ]]; then opts="--on-error skip"; pipeline=${task#--on-error skip }; fi
+  if [[ $task == --* ]]; then opts=${task%% read *}; pipeline="read ${task#* read }"; fi
   $GPIPE $opts -j 1 "$pipeline" >one.out 2>one.err; s1=$?
   for j in 2 3; do
     $GPIPE $opts -j $j "$pipeline" >many.out 2>many.err; sj=$?
