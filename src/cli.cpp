@@ -14,6 +14,7 @@
 #include "gpipe/context.hpp"
 #include "gpipe/errors.hpp"
 #include "gpipe/language.hpp"
+#include "gpipe/mapped_file.hpp"
 #include "gpipe/pipeline.hpp"
 #include "help.hpp"
 #include "temp_files.hpp"
@@ -172,6 +173,7 @@ int run_cli(int argc, char** argv) {
   // A closed pipe must be an EPIPE we can act on (stop quietly), not a signal that kills us.
   std::signal(SIGPIPE, SIG_IGN);
   install_temp_file_cleanup();  // Ctrl-C or kill never leaves a half-written temporary file
+  install_truncation_guard();   // a mapped input that shrinks is an input error, not a crash
   setup_logging();
 
   CliOptions o;

@@ -43,6 +43,7 @@ class FdSource final : public ByteSource {
   FdSource& operator=(const FdSource&) = delete;
 
   std::size_t read(char* buffer, std::size_t n) override {
+    was_read_ = true;
     if (peeked_pos_ < peeked_.size()) {
       const std::size_t take = std::min(n, peeked_.size() - peeked_pos_);
       std::memcpy(buffer, peeked_.data() + peeked_pos_, take);
@@ -70,7 +71,20 @@ class FdSource final : public ByteSource {
   }
 
   const std::string& name() const { return name_; }
-  void set_regular_file(bool regular) { regular_file_ = regular; }
+
+  // For a regular file: where reading starts (standard input may be a file opened part way)
+  // and its size, both taken before the magic is peeked at.
+  void set_regular_file(std::uint64_t start, std::uint64_t size) {
+    regular_file_ = true;
+    start_ = start;
+    size_ = size;
+  }
+
+  std::optional<Mappable> mappable() const override {
+    // An empty file may be a /proc or /sys file whose size says nothing: it is read instead.
+    if (!regular_file_ || was_read_ || size_ <= start_) return std::nullopt;
+    return Mappable{fd_, start_, size_};
+  }
 
  private:
   // True while `prefix` is a strict prefix of a magic number, so more bytes would decide.
@@ -97,6 +111,9 @@ class FdSource final : public ByteSource {
   std::string name_;
   bool owns_fd_;
   bool regular_file_ = false;
+  bool was_read_ = false;
+  std::uint64_t start_ = 0;
+  std::uint64_t size_ = 0;
   std::array<unsigned char, kMagicBytes> magic_{};
   std::span<const unsigned char> peeked_;
   std::size_t peeked_pos_ = 0;
@@ -255,17 +272,24 @@ std::string display_name(const std::string& path) {
 std::unique_ptr<ByteSource> open_input(const std::string& path) {
   const std::string name = display_name(path);
   std::unique_ptr<FdSource> file;
+  int fd = STDIN_FILENO;
   if (path == "-") {
-    file = std::make_unique<FdSource>(STDIN_FILENO, name, /*owns_fd=*/false);
+    file = std::make_unique<FdSource>(fd, name, /*owns_fd=*/false);
   } else {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw IoError(errno_message("cannot open", name, errno));
     file = std::make_unique<FdSource>(fd, name, /*owns_fd=*/true);
-    struct stat info {};
-    if (::fstat(fd, &info) != 0) throw IoError(errno_message("cannot read", name, errno));
-    // open(2) accepts a directory; read(2) would fail later with a less clear EISDIR.
-    if (S_ISDIR(info.st_mode)) throw IoError(errno_message("cannot read", name, EISDIR));
-    file->set_regular_file(S_ISREG(info.st_mode));
+  }
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) throw IoError(errno_message("cannot read", name, errno));
+  // open(2) accepts a directory; read(2) would fail later with a less clear EISDIR.
+  if (S_ISDIR(info.st_mode)) throw IoError(errno_message("cannot read", name, EISDIR));
+  if (S_ISREG(info.st_mode)) {
+    const off_t start = ::lseek(fd, 0, SEEK_CUR);
+    if (start >= 0) {
+      file->set_regular_file(static_cast<std::uint64_t>(start),
+                             static_cast<std::uint64_t>(info.st_size));
+    }
   }
   const std::span<const unsigned char> magic = file->peek_magic();
   if (is_zstd(magic)) return std::make_unique<ZstdSource>(std::move(file));

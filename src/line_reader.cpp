@@ -1,9 +1,11 @@
 #include "gpipe/line_reader.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <limits>
 
+#include "gpipe/errors.hpp"
 #include "newline_count.hpp"
 
 namespace gpipe {
@@ -13,19 +15,31 @@ namespace {
 // How much of an overlong line is kept for its error message (which shows less anyway).
 constexpr std::size_t kOverlongHeadBytes = 1024;
 
-// The buffer never needs more than one longest allowed line plus its '\n'. Capping it there
-// also means every complete line inside it is within max_line, so blocks need no length check.
-std::size_t capacity_limit(std::size_t max_line) {
+// The longest line with its '\n'. The read buffer never needs more, and every complete line
+// inside that many bytes is within max_line, so blocks need no length check.
+std::size_t line_limit(std::size_t max_line) {
   return max_line == std::numeric_limits<std::size_t>::max() ? max_line : max_line + 1;
 }
 
 }  // namespace
 
-LineReader::LineReader(ByteSource& source, std::size_t initial_capacity, std::size_t max_line)
+LineReader::LineReader(ByteSource& source, std::size_t initial_capacity, std::size_t max_line,
+                       std::string name, std::size_t map_window)
     : source_(source),
       max_line_(max_line),
-      capacity_(std::clamp<std::size_t>(initial_capacity, 1, capacity_limit(max_line))) {
-  buffer_ = std::make_unique<char[]>(capacity_);
+      line_limit_(line_limit(max_line)),
+      block_limit_(std::clamp<std::size_t>(initial_capacity, 1, line_limit_)),
+      name_(std::move(name)),
+      map_window_(std::max(map_window, page_size())) {
+  if (const std::optional<ByteSource::Mappable> file = source_.mappable()) {
+    file_ = *file;
+    mapped_ = try_map();
+  }
+  if (!mapped_) {
+    capacity_ = block_limit_;
+    buffer_ = std::make_unique<char[]>(capacity_);
+    data_ = buffer_.get();
+  }
 }
 
 LineReader::Event LineReader::next(Block& block, Overlong& overlong) {
@@ -38,10 +52,9 @@ LineReader::Event LineReader::next(Block& block, Overlong& overlong) {
     }
     const std::size_t pending = end_ - begin_;
     if (pending != 0) {
-      const char* const start = buffer_.get() + begin_;
-      if (const void* last_newline = ::memrchr(start, '\n', pending)) {
-        return hand_out(
-            block, static_cast<std::size_t>(static_cast<const char*>(last_newline) - start) + 1);
+      const char* const start = data_ + begin_;
+      if (const char* const lines_end = complete_lines_end(start, pending)) {
+        return hand_out(block, static_cast<std::size_t>(lines_end - start));
       }
       if (pending > max_line_) return report_overlong(overlong);
       if (eof_) return hand_out(block, pending);  // the last line, without its newline
@@ -53,7 +66,23 @@ LineReader::Event LineReader::next(Block& block, Overlong& overlong) {
   }
 }
 
+// The end of the block to hand out: after the last '\n' within block_limit_ bytes, or, when
+// the first line is longer than that, after it (if it ends within the line limit). Null when
+// no line ends in time.
+const char* LineReader::complete_lines_end(const char* start, std::size_t pending) const {
+  const std::size_t look = std::min(pending, block_limit_);
+  const void* newline = ::memrchr(start, '\n', look);
+  if (newline == nullptr && pending > look) {
+    newline = std::memchr(start + look, '\n', std::min(pending, line_limit_) - look);
+  }
+  return newline == nullptr ? nullptr : static_cast<const char*>(newline) + 1;
+}
+
 bool LineReader::fill() {
+  return mapped_ ? map_more() : read_more();
+}
+
+bool LineReader::read_more() {
   const std::size_t got = source_.read(buffer_.get() + end_, capacity_ - end_);
   if (got == 0) {
     eof_ = true;
@@ -63,20 +92,67 @@ bool LineReader::fill() {
   return true;
 }
 
+// The first window, at the start of the file. False when the file cannot be mapped: it is
+// read instead (nothing has been consumed).
+bool LineReader::try_map() {
+  const std::uint64_t base = file_.begin - file_.begin % page_size();
+  const auto length = static_cast<std::size_t>(
+      std::min<std::uint64_t>(map_window_ + (file_.begin - base), file_.size - base));
+  window_ = map_file_window(file_.fd, base, length, name_);
+  if (window_ == nullptr) return false;
+  data_ = window_->data();
+  window_offset_ = base;
+  begin_ = static_cast<std::size_t>(file_.begin - base);
+  end_ = length;
+  capacity_ = length;
+  return true;
+}
+
+// Maps the next window, from the page holding the partial line on, so the line stays where it
+// is in the file. A partial line that fills the whole window gets a window twice as long.
+bool LineReader::map_more() {
+  const std::uint64_t unconsumed = window_offset_ + begin_;
+  const std::uint64_t mapped_end = window_offset_ + end_;
+  if (mapped_end >= file_.size) {
+    // A log still being written may have grown since it was opened: read on to its new end.
+    file_.size = std::max(file_.size, current_file_size(file_.fd));
+    if (mapped_end >= file_.size) {
+      eof_ = true;
+      return false;
+    }
+  }
+  const std::uint64_t base = unconsumed - unconsumed % page_size();
+  std::uint64_t length = map_window_;
+  while (base + length <= mapped_end) length *= 2;
+  length = std::min(length, file_.size - base);
+  std::shared_ptr<const MappedRegion> next =
+      map_file_window(file_.fd, base, static_cast<std::size_t>(length), name_);
+  if (next == nullptr) throw IoError(errno_message("cannot read", name_, errno));
+  window_ = std::move(next);
+  data_ = window_->data();
+  window_offset_ = base;
+  begin_ = static_cast<std::size_t>(unconsumed - base);
+  end_ = static_cast<std::size_t>(length);
+  capacity_ = end_;
+  return true;
+}
+
 void LineReader::grow() {
-  const std::size_t limit = capacity_limit(max_line_);
-  const std::size_t doubled = capacity_ > limit / 2 ? limit : capacity_ * 2;
+  const std::size_t doubled = capacity_ > line_limit_ / 2 ? line_limit_ : capacity_ * 2;
   auto bigger = std::make_unique<char[]>(doubled);
   std::memcpy(bigger.get(), buffer_.get() + begin_, end_ - begin_);
   end_ -= begin_;
   begin_ = 0;
   buffer_ = std::move(bigger);
+  data_ = buffer_.get();
   capacity_ = doubled;
 }
 
 // Frees space after the partial line: move it to the front, or grow for a line longer than the
 // buffer. (A full buffer at the size limit never gets here: next() reported it as overlong.)
+// A mapped window needs neither: the next one starts at the partial line.
 void LineReader::make_room() {
+  if (mapped_) return;
   if (begin_ != 0) {
     std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
     end_ -= begin_;
@@ -86,24 +162,31 @@ void LineReader::make_room() {
 }
 
 LineReader::Event LineReader::hand_out(Block& block, std::size_t length) {
-  const char* const start = buffer_.get() + begin_;
+  const char* const start = data_ + begin_;
   block.lines = std::string_view(start, length);
   block.first_line = line_;
   block.offset = offset_;
+  if (mapped_) {
+    block.owner = window_;
+  } else {
+    block.owner.reset();
+  }
   line_ += count_newlines(start, start + length);  // SIMD: std::count is scalar here
   offset_ += length;
   begin_ += length;
   return Event::Lines;
 }
 
+// The overlong line's first line_limit_ bytes (all of a full read buffer) are dropped here;
+// the rest of it is skipped by skip_rest_of_overlong_line().
 LineReader::Event LineReader::report_overlong(Overlong& overlong) {
-  const std::size_t pending = end_ - begin_;
+  const std::size_t dropped = std::min(end_ - begin_, line_limit_);
   overlong.line = line_;
   overlong.offset = offset_;
-  overlong.head = std::string_view(buffer_.get() + begin_, std::min(pending, kOverlongHeadBytes));
+  overlong.head = std::string_view(data_ + begin_, std::min(dropped, kOverlongHeadBytes));
   // The bytes stay in the buffer (head points at them) until the next call reads over them.
-  offset_ += pending;
-  begin_ = end_;
+  offset_ += dropped;
+  begin_ += dropped;
   skipping_ = true;
   return Event::Overlong;
 }
@@ -111,7 +194,7 @@ LineReader::Event LineReader::report_overlong(Overlong& overlong) {
 // Discards buffered bytes up to and including the overlong line's '\n'. Returns false if the
 // buffer ran out first (the buffer is then empty and reading goes on).
 bool LineReader::skip_rest_of_overlong_line() {
-  const char* const start = buffer_.get() + begin_;
+  const char* const start = data_ + begin_;
   const std::size_t pending = end_ - begin_;
   if (const void* newline = std::memchr(start, '\n', pending)) {
     const auto length = static_cast<std::size_t>(static_cast<const char*>(newline) - start) + 1;
@@ -122,7 +205,8 @@ bool LineReader::skip_rest_of_overlong_line() {
     return true;
   }
   offset_ += pending;
-  begin_ = end_ = 0;
+  begin_ = end_;
+  if (!mapped_) begin_ = end_ = 0;
   return false;
 }
 

@@ -32,8 +32,12 @@ struct Chunk {
   std::uint64_t prelude_lines = 0;
   bool stands_alone = false;  // cut by a ChunkFraming (Batch::stands_alone)
   std::string text;           // complete lines (the last may lack '\n' at the end of a file)
+  // A block of a mapped file is not copied: the chunk views it and holds its window instead.
+  std::string_view mapped_lines;
+  std::shared_ptr<const void> mapped_window;
 
-  std::size_t body_size() const { return text.size() - prelude_size; }
+  std::string_view lines() const { return mapped_window ? mapped_lines : std::string_view(text); }
+  std::size_t body_size() const { return lines().size() - prelude_size; }
 };
 
 struct Result {
@@ -144,7 +148,7 @@ BatchStream worker_source(Pool& pool, unsigned worker, WorkerState& state) {
       batch.reset(chunk.origin, RecordKind::Line);
       // The prelude's own line numbers and offsets are never seen: the stage takes it as the
       // header, as it took the file's first row.
-      batch.set_pending_lines(chunk.text, chunk.first_line - chunk.prelude_lines,
+      batch.set_pending_lines(chunk.lines(), chunk.first_line - chunk.prelude_lines,
                               chunk.offset - chunk.prelude_size);
       if (chunk.stands_alone) batch.set_stands_alone();
       co_yield batch;
@@ -219,6 +223,7 @@ class Chunker {
   std::shared_ptr<Chunk> next(std::uint64_t seq) {
     auto chunk = std::make_shared<Chunk>();
     chunk->seq = seq;
+    if (framing_ == nullptr && take_mapped_block(*chunk)) return chunk;
     chunk->text.reserve(kChunkBytes + 256 * kKiB);
     if (framing_ != nullptr) begin_framed(*chunk);
     std::size_t limit = kChunkBytes;
@@ -237,6 +242,23 @@ class Chunker {
   }
 
  private:
+  // A block that views a mapped file (LineReader makes them about kChunkBytes) becomes a chunk
+  // as it is, without a copy. (Framed chunks are still copied: they join a prelude, carried
+  // lines and blocks.)
+  bool take_mapped_block(Chunk& chunk) {
+    if (it_ == source_.end()) return false;
+    Batch& batch = *it_;
+    if (!batch.lines_pending() || batch.pending_owner() == nullptr) return false;
+    chunk.origin = batch.origin();
+    chunk.first_line = batch.pending_first_line();
+    chunk.offset = batch.pending_offset();
+    chunk.started = true;
+    chunk.mapped_lines = batch.pending_block();
+    chunk.mapped_window = batch.pending_owner();
+    ++it_;
+    return true;
+  }
+
   // A chunk that continues the previous one's file starts with the file's prelude and the lines
   // carried over.
   void begin_framed(Chunk& chunk) {

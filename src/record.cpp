@@ -44,13 +44,15 @@ void Batch::reset(const Origin* origin, RecordKind kind) {
   fields_.clear();
   arena_.reset();
   block_ = {};
+  block_owner_.reset();
   lines_pending_ = false;
   stands_alone_ = false;
 }
 
 void Batch::set_pending_lines(std::string_view block, std::uint64_t first_line,
-                              std::uint64_t offset) {
+                              std::uint64_t offset, std::shared_ptr<const void> owner) {
   block_ = block;
+  block_owner_ = std::move(owner);
   block_first_line_ = first_line;
   block_offset_ = offset;
   lines_pending_ = true;

@@ -3,13 +3,18 @@
 #include "gpipe/line_reader.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "gpipe/mapped_file.hpp"
 #include "gpipe/record.hpp"
+#include "input_test_util.hpp"
 
 namespace gpipe {
 namespace {
@@ -66,11 +71,8 @@ struct Outcome {
   std::vector<std::string> blocks;
 };
 
-// Reads everything, checking the block invariants on the way.
-Outcome read_all(const std::string& input, std::size_t capacity, std::size_t max_line,
-                 std::size_t max_read = SIZE_MAX) {
-  MemorySource source(input, max_read);
-  LineReader reader(source, capacity, max_line);
+// Reads everything from `reader` (over `input`), checking the block invariants on the way.
+Outcome read_through(LineReader& reader, const std::string& input, bool mapped = false) {
   Outcome outcome;
   LineReader::Block block;
   LineReader::Overlong overlong;
@@ -78,6 +80,7 @@ Outcome read_all(const std::string& input, std::size_t capacity, std::size_t max
     switch (reader.next(block, overlong)) {
       case LineReader::Event::Lines: {
         EXPECT_FALSE(block.lines.empty());
+        EXPECT_EQ(block.owner != nullptr, mapped);
         outcome.blocks.emplace_back(block.lines);
         // Every line of a block ends in '\n' except the stream's last one.
         const bool ends_in_newline = block.lines.back() == '\n';
@@ -103,6 +106,13 @@ Outcome read_all(const std::string& input, std::size_t capacity, std::size_t max
   }
   ADD_FAILURE() << "LineReader never ended";
   return outcome;
+}
+
+Outcome read_all(const std::string& input, std::size_t capacity, std::size_t max_line,
+                 std::size_t max_read = SIZE_MAX) {
+  MemorySource source(input, max_read);
+  LineReader reader(source, capacity, max_line);
+  return read_through(reader, input);
 }
 
 std::string mixed_input() {
@@ -251,6 +261,115 @@ TEST(LineReaderTest, LongLinesGrowTheBufferUpToMaxLine) {
   }
   EXPECT_EQ(read_all(input, 1, 4095, 13).lines, reference_split(input));
   EXPECT_EQ(read_all(input, 16, 4095).lines, reference_split(input));
+}
+
+// --- Mapped files: the same lines, numbers, offsets and overlong reports as reading them. ---
+
+// Lines of every kind of length: empty, short, about a page, several pages; some CRLF; the
+// last with or without its newline.
+std::string random_lines(std::mt19937& random) {
+  std::string text;
+  const int lines = std::uniform_int_distribution<int>(0, 60)(random);
+  for (int i = 0; i < lines; ++i) {
+    const int kind = std::uniform_int_distribution<int>(0, 9)(random);
+    std::size_t length = 0;
+    if (kind < 5)
+      length = std::uniform_int_distribution<std::size_t>(0, 40)(random);
+    else if (kind < 8)
+      length = std::uniform_int_distribution<std::size_t>(3000, 5000)(random);
+    else
+      length = std::uniform_int_distribution<std::size_t>(8000, 20000)(random);
+    text += std::string(length, static_cast<char>('a' + i % 26));
+    text += (kind == 1) ? "\r\n" : "\n";
+  }
+  if (std::uniform_int_distribution<int>(0, 1)(random) == 0 && !text.empty()) text.pop_back();
+  return text;
+}
+
+Outcome read_mapped(const std::string& path, const std::string& input, std::size_t capacity,
+                    std::size_t max_line) {
+  const std::unique_ptr<ByteSource> source = open_input(path);
+  LineReader reader(*source, capacity, max_line, path, page_size());
+  return read_through(reader, input, /*mapped=*/!input.empty());
+}
+
+TEST(MappedLineReaderTest, GivesWhatReadingGivesForEveryShapeWithOnePageWindows) {
+  test::ScratchDir dir;
+  std::mt19937 random(7);
+  for (int round = 0; round < 60; ++round) {
+    const std::string input = random_lines(random);
+    const std::string path = dir.write("input" + std::to_string(round), input);
+    for (std::size_t capacity :
+         {std::size_t{1}, std::size_t{7}, std::size_t{64}, std::size_t{5000}}) {
+      for (std::size_t max_line :
+           {std::size_t{3}, std::size_t{100}, std::size_t{4096}, std::size_t{12000}, SIZE_MAX}) {
+        const std::string where = "round " + std::to_string(round) + " capacity " +
+                                  std::to_string(capacity) + " max_line " +
+                                  std::to_string(max_line);
+        const Outcome mapped = read_mapped(path, input, capacity, max_line);
+        const Outcome read = read_all(input, capacity, max_line, 4093);
+        EXPECT_EQ(mapped.lines, read.lines) << where;
+        EXPECT_EQ(mapped.overlong, read.overlong) << where;
+        // A block is at most `capacity` bytes, or one line longer than that.
+        for (const std::string& block : mapped.blocks) {
+          const std::size_t first_line = block.find('\n');
+          EXPECT_TRUE(block.size() <= capacity || first_line == std::string::npos ||
+                      first_line + 1 == block.size())
+              << where;
+        }
+      }
+    }
+  }
+}
+
+TEST(MappedLineReaderTest, AnEmptyFileIsReadNotMapped) {
+  test::ScratchDir dir;
+  const std::string path = dir.write("empty", "");
+  EXPECT_TRUE(read_mapped(path, "", 16, 100).lines.empty());
+}
+
+TEST(MappedLineReaderTest, ReadsOnWhenTheFileGrowsWhileItIsRead) {
+  test::ScratchDir dir;
+  std::string input;
+  for (int i = 0; i < 500; ++i) input += "line " + std::to_string(i) + "\n";
+  const std::string path = dir.write("growing.log", input);
+  const std::unique_ptr<ByteSource> source = open_input(path);
+  LineReader reader(*source, 64, 1000, path, page_size());
+  LineReader::Block block;
+  LineReader::Overlong overlong;
+  ASSERT_EQ(reader.next(block, overlong), LineReader::Event::Lines);
+  std::ofstream(path, std::ios::app) << "appended\n";
+  std::string last;
+  std::uint64_t last_number = 0;
+  while (reader.next(block, overlong) == LineReader::Event::Lines) {
+    last = std::string(block.lines);
+    last_number = block.first_line + std::count(block.lines.begin(), block.lines.end(), '\n') - 1;
+  }
+  EXPECT_TRUE(last.ends_with("appended\n")) << last;
+  EXPECT_EQ(last_number, 501u);
+}
+
+TEST(MappedLineReaderDeathTest, AFileThatShrinksWhileMappedIsAnInputErrorNotACrash) {
+  test::ScratchDir dir;
+  std::string input;
+  for (int i = 0; i < 5000; ++i) input += "line " + std::to_string(i) + "\n";
+  const std::string path = dir.write("shrinking.log", input);
+  EXPECT_EXIT(
+      {
+        install_truncation_guard();
+        const std::unique_ptr<ByteSource> source = open_input(path);
+        LineReader reader(*source, 64, 1000, path, page_size());
+        LineReader::Block block;
+        LineReader::Overlong overlong;
+        reader.next(block, overlong);
+        if (::truncate(path.c_str(), 0) != 0) std::_Exit(99);
+        std::uint64_t bytes = 0;
+        while (reader.next(block, overlong) == LineReader::Event::Lines) {
+          bytes += block.lines.size();
+        }
+        std::_Exit(bytes == 0 ? 98 : 97);
+      },
+      testing::ExitedWithCode(3), "'" + path + "' shrank while it was being read");
 }
 
 }  // namespace

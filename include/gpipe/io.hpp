@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,16 @@ class ByteSource {
   // Reads up to n bytes; returns 0 only at end of input. Throws IoError (with the file name) on
   // a read error or a corrupt or truncated compressed stream.
   virtual std::size_t read(char* buffer, std::size_t n) = 0;
+
+  // A plain regular file, nothing of it read yet, can be mapped instead of read (see
+  // LineReader): its descriptor and the bytes [begin, size) still to come. Pipes, compressed
+  // streams and sources that were read from have none.
+  struct Mappable {
+    int fd = -1;
+    std::uint64_t begin = 0;
+    std::uint64_t size = 0;
+  };
+  virtual std::optional<Mappable> mappable() const { return std::nullopt; }
 };
 
 // Opens a file ("-" is standard input) and, if its first bytes are the zstd or gzip magic,

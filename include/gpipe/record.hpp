@@ -127,6 +127,8 @@ class Batch {
   std::string_view pending_block() const { return block_; }
   std::uint64_t pending_first_line() const { return block_first_line_; }
   std::uint64_t pending_offset() const { return block_offset_; }
+  // What keeps the block's bytes valid beyond this batch (a mapped window), or null.
+  const std::shared_ptr<const void>& pending_owner() const { return block_owner_; }
   void take_pending_block() { lines_pending_ = false; }
 
   // A batch that stands alone: a -j chunk cut between records, with its file's prelude (a CSV
@@ -137,7 +139,8 @@ class Batch {
 
   // --- for sources ---
   void reset(const Origin* origin, RecordKind kind);
-  void set_pending_lines(std::string_view block, std::uint64_t first_line, std::uint64_t offset);
+  void set_pending_lines(std::string_view block, std::uint64_t first_line, std::uint64_t offset,
+                         std::shared_ptr<const void> owner = nullptr);
   std::vector<Record>& raw_records() { return records_; }
 
   // Appends the fields of one record and returns the index of the first one.
@@ -155,6 +158,7 @@ class Batch {
   std::string_view block_;
   std::uint64_t block_first_line_ = 0;
   std::uint64_t block_offset_ = 0;
+  std::shared_ptr<const void> block_owner_;
   bool lines_pending_ = false;
   bool stands_alone_ = false;
 };

@@ -16,7 +16,7 @@ namespace {
 // this generator first runs and closed when it is destroyed, i.e. as soon as the file is done.
 BatchStream read_file(const std::string& path, const Origin& origin, Batch& batch, Context& ctx) {
   const std::unique_ptr<ByteSource> source = open_input(path);
-  LineReader reader(*source, ctx.options.read_buffer, ctx.options.max_line);
+  LineReader reader(*source, ctx.options.read_buffer, ctx.options.max_line, origin.name);
   const std::string overlong_reason =
       "line longer than --max-line (" + human_size(ctx.options.max_line) + ")";
   LineReader::Block block;
@@ -25,7 +25,7 @@ BatchStream read_file(const std::string& path, const Origin& origin, Batch& batc
     switch (reader.next(block, overlong)) {
       case LineReader::Event::Lines:
         batch.reset(&origin, RecordKind::Line);
-        batch.set_pending_lines(block.lines, block.first_line, block.offset);
+        batch.set_pending_lines(block.lines, block.first_line, block.offset, block.owner);
         co_yield batch;
         break;
       case LineReader::Event::Overlong:

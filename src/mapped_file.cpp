@@ -1,0 +1,81 @@
+#include "gpipe/mapped_file.hpp"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "gpipe/errors.hpp"
+
+namespace gpipe {
+
+namespace {
+
+// The name of the file mapped last, for the guard's message. A fixed buffer, so that the
+// signal handler reads it without allocating; written only when a window is mapped.
+std::array<char, 512> g_mapped_name{};
+
+void remember_name(const std::string& name) {
+  const std::size_t length = std::min(name.size(), g_mapped_name.size() - 1);
+  std::memcpy(g_mapped_name.data(), name.data(), length);
+  g_mapped_name[length] = '\0';
+}
+
+void write_all(const char* text) {
+  std::size_t left = std::strlen(text);
+  while (left != 0) {
+    const ssize_t wrote = ::write(STDERR_FILENO, text, left);
+    if (wrote <= 0) return;
+    text += wrote;
+    left -= static_cast<std::size_t>(wrote);
+  }
+}
+
+// Only async-signal-safe calls: write(2) and _exit(2).
+extern "C" void on_sigbus(int /*signal*/) {
+  write_all("gpipe: error: '");
+  write_all(g_mapped_name.data());
+  write_all("' shrank while it was being read\n");
+  ::_exit(kExitIo);
+}
+
+}  // namespace
+
+MappedRegion::~MappedRegion() {
+  ::munmap(const_cast<void*>(address_), length_);
+}
+
+std::size_t page_size() {
+  static const std::size_t size = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  return size;
+}
+
+std::uint64_t current_file_size(int fd) {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || info.st_size < 0) return 0;
+  return static_cast<std::uint64_t>(info.st_size);
+}
+
+std::shared_ptr<const MappedRegion> map_file_window(int fd, std::uint64_t offset,
+                                                    std::size_t length, const std::string& name) {
+  // MAP_POPULATE reads the window's pages in with the call: one fault-free pass afterwards,
+  // where faulting them in one by one cost more than read(2)'s copy.
+  void* const address = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
+                               static_cast<off_t>(offset));
+  if (address == MAP_FAILED) return nullptr;
+  remember_name(name);
+  return std::make_shared<const MappedRegion>(address, length);
+}
+
+void install_truncation_guard() {
+  struct sigaction action {};
+  action.sa_handler = on_sigbus;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGBUS, &action, nullptr);
+}
+
+}  // namespace gpipe
