@@ -297,6 +297,23 @@ std::unique_ptr<ByteSource> open_input(const std::string& path) {
   return file;
 }
 
+bool is_mappable_input(const std::string& path) {
+  const bool is_stdin = path == "-";
+  const int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat info {};
+  bool mappable = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0;
+  if (mappable) {
+    const off_t start = ::lseek(fd, 0, SEEK_CUR);
+    std::array<unsigned char, kMagicBytes> magic{};
+    const ssize_t got = start < 0 ? -1 : ::pread(fd, magic.data(), magic.size(), start);
+    const auto bytes = std::span<const unsigned char>(magic.data(), got < 0 ? 0 : got);
+    mappable = got >= 0 && !is_zstd(bytes) && !starts_with(bytes, kGzipMagic);
+  }
+  if (!is_stdin) ::close(fd);
+  return mappable;
+}
+
 std::vector<std::string> expand_input_paths(const std::vector<std::string>& patterns) {
   std::vector<std::string> paths;
   for (const std::string& pattern : patterns) {

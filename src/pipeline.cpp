@@ -110,11 +110,14 @@ std::size_t parallel_prefix_end(const std::vector<const StageInfo*>& stages,
 }
 
 // Threads for the prefix [1, end): -j N as given; without -j, every core, but only when the
-// prefix does real work per record (a parser, an expression): a `grep | field` alone is
-// bounded by reading and splitting lines, which one thread does at memory speed.
+// prefix does real work per record (a parser, an expression) or the input is mapped: a
+// `grep | field` alone over read(2) input is bounded by reading and copying lines, which one
+// thread does at memory speed (-j 2 measured no faster); over a mapped file the threads get
+// the blocks without a copy and search them side by side (1 GB: 0.30 s -> 0.23 s).
 unsigned thread_count(const std::vector<const StageInfo*>& stages, std::size_t end,
-                      const Context& ctx) {
+                      const BuiltStage& source, const Context& ctx) {
   if (ctx.options.threads != 0) return ctx.options.threads;
+  if (source.maps_input) return std::max(1u, std::thread::hardware_concurrency());
   static constexpr std::string_view kCheap[] = {"grep", "field", "select"};
   const bool worth_it = std::any_of(
       stages.begin() + 1, stages.begin() + static_cast<std::ptrdiff_t>(end),
@@ -162,7 +165,7 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
   std::optional<BatchStream> stream;
   std::size_t next = 0;
   if (const std::size_t end = parallel_prefix_end(built_infos, built); end > 1) {
-    if (const unsigned threads = thread_count(built_infos, end, ctx); threads > 1) {
+    if (const unsigned threads = thread_count(built_infos, end, built[0], ctx); threads > 1) {
       std::vector<TransformFactory> prefix;
       for (std::size_t i = 1; i < end; ++i) prefix.push_back(std::move(built[i].transform));
       stream.emplace(run_parallel(built[0].source(), std::move(prefix), built[1].framing, threads));

@@ -34,6 +34,11 @@ class ByteSource {
 // Throws IoError: "cannot open 'x': No such file or directory", "cannot read 'x': Is a directory".
 std::unique_ptr<ByteSource> open_input(const std::string& path);
 
+// Whether open_input(path) would give a mappable source (a plain, uncompressed regular file).
+// Reads nothing from standard input (the magic of a file there is read with pread(2)); false
+// when the path cannot be opened (the error comes when it is read).
+bool is_mappable_input(const std::string& path);
+
 // The display name of an input path ("-" is "<stdin>").
 std::string display_name(const std::string& path);
 

@@ -90,6 +90,9 @@ struct BuiltStage {
   // depend on all of a file, as `csv --no-header` on the width of the first row).
   std::shared_ptr<const ChunkFraming> framing;
   bool sequential = false;
+  // -j: set by a source whose (first) input is a plain file it maps, so its blocks reach the
+  // threads without a copy and even a cheap prefix (`grep | field`) gains from them.
+  bool maps_input = false;
 };
 
 enum class StageRole { Source, Transform, Format, Sink };

@@ -39,7 +39,11 @@ BatchStream read_file(const std::string& path, const Origin& origin, Batch& batc
 
 BuiltStage build(StageArgs& args, Context& ctx) {
   BuiltStage built;
-  built.source = [paths = input_path_arguments(args, ctx), &ctx] { return read_lines(paths, ctx); };
+  std::vector<std::string> paths = input_path_arguments(args, ctx);
+  // Only the first input is looked at: a glob of thousands of files is not opened twice for
+  // a guess.
+  built.maps_input = !paths.empty() && is_mappable_input(paths.front());
+  built.source = [paths = std::move(paths), &ctx] { return read_lines(paths, ctx); };
   return built;
 }
 
