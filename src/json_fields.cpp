@@ -1,6 +1,7 @@
 #include "json_fields.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 namespace gpipe {
@@ -398,8 +399,105 @@ error_code JsonFieldExtractor::walk_root(od::document& doc, std::string_view who
   return simdjson::TAPE_ERROR;
 }
 
+namespace {
+
+// Documents up to this size take the DOM fast path. Its parser's buffers grow to the largest
+// document it has seen (about ten times its size), so a 64 MiB line must not go through it.
+constexpr std::size_t kDomMaxBytes = 256 * kKiB;
+// Shallower than kMaxDepth: a document near the limit goes the On-Demand way, which decides
+// exactly as before where the limit lies.
+constexpr std::size_t kDomMaxDepth = 256;
+
+}  // namespace
+
+// Parses the document with the DOM parser and takes the demanded values from its tape. The
+// result must be exactly the On-Demand walk's, so this gives up (false), leaving the decision to
+// that walk, whenever the DOM cannot show the value as written or might judge the document
+// otherwise: a DOM error of any kind (the walk finds the same error and its column, or accepts
+// a number too big for the DOM), a float (its text as written is gone), an integer 0 when the
+// document holds "-0", and an object or array (kept as their raw text).
+bool JsonFieldExtractor::extract_with_dom(std::string_view json, Arena& arena) {
+  if (!dom_fast_path_ || all_ || json.size() > kDomMaxBytes) return false;
+  if (dom_.max_depth() != kDomMaxDepth && dom_.allocate(kKiB, kDomMaxDepth) != SUCCESS) {
+    return false;
+  }
+  simdjson::dom::element root;
+  if (dom_.parse(json.data(), json.size(), /*realloc_if_needed=*/false).get(root) != SUCCESS) {
+    return false;
+  }
+  document_ = json;
+  return dom_walk(root, 0, arena);
+}
+
+// As walk(): a demanded node takes the value, other nodes descend; a repeated key's last value
+// wins, as in jq.
+bool JsonFieldExtractor::dom_walk(simdjson::dom::element element, std::size_t node, Arena& arena) {
+  const int slot = nodes_[node].slot;
+  if (slot >= 0) return dom_take(element, arena, values_[static_cast<std::size_t>(slot)]);
+  if (element.type() == simdjson::dom::element_type::OBJECT) {
+    const simdjson::dom::object object(element);
+    for (const std::size_t c : nodes_[node].children) {
+      if (nodes_[c].is_index) continue;
+      simdjson::dom::element found;
+      bool present = false;
+      for (const simdjson::dom::key_value_pair field : object) {
+        if (field.key == nodes_[c].key) {
+          found = field.value;
+          present = true;
+        }
+      }
+      if (present && !dom_walk(found, c, arena)) return false;
+    }
+  } else if (element.type() == simdjson::dom::element_type::ARRAY) {
+    const simdjson::dom::array array(element);
+    for (const std::size_t c : nodes_[node].children) {
+      if (!nodes_[c].is_index) continue;
+      simdjson::dom::element found;
+      if (array.at(nodes_[c].index).get(found) == SUCCESS && !dom_walk(found, c, arena)) {
+        return false;
+      }
+    }
+  }
+  return true;  // a scalar where the path goes on: the path's fields stay null
+}
+
+bool JsonFieldExtractor::dom_take(simdjson::dom::element element, Arena& arena, Value& out) {
+  switch (element.type()) {
+    case simdjson::dom::element_type::STRING:
+      // The DOM's string buffer is reused by the next document.
+      out = Value::string(arena.store(std::string_view(element)));
+      return true;
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64: {
+      // JSON has one spelling per integer (no leading zeros, no '+'), except -0.
+      char digits[24];
+      const auto [end, ec] =
+          element.type() == simdjson::dom::element_type::INT64
+              ? std::to_chars(digits, digits + sizeof digits, std::int64_t(element))
+              : std::to_chars(digits, digits + sizeof digits, std::uint64_t(element));
+      const std::string_view text(digits, static_cast<std::size_t>(end - digits));
+      if (text == "0" && document_.find("-0") != std::string_view::npos) return false;
+      out = Value{Value::Kind::Number, arena.store(text)};
+      return true;
+    }
+    case simdjson::dom::element_type::BOOL:
+      out = Value{Value::Kind::Bool, bool(element) ? "true" : "false"};
+      return true;
+    case simdjson::dom::element_type::NULL_VALUE:
+      out = Value::null();
+      return true;
+    default:  // DOUBLE, OBJECT, ARRAY: their text as written is wanted
+      return false;
+  }
+}
+
 bool JsonFieldExtractor::extract(std::string_view json, Arena& arena, std::vector<Field>& out,
                                  JsonError& error) {
+  std::fill(values_.begin(), values_.end(), Value::null());
+  if (extract_with_dom(json, arena)) {
+    append_slots(out);
+    return true;
+  }
   std::fill(values_.begin(), values_.end(), Value::null());
   document_end_ = json.data() + json.size() + kJsonPadding;
   od::document doc;
@@ -425,11 +523,15 @@ bool JsonFieldExtractor::extract(std::string_view json, Arena& arena, std::vecto
   // With every top-level key made, demanded paths below them resolve inside those fields'
   // values; adding them as fields too would make keys such as "user.id" in JSON output.
   if (all_) return true;
+  append_slots(out);
+  return true;
+}
+
+void JsonFieldExtractor::append_slots(std::vector<Field>& out) const {
   for (std::size_t i = 0; i < slot_names_.size(); ++i) {
     if (shadowed_[i]) continue;
     out.push_back(Field{slot_names_[i], values_[i]});
   }
-  return true;
 }
 
 bool JsonFieldExtractor::extract_padded(std::string_view json, const char* readable_end,

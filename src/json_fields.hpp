@@ -50,6 +50,9 @@ class JsonFieldExtractor {
   bool extract_padded(std::string_view json, const char* readable_end, Arena& arena,
                       std::vector<Field>& out, JsonError& error);
 
+  // The DOM fast path is on by default; tests turn it off to check that both paths agree.
+  void set_dom_fast_path(bool on) { dom_fast_path_ = on; }
+
  private:
   struct Node {
     std::string key;  // object key (unescaped), or empty for an index step
@@ -72,7 +75,16 @@ class JsonFieldExtractor {
                                  Arena& arena, std::vector<Field>& out);
   simdjson::error_code all_top_level(simdjson::ondemand::object object, Arena& arena,
                                      std::vector<Field>& out);
+  bool extract_with_dom(std::string_view json, Arena& arena);
+  void append_slots(std::vector<Field>& out) const;
+  bool dom_walk(simdjson::dom::element element, std::size_t node, Arena& arena);
+  bool dom_take(simdjson::dom::element element, Arena& arena, Value& out);
 
+  // The fast path (extract_with_dom): simdjson's DOM parser validates the whole document with
+  // the kernel chosen for this CPU at run time, where the On-Demand walk is compiled for
+  // generic x86-64.
+  simdjson::dom::parser dom_;
+  std::string_view document_;  // the current document, for the negative-zero check
   simdjson::ondemand::parser parser_;
   simdjson::ondemand::parser checker_;   // checks objects/arrays taken whole as fields
   const char* document_end_ = nullptr;   // the end of the current document's readable bytes
@@ -81,6 +93,7 @@ class JsonFieldExtractor {
   std::vector<Value> values_;            // this record's value per slot
   std::vector<bool> shadowed_;           // by slot: a demanded path lies above it
   bool all_ = false;
+  bool dom_fast_path_ = true;
   bool scalar_root_ = false;  // the document is a string or number (no trailing check needed)
 };
 

@@ -10,6 +10,7 @@
 
 #include "gpipe/errors.hpp"
 #include "gpipe/field_ref.hpp"
+#include "json_fields.hpp"
 #include "test_util.hpp"
 
 namespace gpipe {
@@ -212,6 +213,72 @@ TEST(JsonStage, JsonTestSuite) {
             << "\n";
 }
 
+// The DOM fast path must give exactly what the On-Demand walk gives: values, kinds, and for bad
+// documents the same message and column. Checked on every JSONTestSuite file (y_, n_ and i_:
+// big numbers, deep nesting, bad escapes), the sample tweets, and documents made to hit each
+// case where the fast path must give up (-0, floats, objects, repeated keys, depth).
+std::string extraction(JsonFieldExtractor& extractor, const std::string& document, bool dom) {
+  extractor.set_dom_fast_path(dom);
+  Arena arena;
+  std::vector<Field> fields;
+  JsonError error;
+  const std::string padded = document + std::string(kJsonPadding, ' ');
+  const bool ok =
+      extractor.extract(std::string_view(padded.data(), document.size()), arena, fields, error);
+  std::string result = ok ? "ok" : "bad: " + error.message + " @" + std::to_string(error.column);
+  for (const Field& f : fields) {
+    result += "|" + std::string(f.name) + "=" + "NBnSJ"[static_cast<int>(f.value.kind)] + ":" +
+              std::string(f.value.text);
+  }
+  return result;
+}
+
+TEST(JsonFieldExtractorTest, DomFastPathAgreesWithTheOnDemandWalk) {
+  std::vector<std::string> documents = {R"({"a":-0,"b":0})",
+                                        R"({"a":0,"b":"x-0"})",
+                                        R"({"a":1.50,"b":1e2})",
+                                        R"({"a":1,"a":2})",
+                                        R"({"a":{"b":[1, 2]},"c":[0,{"d":-12}]})",
+                                        R"({"a":18446744073709551615,"b":-9223372036854775808})",
+                                        R"({"a":123456789012345678901234567890})",
+                                        R"({"a":"x\ty\u00e9","b":true,"c":null})",
+                                        R"([{"a":1},{"b":2}])",
+                                        R"("just a string")",
+                                        "42",
+                                        R"({"a":[1,2,3],"c":{"a":5}})",
+                                        std::string(300, '[') + std::string(300, ']'),
+                                        R"({"a":1} x)",
+                                        R"({"a":tru})",
+                                        "",
+                                        R"({"user":{"screen_name":"x","id":1},"retweet_count":0})"};
+  const std::filesystem::path suite =
+      std::filesystem::path(GPIPE_CORPORA_DIR) / "json-test-suite" / "test_parsing";
+  if (std::filesystem::is_directory(suite)) {
+    for (const auto& entry : std::filesystem::directory_iterator(suite)) {
+      documents.push_back(read_file(entry.path()));
+    }
+  }
+  std::ifstream tweets(std::string(GPIPE_SOURCE_DIR) + "/sample-data/tweets.jsonl");
+  for (std::string line; std::getline(tweets, line);) documents.push_back(line);
+  ASSERT_GT(documents.size(), 300u);
+
+  const std::vector<std::vector<std::string>> demands = {
+      {"a"},
+      {"[0]", "a"},
+      {"a.b", "c[1].d", "b"},
+      {"a", "c.a", "c"},
+      {"user.screen_name", "retweet_count", "id", "text", "entities.hashtags[0].text", "lang"}};
+  std::size_t compared = 0;
+  for (const std::vector<std::string>& names : demands) {
+    JsonFieldExtractor extractor(names, false);
+    for (const std::string& document : documents) {
+      EXPECT_EQ(extraction(extractor, document, true), extraction(extractor, document, false))
+          << document.substr(0, 200);
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 1500u);
+}
 }  // namespace
 }  // namespace gpipe
 
