@@ -164,14 +164,18 @@ void LineReader::make_room() {
 LineReader::Event LineReader::hand_out(Block& block, std::size_t length) {
   const char* const start = data_ + begin_;
   block.lines = std::string_view(start, length);
-  block.first_line = line_;
   block.offset = offset_;
   if (mapped_) {
     block.owner = window_;
   } else {
     block.owner.reset();
   }
-  line_ += count_newlines(start, start + length);  // SIMD: std::count is scalar here
+  if (counting()) {
+    block.first_line = line_;
+    line_ += count_newlines(start, start + length);  // SIMD: std::count is scalar here
+  } else {
+    block.first_line = 0;
+  }
   offset_ += length;
   begin_ += length;
   return Event::Lines;
@@ -181,7 +185,7 @@ LineReader::Event LineReader::hand_out(Block& block, std::size_t length) {
 // the rest of it is skipped by skip_rest_of_overlong_line().
 LineReader::Event LineReader::report_overlong(Overlong& overlong) {
   const std::size_t dropped = std::min(end_ - begin_, line_limit_);
-  overlong.line = line_;
+  overlong.line = counting() ? line_ : 0;
   overlong.offset = offset_;
   overlong.head = std::string_view(data_ + begin_, std::min(dropped, kOverlongHeadBytes));
   // The bytes stay in the buffer (head points at them) until the next call reads over them.

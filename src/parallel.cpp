@@ -39,6 +39,12 @@ struct Chunk {
   // A block of a mapped file is not copied: the chunk views it and holds its window instead.
   std::string_view mapped_lines;
   std::shared_ptr<const void> mapped_window;
+  // Lines counted by the worker (see parallel.hpp); first_line is 0 until then, unless the
+  // chunk starts its file.
+  bool numbered_by_worker = false;
+  // A line `read` skipped as overlong, unnumbered: `text` holds its first bytes.
+  bool skipped_line = false;
+  std::string skipped_reason;
 
   std::string_view lines() const { return mapped_window ? mapped_lines : std::string_view(text); }
   std::size_t body_size() const { return lines().size() - prelude_size; }
@@ -107,6 +113,29 @@ class Pool {
     return result;
   }
 
+  // The number of the chunk's first line. For a chunk numbered by its worker, counts its lines
+  // and passes on the number after them; waits for the chunk before to do the same.
+  std::uint64_t number_lines(const Chunk& chunk) {
+    if (!chunk.numbered_by_worker) return chunk.first_line;
+    const std::string_view lines = chunk.lines();
+    const std::uint64_t count =
+        chunk.skipped_line ? 1 : count_newlines(lines.data(), lines.data() + lines.size());
+    std::unique_lock lock(mutex_);
+    std::uint64_t first = chunk.first_line;
+    if (first == 0) {
+      changed_.wait(lock, [&] { return finished_ || line_after_.contains(chunk.seq - 1); });
+      if (finished_) throw RunOver{};
+      first = line_after_.at(chunk.seq - 1);
+    }
+    line_after_.erase(chunk.seq - 1);  // (its successor's, or left by a file's last chunk)
+    line_after_[chunk.seq] = first + count;
+    changed_.notify_all();
+    return first;
+  }
+
+  // Thrown to a worker waiting for a line number that will not come: the run ended (an error).
+  struct RunOver {};
+
   // No more chunks: workers finish what they have and stop.
   void close() {
     const std::lock_guard lock(mutex_);
@@ -132,6 +161,7 @@ class Pool {
   std::vector<std::deque<std::shared_ptr<const Chunk>>> queues_;
   std::map<std::uint64_t, Result> results_;
   std::vector<Batch> spare_batches_;
+  std::map<std::uint64_t, std::uint64_t> line_after_;  // by chunk: the number after its lines
   bool closed_ = false;
   bool finished_ = false;
 };
@@ -144,15 +174,19 @@ struct WorkerState {
 // A worker's source: one batch of pending lines per chunk. When the stages after it ask for
 // more, everything that came from the previous chunk has come out (they are per-batch
 // stages), so that chunk's result is complete.
-BatchStream worker_source(Pool& pool, unsigned worker, WorkerState& state) {
+BatchStream worker_source(Pool& pool, unsigned worker, WorkerState& state, ErrorPolicy& errors) {
   while ((state.chunk = pool.next(worker)) != nullptr) {
-    {
+    const std::uint64_t first_line = pool.number_lines(*state.chunk);
+    if (state.chunk->skipped_line) {
+      const Chunk& chunk = *state.chunk;
+      errors.report(BadRecord{chunk.origin, first_line, 0, chunk.skipped_reason, chunk.text});
+    } else {
       const Chunk& chunk = *state.chunk;
       Batch batch = pool.spare_batch();
       batch.reset(chunk.origin, RecordKind::Line);
       // The prelude's own line numbers and offsets are never seen: the stage takes it as the
       // header, as it took the file's first row.
-      batch.set_pending_lines(chunk.lines(), chunk.first_line - chunk.prelude_lines,
+      batch.set_pending_lines(chunk.lines(), first_line - chunk.prelude_lines,
                               chunk.offset - chunk.prelude_size);
       if (chunk.stands_alone) batch.set_stands_alone();
       co_yield batch;
@@ -162,9 +196,10 @@ BatchStream worker_source(Pool& pool, unsigned worker, WorkerState& state) {
   }
 }
 
-void work(Pool& pool, unsigned worker, const std::vector<TransformFactory>& prefix) {
+void work(Pool& pool, unsigned worker, const std::vector<TransformFactory>& prefix,
+          ErrorPolicy& errors) {
   WorkerState state;
-  BatchStream stream = worker_source(pool, worker, state);
+  BatchStream stream = worker_source(pool, worker, state, errors);
   try {
     for (const TransformFactory& stage : prefix) stream = stage(std::move(stream));
     for (Batch& batch : stream) state.out.push_back(std::move(batch));
@@ -227,7 +262,9 @@ class Chunker {
   std::shared_ptr<Chunk> next(std::uint64_t seq) {
     auto chunk = std::make_shared<Chunk>();
     chunk->seq = seq;
-    if (framing_ == nullptr && take_mapped_block(*chunk)) return chunk;
+    if (framing_ == nullptr && (take_skipped_line(*chunk) || take_mapped_block(*chunk))) {
+      return chunk;
+    }
     chunk->text.reserve(kChunkBytes + 256 * kKiB);
     if (framing_ != nullptr) begin_framed(*chunk);
     std::size_t limit = kChunkBytes;
@@ -254,8 +291,8 @@ class Chunker {
     Batch& batch = *it_;
     if (!batch.lines_pending() || batch.pending_owner() == nullptr) return false;
     chunk.origin = batch.origin();
-    chunk.first_line = batch.pending_first_line();
     chunk.offset = batch.pending_offset();
+    number_by_worker(chunk, batch.pending_first_line());
     chunk.started = true;
     chunk.mapped_lines = batch.pending_block();
     chunk.mapped_window = batch.pending_owner();
@@ -271,6 +308,32 @@ class Chunker {
           chunk.mapped_lines.data(), chunk.mapped_lines.size() + next.pending_block().size());
     }
     return true;
+  }
+
+  // An unnumbered line that `read` skipped as overlong is a chunk of its own, so that its
+  // worker numbers it in turn and reports it.
+  bool take_skipped_line(Chunk& chunk) {
+    if (it_ == source_.end()) return false;
+    Batch& batch = *it_;
+    if (!batch.skipped_line()) return false;
+    chunk.origin = batch.origin();
+    chunk.offset = batch.skipped_line()->offset;
+    number_by_worker(chunk, 0);
+    chunk.started = true;
+    chunk.skipped_line = true;
+    chunk.text = batch.skipped_line()->head;
+    chunk.skipped_reason = batch.skipped_line()->reason;
+    ++it_;
+    return true;
+  }
+
+  // `first_line` 0: the lines are not numbered yet; the worker numbers them, and only a chunk
+  // at the start of its file knows its first line.
+  static void number_by_worker(Chunk& chunk, std::uint64_t first_line) {
+    chunk.first_line = first_line;
+    if (first_line != 0) return;
+    chunk.numbered_by_worker = true;
+    if (chunk.offset == 0) chunk.first_line = 1;
   }
 
   // A chunk that continues the previous one's file starts with the file's prelude and the lines
@@ -336,11 +399,12 @@ struct FinishOnExit {
 }  // namespace
 
 BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefix,
-                         std::shared_ptr<const ChunkFraming> framing, unsigned threads) {
+                         std::shared_ptr<const ChunkFraming> framing, unsigned threads,
+                         ErrorPolicy& errors) {
   Pool pool(threads);
   std::vector<std::jthread> workers;
   for (unsigned i = 0; i < threads; ++i) {
-    workers.emplace_back([&pool, &prefix, i] { work(pool, i, prefix); });
+    workers.emplace_back([&pool, &prefix, &errors, i] { work(pool, i, prefix, errors); });
   }
   const FinishOnExit finish_on_exit{pool};
   const std::uint64_t window = 2 * std::uint64_t{threads} + 1;

@@ -15,6 +15,11 @@
 // Lifetimes: a result owns its chunk's text (which the records view) and its batches (arenas and
 // fields move with them); field names may view a worker's stage frames, so workers keep their
 // stages alive until the consumer is done (destroying the returned generator ends the run).
+// Line numbers: a mapped file's blocks come unnumbered (counting them was the reading thread's
+// biggest cost). The worker of such a chunk counts its lines first, then takes its first line
+// number from the chunk before (waiting, if need be, for that chunk's worker to do the same),
+// and passes on the number after its last line before it processes the chunk, so the wait is
+// one count long and never for another chunk's processing.
 // Errors: an exception in a worker (a bad record under --on-error=fail) is rethrown at the
 // consumer when it reaches that chunk, after what the chunk gave before it, so the first bad
 // record in input order is the one reported. At most 2N+1 chunks are in flight: memory stays
@@ -24,13 +29,16 @@
 #include <memory>
 #include <vector>
 
+#include "gpipe/context.hpp"
 #include "gpipe/record.hpp"
 #include "gpipe/stage.hpp"
 
 namespace gpipe {
 
 // `framing`: how the first stage of the prefix needs its chunks cut (null: at any line end).
+// `errors`: where lines that `read` skipped unnumbered (Batch::skipped_line) are reported.
 BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefix,
-                         std::shared_ptr<const ChunkFraming> framing, unsigned threads);
+                         std::shared_ptr<const ChunkFraming> framing, unsigned threads,
+                         ErrorPolicy& errors);
 
 }  // namespace gpipe

@@ -47,6 +47,7 @@ void Batch::reset(const Origin* origin, RecordKind kind) {
   block_owner_.reset();
   lines_pending_ = false;
   stands_alone_ = false;
+  skipped_line_.reset();
 }
 
 void Batch::set_pending_lines(std::string_view block, std::uint64_t first_line,

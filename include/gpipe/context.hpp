@@ -116,6 +116,8 @@ struct Context {
   std::deque<Origin> origins;
   ErrorPolicy errors;
   bool stdin_taken = false;  // only one stage may read standard input
+  // -j: `read` leaves the lines of mapped files unnumbered; the threads number them.
+  bool threads_number_lines = false;
 };
 
 }  // namespace gpipe

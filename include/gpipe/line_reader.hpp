@@ -31,14 +31,16 @@ class LineReader {
   struct Block {
     // Complete lines, each ending in '\n' except possibly the last one at end of input.
     std::string_view lines;
-    std::uint64_t first_line = 0;  // 1-based number of the first line in `lines`
-    std::uint64_t offset = 0;      // byte offset of lines[0] in the stream
+    // 1-based number of the first line in `lines`; 0 when lines are not counted (see
+    // count_lines).
+    std::uint64_t first_line = 0;
+    std::uint64_t offset = 0;  // byte offset of lines[0] in the stream
     // When the block views a mapped window: holding this keeps `lines` valid after the next
     // call (-j hands blocks to other threads without copying them). Null otherwise.
     std::shared_ptr<const void> owner;
   };
   struct Overlong {
-    std::uint64_t line = 0;
+    std::uint64_t line = 0;  // 0 when lines are not counted
     std::uint64_t offset = 0;
     std::string_view head;  // the first bytes of the line
   };
@@ -52,6 +54,13 @@ class LineReader {
   // describes a skipped line. Views are valid until the next call.
   Event next(Block& block, Overlong& overlong);
 
+  // Whether the file is mapped (blocks then carry their window as `owner`).
+  bool mapped() const { return mapped_; }
+  // Stops counting lines in a mapped file: blocks and overlong lines then say line 0, and
+  // whoever takes the blocks numbers them (-j: the threads count their own chunks, so the
+  // reading thread is spared a pass over every byte). Read input is always counted.
+  void count_lines(bool on) { count_lines_ = on; }
+
  private:
   bool fill();  // reads or maps more; false at end of input
   bool read_more();
@@ -63,6 +72,7 @@ class LineReader {
   Event hand_out(Block& block, std::size_t length);
   Event report_overlong(Overlong& overlong);
   bool skip_rest_of_overlong_line();
+  bool counting() const { return count_lines_ || !mapped_; }
 
   ByteSource& source_;
   std::size_t max_line_;
@@ -77,6 +87,7 @@ class LineReader {
   std::uint64_t window_offset_ = 0;  // file offset of data_[0] when mapped
   std::size_t map_window_;
   bool mapped_ = false;
+  bool count_lines_ = true;
 
   const char* data_ = nullptr;
   std::size_t capacity_ = 0;

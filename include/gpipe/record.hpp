@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -137,6 +138,19 @@ class Batch {
   bool stands_alone() const { return stands_alone_; }
   void set_stands_alone() { stands_alone_ = true; }
 
+  // A line over --max-line that `read` skipped without knowing its number (under -j a mapped
+  // file's lines are numbered by the threads): its offset and first bytes, and why it is bad.
+  // -j reports it once its number is known. Such a batch has no records.
+  struct SkippedLine {
+    std::uint64_t offset = 0;
+    std::string_view head;    // in the arena
+    std::string_view reason;  // in the arena
+  };
+  const std::optional<SkippedLine>& skipped_line() const { return skipped_line_; }
+  void set_skipped_line(std::uint64_t offset, std::string_view head, std::string_view reason) {
+    skipped_line_ = SkippedLine{offset, arena_.store(head), arena_.store(reason)};
+  }
+
   // --- for sources ---
   void reset(const Origin* origin, RecordKind kind);
   void set_pending_lines(std::string_view block, std::uint64_t first_line, std::uint64_t offset,
@@ -161,6 +175,7 @@ class Batch {
   std::shared_ptr<const void> block_owner_;
   bool lines_pending_ = false;
   bool stands_alone_ = false;
+  std::optional<SkippedLine> skipped_line_;
 };
 
 // Every stage is a generator of batch references.

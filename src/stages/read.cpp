@@ -17,6 +17,7 @@ namespace {
 BatchStream read_file(const std::string& path, const Origin& origin, Batch& batch, Context& ctx) {
   const std::unique_ptr<ByteSource> source = open_input(path);
   LineReader reader(*source, ctx.options.read_buffer, ctx.options.max_line, origin.name);
+  reader.count_lines(!ctx.threads_number_lines);
   const std::string overlong_reason =
       "line longer than --max-line (" + human_size(ctx.options.max_line) + ")";
   LineReader::Block block;
@@ -29,6 +30,12 @@ BatchStream read_file(const std::string& path, const Origin& origin, Batch& batc
         co_yield batch;
         break;
       case LineReader::Event::Overlong:
+        if (overlong.line == 0) {  // not numbered yet: -j reports it once it is
+          batch.reset(&origin, RecordKind::Line);
+          batch.set_skipped_line(overlong.offset, overlong.head, overlong_reason);
+          co_yield batch;
+          break;
+        }
         ctx.errors.report(BadRecord{&origin, overlong.line, 0, overlong_reason, overlong.head});
         break;
       case LineReader::Event::End:

@@ -23,6 +23,11 @@ zstd -q "$work/app.log" -o "$work/app.log.zst"
 # reading goes on with the next line, in every chunk layout alike.
 awk 'NR == 5000 { print "8,\"runaway"; for (i = 0; i < 3000; i++) print "no quote in this line " i }
      { print }' "$work/users.csv" >"$work/users-runaway.csv"
+# Lines over --max-line 1KiB in a mapped file: the first line, two in a row, and more; -j numbers
+# the lines of a mapped file on its threads, skipped lines included.
+awk 'function long(c) { s = ""; for (i = 0; i < 1500; i++) s = s c; return s }
+     NR == 1 || NR == 30000 || NR == 30001 || NR == 51234 { print long("x") } { print }' \
+  "$work/app.log" >"$work/long.log"
 cd "$work" || exit 1
 
 tasks=(
@@ -47,6 +52,9 @@ tasks=(
   "--on-error skip --max-line 64KiB read users-runaway.csv | csv | field id _line"
   "--max-line 64KiB read users-runaway.csv | csv | field id"
   "--on-error skip read bad.jsonl | json | field id"
+  "--on-error skip --max-line 1KiB read long.log | grep ERROR | field _line _offset 0"
+  "--on-error skip --max-line 1KiB read long.log app.log | kv | where latency_ms > 900 | field _line"
+  "--max-line 1KiB read app.log long.log | grep WARN | field _line"
 )
 passed=0
 failed=0
