@@ -435,18 +435,14 @@ bool JsonFieldExtractor::dom_walk(simdjson::dom::element element, std::size_t no
   const int slot = nodes_[node].slot;
   if (slot >= 0) return dom_take(element, arena, values_[static_cast<std::size_t>(slot)]);
   if (element.type() == simdjson::dom::element_type::OBJECT) {
-    const simdjson::dom::object object(element);
-    for (const std::size_t c : nodes_[node].children) {
-      if (nodes_[c].is_index) continue;
-      simdjson::dom::element found;
-      bool present = false;
-      for (const simdjson::dom::key_value_pair field : object) {
-        if (field.key == nodes_[c].key) {
-          found = field.value;
-          present = true;
-        }
+    // One pass over the keys; every occurrence of a repeated key is walked in turn, as walk()
+    // does, so the last one's values win.
+    for (const simdjson::dom::key_value_pair field : simdjson::dom::object(element)) {
+      for (const std::size_t c : nodes_[node].children) {
+        if (nodes_[c].is_index || nodes_[c].key != field.key) continue;
+        if (!dom_walk(field.value, c, arena)) return false;
+        break;
       }
-      if (present && !dom_walk(found, c, arena)) return false;
     }
   } else if (element.type() == simdjson::dom::element_type::ARRAY) {
     const simdjson::dom::array array(element);

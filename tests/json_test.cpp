@@ -250,7 +250,8 @@ TEST(JsonFieldExtractorTest, DomFastPathAgreesWithTheOnDemandWalk) {
                                         R"({"a":1} x)",
                                         R"({"a":tru})",
                                         "",
-                                        R"({"user":{"screen_name":"x","id":1},"retweet_count":0})"};
+                                        R"({"user":{"screen_name":"x","id":1},"retweet_count":0})",
+                                        R"({"a":{"b":1},"c":[0,{"d":2}],"a":{"x":2},"c":[1]})"};
   const std::filesystem::path suite =
       std::filesystem::path(GPIPE_CORPORA_DIR) / "json-test-suite" / "test_parsing";
   if (std::filesystem::is_directory(suite)) {
