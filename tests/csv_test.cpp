@@ -1,11 +1,13 @@
 // The csv stage: csv-spectrum against its expected JSON, RFC 4180 details (BOM, CRLF, rows
 // over several lines, doubled quotes, separators), headers per file, bad rows under each error
-// policy, rows that straddle tiny read buffers, and the row splitter against fast-cpp-csv-parser.
+// policy, rows that straddle tiny read buffers, the row splitter against fast-cpp-csv-parser, and
+// the 64-byte scans (split_row, BlockSplitter, whole_rows_length) against byte-at-a-time ones.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
 #include <array>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -467,6 +469,346 @@ TEST(CsvTest, SplitterAndQuoteScanAgreeOnRandomBytes) {
     ASSERT_TRUE(csv::split_row(written, ',', arena, again)) << written;
     EXPECT_EQ(again, values) << row;
     arena.reset();
+  }
+}
+
+// --- the 64-byte scans against references that read a byte at a time ---
+//
+// split_row reads rows through masks of 64 bytes (RowBytes), the csv stage splits pending blocks
+// with BlockSplitter (masks, and a prefix XOR of the quote bits for the quoted regions), and -j
+// cuts chunks with whole_rows_length (the same). Mistakes there hide at window edges: a
+// separator or quote at byte 63 or 64, a quoted region that spans windows, a row's last bytes
+// copied out. The tests below put them at every offset.
+
+// The values of one row by the rules in csv_parser.hpp, a byte at a time; nullopt when a
+// quoted field is still open at the row's end.
+std::optional<std::vector<std::string>> reference_split(std::string_view row, char sep) {
+  std::vector<std::string> values;
+  std::size_t i = 0;
+  for (;;) {
+    std::string value;
+    if (i < row.size() && row[i] == '"') {  // a quote opens a field only at its start
+      ++i;
+      for (;;) {
+        if (i == row.size()) return std::nullopt;
+        if (row[i] == '"') {
+          if (i + 1 < row.size() && row[i + 1] == '"') {
+            value += '"';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        value += row[i++];
+      }
+    }
+    while (i < row.size() && row[i] != sep) value += row[i++];  // text after it is kept
+    values.push_back(value);
+    if (i == row.size()) return values;
+    ++i;
+  }
+}
+
+std::vector<std::string> strings_of(const std::vector<std::string_view>& views) {
+  return {views.begin(), views.end()};
+}
+
+// Both split_row overloads against the reference.
+void expect_split_like_reference(const std::string& row, char sep) {
+  const std::optional<std::vector<std::string>> expected = reference_split(row, sep);
+  Arena arena;
+  std::vector<std::string_view> values;
+  ASSERT_EQ(csv::split_row(row, sep, arena, values), expected.has_value()) << row;
+  if (expected) {
+    ASSERT_EQ(strings_of(values), *expected) << row;
+  }
+  const std::vector<std::string_view> names = {"a", "b"};
+  std::vector<Field> fields(1, Field{"kept", Value::string("x")});
+  const std::optional<std::size_t> count = csv::split_row(row, sep, arena, names, fields);
+  ASSERT_EQ(count.has_value(), expected.has_value()) << row;
+  if (!expected) {
+    ASSERT_EQ(fields.size(), 1u) << row;  // left as it was
+    return;
+  }
+  ASSERT_EQ(*count, expected->size()) << row;
+  ASSERT_EQ(fields.size(), 1 + expected->size()) << row;
+  for (std::size_t i = 0; i < expected->size(); ++i) {
+    EXPECT_EQ(fields[1 + i].name, i < names.size() ? names[i] : std::string_view{}) << row;
+    EXPECT_EQ(fields[1 + i].value.text, (*expected)[i]) << row;
+  }
+}
+
+// Rows of `length` bytes with separators, stray quotes, quoted fields (with separators and ""
+// inside, or never closed) at offsets p and q.
+std::vector<std::string> rows_with_bytes_at(std::size_t length, std::size_t p, std::size_t q,
+                                            char sep) {
+  std::vector<std::string> rows;
+  std::string filled(length, 'a');
+  for (std::size_t i = 6; i < length; i += 7) filled[i] = sep;
+  std::string row(length, 'a');  // separators at p and q
+  row[p] = sep;
+  row[q] = sep;
+  rows.push_back(row);
+  row = filled;  // quotes at p and q, at a field's start or not
+  row[p] = '"';
+  row[q] = '"';
+  rows.push_back(row);
+  row = filled;  // a field quoted from p to q, separators inside
+  if (p > 0) row[p - 1] = sep;
+  row[p] = '"';
+  row[q] = '"';
+  if (q + 1 < length) row[q + 1] = sep;
+  rows.push_back(row);
+  if (q >= p + 3) {  // and "" inside it
+    row[(p + q) / 2] = '"';
+    row[(p + q) / 2 + 1] = '"';
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+TEST(CsvTest, SplitterFindsSeparatorsAndQuotesAtEveryOffset) {
+  for (const char sep : {',', '\t'}) {
+    expect_split_like_reference("", sep);
+    // Every pair of offsets in rows up to 72 bytes: one window of 64 and a bit, and the short
+    // rows that are copied out.
+    for (std::size_t length = 1; length <= 72; ++length) {
+      for (std::size_t p = 0; p < length; ++p) {
+        for (std::size_t q = p; q < length; ++q) {
+          for (const std::string& row : rows_with_bytes_at(length, p, q, sep)) {
+            expect_split_like_reference(row, sep);
+          }
+        }
+      }
+    }
+    // Longer rows: a quoted region across the window edge, windows taken from the row's end.
+    for (std::size_t length = 120; length <= 135; ++length) {
+      for (std::size_t p = 0; p < length; ++p) {
+        for (const std::size_t distance : {0, 1, 2, 15, 16, 17, 62, 63, 64, 65, 127}) {
+          const std::size_t q = std::min(p + distance, length - 1);
+          for (const std::string& row : rows_with_bytes_at(length, p, q, sep)) {
+            expect_split_like_reference(row, sep);
+          }
+        }
+      }
+    }
+  }
+}
+
+// A row as the csv stage makes it from lines (split_row, a line at a time).
+struct ReferenceRow {
+  std::size_t start = 0;
+  std::size_t next = 0;  // just after its last line's '\n' (or the text's end)
+  std::string text;
+  std::uint64_t lines = 0;
+  std::optional<std::vector<std::string>> values;  // none: blank, or still open at the end
+};
+
+std::vector<ReferenceRow> reference_rows(std::string_view block, char sep) {
+  std::vector<ReferenceRow> rows;
+  std::size_t pos = 0;
+  while (pos < block.size()) {
+    ReferenceRow row;
+    row.start = pos;
+    for (;;) {
+      const std::size_t newline = block.find('\n', pos);
+      const std::size_t end = newline == std::string_view::npos ? block.size() : newline;
+      std::string_view line = block.substr(pos, end - pos);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (row.lines != 0) row.text += block[pos - 2] == '\r' ? "\r\n" : "\n";
+      row.text += line;
+      ++row.lines;
+      pos = newline == std::string_view::npos ? block.size() : newline + 1;
+      if (row.lines == 1 && row.text.empty()) break;  // a blank line
+      row.values = reference_split(row.text, sep);
+      if (row.values || pos == block.size()) break;
+    }
+    row.next = pos;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// Random rows whose bytes land anywhere in the windows: plain and quoted fields of 0 to 40
+// bytes, quoted separators, line breaks and "" , some CRLF and blank lines, and (when `odd`)
+// stray quotes, text after a closing quote and rows of another width.
+std::string random_block(std::mt19937& rng, char sep, std::size_t width, bool odd) {
+  const auto plain = [&] { return std::string(rng() % 41, 'a' + static_cast<char>(rng() % 3)); };
+  const auto quoted = [&] {
+    std::string value = "\"";
+    const std::size_t pieces = rng() % 6;
+    for (std::size_t i = 0; i < pieces; ++i) {
+      static const std::array<std::string, 6> kPieces = {"x", "yz", "\"\"", "\n", "\r\n", "w"};
+      value += rng() % 3 == 0 ? std::string(1, sep) : kPieces[rng() % kPieces.size()];
+      if (rng() % 2 == 0) value += std::string(rng() % 20, 'q');
+    }
+    return value + "\"";
+  };
+  std::string block;
+  const std::size_t rows = 1 + rng() % 40;
+  for (std::size_t r = 0; r < rows; ++r) {
+    if (rng() % 20 == 0) {
+      block += rng() % 2 == 0 ? "\n" : "\r\n";
+      continue;
+    }
+    const std::size_t fields = odd && rng() % 10 == 0 ? 1 + rng() % (width + 2) : width;
+    for (std::size_t f = 0; f < fields; ++f) {
+      if (f != 0) block += sep;
+      std::string value = rng() % 2 == 0 ? plain() : quoted();
+      if (odd && rng() % 15 == 0) {  // a stray quote
+        const std::size_t at = rng() % (value.size() + 1);
+        value = value.substr(0, at) + '"' + value.substr(at);
+      }
+      if (odd && rng() % 15 == 0 && value.starts_with('"')) value += "tail";
+      block += value;
+    }
+    block += rng() % 8 == 0 ? "\r\n" : "\n";
+  }
+  if (rng() % 4 == 0) block.pop_back();  // the last line without its "\n"
+  return block;
+}
+
+TEST(CsvTest, BlockSplitterMakesTheRowsTheLinesMake) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 2000; ++round) {
+    const char sep = round % 3 == 0 ? '\t' : ',';
+    const std::size_t width = 1 + rng() % 6;
+    const bool odd = round % 2 == 0;
+    const std::string block = random_block(rng, sep, width, odd);
+    std::vector<std::string> name_store;
+    for (std::size_t i = 0; i < width; ++i) name_store.push_back("c" + std::to_string(i));
+    const std::vector<std::string_view> names(name_store.begin(), name_store.end());
+    const std::vector<ReferenceRow> expected = reference_rows(block, sep);
+
+    csv::BlockSplitter splitter(sep, 64 * kMiB);
+    Arena arena;
+    std::vector<Field> fields;
+    std::size_t declined = 0;
+    std::size_t at = 0;  // in expected
+    splitter.restart(block, 0, names);
+    while (at < expected.size()) {
+      const ReferenceRow& want = expected[at];
+      csv::BlockSplitter::Row row;
+      const std::size_t before = fields.size();
+      if (!splitter.next(arena, fields, row)) {
+        // Declined: the caller takes this row line by line, then starts again after it.
+        ASSERT_EQ(splitter.row_start(), want.start) << ::testing::PrintToString(block);
+        ASSERT_EQ(fields.size(), before);
+        ++declined;
+        splitter.restart(block, want.next, names);
+        ++at;
+        continue;
+      }
+      const std::string context = ::testing::PrintToString(block) + " row " + std::to_string(at);
+      ASSERT_EQ(row.start, want.start) << context;
+      ASSERT_EQ(row.next, want.next) << context;
+      ASSERT_EQ(row.lines, want.lines) << context;
+      ASSERT_EQ(block.substr(row.start, row.text_end - row.start), want.text) << context;
+      if (!want.values) {
+        ASSERT_TRUE(want.text.empty()) << context;  // only a blank line has no values
+        ASSERT_EQ(row.values, 0u) << context;
+      } else {
+        ASSERT_EQ(row.values, width) << context;
+        ASSERT_EQ(want.values->size(), width) << context;
+        for (std::size_t i = 0; i < width; ++i) {
+          ASSERT_EQ(fields[before + i].name, names[i]) << context;
+          ASSERT_EQ(fields[before + i].value.text, (*want.values)[i]) << context;
+        }
+      }
+      ASSERT_EQ(fields.size(), before + row.values) << context;
+      ++at;
+    }
+    csv::BlockSplitter::Row row;
+    EXPECT_FALSE(splitter.next(arena, fields, row));
+    if (!odd && block.ends_with('\n')) {
+      EXPECT_EQ(declined, 0u) << ::testing::PrintToString(block);  // well-formed: all fast
+    }
+  }
+}
+
+TEST(CsvTest, ChunkCutsOverManyWindowsAreTheRowEnds) {
+  std::mt19937 rng(12);
+  for (int round = 0; round < 3000; ++round) {
+    const char sep = round % 3 == 0 ? ';' : ',';
+    std::string text = random_block(rng, sep, 1 + rng() % 6, round % 2 == 0);
+    if (!text.empty() && !text.ends_with('\n')) text += '\n';
+    std::size_t expected = 0;
+    for (const ReferenceRow& row : reference_rows(text, sep)) {
+      if (!row.values && !row.text.empty()) break;  // still open at the end
+      expected = row.next;
+    }
+    ASSERT_EQ(csv::whole_rows_length(text, sep, 64 * kMiB, 0), expected)
+        << ::testing::PrintToString(text);
+  }
+}
+
+// The csv stage gives the same rows, line numbers, offsets and bad records whether its input
+// comes as lines cut apart or as pending blocks (split by BlockSplitter, with the lines it
+// declines going through split_row).
+struct StageRow {
+  std::uint64_t line;
+  std::uint64_t offset;
+  std::string text;
+  Fields fields;
+  bool operator==(const StageRow&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& out, const StageRow& row) {
+  out << row.line << "@" << row.offset << " '" << row.text << "' {";
+  for (const auto& [name, value] : row.fields) out << name << "='" << value << "' ";
+  return out << "}";
+}
+
+std::pair<std::vector<StageRow>, std::string> run_lines(const std::string& stage,
+                                                        const std::vector<std::string>& lines,
+                                                        std::size_t per_batch, bool pending) {
+  ScratchDir dir;
+  const std::string dead_letter = dir.path("bad.txt");
+  Context ctx;
+  std::destroy_at(&ctx.errors);
+  std::construct_at(&ctx.errors, ErrorPolicy::Mode::DeadLetter, dead_letter);
+  BuiltStage built = test::build_stage(stage, ctx);
+  std::vector<StageRow> rows;
+  for (Batch& batch : built.transform(test::lines_source(lines, per_batch, pending))) {
+    for (const Record& record : batch.records()) {
+      StageRow row{record.line, record.offset, std::string(record.text), {}};
+      for (std::uint32_t i = 0; i < record.field_count; ++i) {
+        const Field& field = batch.fields()[record.first_field + i];
+        row.fields.emplace_back(std::string(field.name), std::string(field.value.text));
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  ctx.errors.flush();
+  return {rows, std::filesystem::exists(dead_letter) ? test::read_whole_file(dead_letter) : ""};
+}
+
+TEST(CsvTest, PendingBlocksGiveTheRowsOfLinesCutApart) {
+  std::mt19937 rng(13);
+  for (int round = 0; round < 300; ++round) {
+    const std::size_t width = 1 + rng() % 5;
+    std::string text;
+    if (round % 5 == 0) text += "\xEF\xBB\xBF";
+    for (std::size_t i = 0; i < width; ++i) {
+      if (i != 0) text += ',';
+      text += 'h';
+      text += std::to_string(i);
+    }
+    text += round % 7 == 0 ? "\r\n" : "\n";
+    text += random_block(rng, ',', width, round % 2 == 0);
+    std::vector<std::string> lines;  // lines_source ends each with "\n"
+    for (std::size_t pos = 0; pos < text.size();) {
+      const std::size_t newline = std::min(text.find('\n', pos), text.size());
+      lines.push_back(text.substr(pos, newline - pos));
+      pos = newline + 1;
+    }
+    const std::string stage = round % 4 == 1 ? "csv --columns a,b,c" : "csv";
+    const auto expected = run_lines(stage, lines, lines.size(), false);
+    for (const std::size_t per_batch : {std::size_t{1}, std::size_t{3}, lines.size()}) {
+      EXPECT_EQ(run_lines(stage, lines, per_batch, true), expected)
+          << ::testing::PrintToString(text) << " per batch " << per_batch;
+    }
   }
 }
 

@@ -3,7 +3,9 @@
 // span lines, keeps each file's header, and checks every row's width.
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,7 +50,7 @@ class NameTable {
 class CsvParser {
  public:
   CsvParser(const CsvOptions& options, NameTable& names, Context& ctx)
-      : options_(options), ctx_(ctx), names_(names) {
+      : options_(options), ctx_(ctx), names_(names), splitter_(options.sep, ctx.options.max_line) {
     for (const std::string& column : options_.columns) {
       fixed_names_.push_back(names_.intern(column));
     }
@@ -57,15 +59,19 @@ class CsvParser {
   // Replaces the lines of `batch` by the rows that end in it. Returns the number of rows.
   std::size_t parse(Batch& batch) {
     if (batch.origin() != origin_ || batch.stands_alone()) start_file(batch.origin());
-    std::vector<Record>& records = batch.records();
     batch.fields().clear();  // every record is rebuilt below
     rows_ = 0;
     good_ = 0;
-    for (std::size_t i = 0; i < records.size(); ++i) {
-      const Record line = records[i];  // copied: rows overwrite records[0, rows_) as they go
-      take_line(batch, line);
+    if (batch.lines_pending()) {
+      parse_block(batch);
+    } else {
+      std::vector<Record>& records = batch.records();
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        const Record line = records[i];  // copied: rows overwrite records[0, rows_) as they go
+        take_line(batch, line);
+      }
     }
-    records.resize(rows_);
+    batch.raw_records().resize(rows_);
     batch.set_format(DataFormat::Csv);
     ctx_.errors.count_good(good_);
     return rows_;
@@ -83,6 +89,60 @@ class CsvParser {
     names_of_file_ = options_.columns.empty() ? std::vector<std::string_view>{} : fixed_names_;
   }
 
+  // A block of lines not yet cut apart: its rows are split straight from it (see
+  // csv::BlockSplitter), and only the lines the splitter leaves (a file's first lines, rows it
+  // does not decide, a row still open) go through take_line one by one.
+  void parse_block(Batch& batch) {
+    const std::string_view block = batch.pending_block();
+    std::uint64_t line = batch.pending_first_line();
+    const std::uint64_t offset = batch.pending_offset();
+    batch.take_pending_block();
+    batch.raw_records().clear();
+    std::size_t pos = 0;
+    while (pos < block.size()) {
+      if (at_file_start_ || row_open_ || names_of_file_.empty()) {
+        pos = take_block_line(batch, block, pos, line++, offset);
+        continue;
+      }
+      splitter_.restart(block, pos, names_of_file_);
+      std::vector<Record>& records = batch.raw_records();
+      std::vector<Field>& fields = batch.fields();
+      csv::BlockSplitter::Row row;
+      while (splitter_.next(batch.arena(), fields, row)) {
+        // The splitter declines rows of another width, so what take_row checks holds here:
+        // the row is added as it is (rows_ == records.size() all through a block).
+        if (row.values != 0) {
+          records.push_back(Record{
+              .text = block.substr(row.start, row.text_end - row.start),
+              .line = line,
+              .offset = offset + row.start,
+              .first_field = static_cast<std::uint32_t>(fields.size() - row.values),
+              .field_count = static_cast<std::uint32_t>(row.values),
+          });
+          ++rows_;
+          ++good_;
+        }
+        line += row.lines;
+      }
+      pos = splitter_.row_start();
+      if (pos < block.size()) pos = take_block_line(batch, block, pos, line++, offset);
+    }
+  }
+
+  // The line at `pos` of a block, as Batch::records() would make it. Returns the next one's
+  // start.
+  std::size_t take_block_line(Batch& batch, std::string_view block, std::size_t pos,
+                              std::uint64_t line, std::uint64_t offset) {
+    const std::size_t newline = block.find('\n', pos);
+    const std::size_t end = newline == std::string_view::npos ? block.size() : newline;
+    Record record;
+    record.text = chomp_cr(block.substr(pos, end - pos));
+    record.line = line;
+    record.offset = offset + pos;
+    take_line(batch, record);
+    return newline == std::string_view::npos ? block.size() : newline + 1;
+  }
+
   void take_line(Batch& batch, const Record& line) {
     std::string_view text = line.text;
     if (at_file_start_) {
@@ -91,7 +151,8 @@ class CsvParser {
     }
     if (row_open_) return continue_row(batch, line, text);
     if (text.empty()) return;  // blank lines between rows are skipped, as Miller does
-    if (!csv::split_row(text, options_.sep, batch.arena(), values_)) {
+    const std::optional<std::size_t> values = split(batch, text);
+    if (!values) {
       row_open_ = true;
       open_row_.assign(text);
       open_line_ = line.line;
@@ -99,7 +160,17 @@ class CsvParser {
       open_end_ = line_end(line);
       return;
     }
-    take_row(batch, text, line.line, line.offset);
+    take_row(batch, text, line.line, line.offset, *values);
+  }
+
+  // Splits a row straight into the batch's fields, or into `values_` while the file's columns
+  // have no names yet. The number of values, or nullopt when the row goes on on the next line.
+  std::optional<std::size_t> split(Batch& batch, std::string_view row) {
+    if (names_of_file_.empty()) {
+      if (!csv::split_row(row, options_.sep, batch.arena(), values_)) return std::nullopt;
+      return values_.size();
+    }
+    return csv::split_row(row, options_.sep, batch.arena(), names_of_file_, batch.fields());
   }
 
   // The end of a line's text in its file: the next line starts one ("\n") or two ("\r\n")
@@ -120,28 +191,36 @@ class CsvParser {
     row_open_ = false;
     const std::string_view row = batch.arena().store(open_row_);
     release_open_row();
-    csv::split_row(row, options_.sep, batch.arena(), values_);  // balanced: always complete
-    take_row(batch, row, open_line_, open_offset_);
+    const std::optional<std::size_t> values = split(batch, row);  // balanced: always complete
+    take_row(batch, row, open_line_, open_offset_, values.value_or(0));
   }
 
-  // `values_` holds the row's values.
-  void take_row(Batch& batch, std::string_view row, std::uint64_t line, std::uint64_t offset) {
+  // The row's `count` values are the batch's last fields, or in `values_` (see split).
+  void take_row(Batch& batch, std::string_view row, std::uint64_t line, std::uint64_t offset,
+                std::size_t count) {
+    std::vector<Field>& fields = batch.fields();
     if (names_of_file_.empty()) {
       name_columns();
       if (options_.header) return;
+      for (std::size_t i = 0; i < values_.size(); ++i) {
+        fields.push_back(Field{names_of_file_[i], Value::string(values_[i])});
+      }
     }
-    if (values_.size() != names_of_file_.size()) return report_width(row, line);
-    fields_.clear();
-    for (std::size_t i = 0; i < values_.size(); ++i) {
-      fields_.push_back(Field{names_of_file_[i], Value::string(values_[i])});
+    const std::size_t first = fields.size() - count;
+    if (count != names_of_file_.size()) {
+      fields.resize(first);
+      return report_width(row, line, count);
     }
-    Record record;
+    // Lines cut apart become rows in place; rows split from a block are added.
+    std::vector<Record>& records = batch.raw_records();
+    Record& record = rows_ < records.size() ? records[rows_] : records.emplace_back();
+    ++rows_;
     record.text = row;
     record.line = line;
     record.offset = offset;
-    record.first_field = batch.add_fields(fields_);
-    record.field_count = static_cast<std::uint32_t>(fields_.size());
-    batch.raw_records()[rows_++] = record;
+    record.first_field = static_cast<std::uint32_t>(first);
+    record.field_count = static_cast<std::uint32_t>(count);
+    record.whole_json = false;
     ++good_;
   }
 
@@ -154,11 +233,11 @@ class CsvParser {
     }
   }
 
-  void report_width(std::string_view row, std::uint64_t line) {
+  void report_width(std::string_view row, std::uint64_t line, std::size_t count) {
     const char* what = !options_.columns.empty() ? "--columns names "
                        : options_.header         ? "header has "
                                                  : "the first row has ";
-    reason_ = "row has " + std::to_string(values_.size()) + " fields, " + what +
+    reason_ = "row has " + std::to_string(count) + " fields, " + what +
               std::to_string(names_of_file_.size());
     ctx_.errors.report(BadRecord{&file_, line, 0, reason_, row});
   }
@@ -204,8 +283,8 @@ class CsvParser {
   std::uint64_t open_line_ = 0;
   std::uint64_t open_offset_ = 0;
   std::uint64_t open_end_ = 0;            // line_end() of the row's last line so far
-  std::vector<std::string_view> values_;  // reused for every row
-  std::vector<Field> fields_;             // reused for every row
+  std::vector<std::string_view> values_;  // a file's first row
+  csv::BlockSplitter splitter_;
   std::string reason_;
   std::size_t rows_ = 0;
   std::uint64_t good_ = 0;
