@@ -2,11 +2,11 @@
 // the output in input order.
 //
 // The source (`read`) runs on the calling thread and cuts its blocks of lines into chunks of
-// about 256 KiB. Chunk i goes to worker i % N. Each worker runs its own instance of the prefix's
-// stages (one call of each TransformFactory) for the whole run, over the chunks it is given, and
-// keeps the batches that come out of each chunk. The calling thread yields those batches chunk
-// by chunk, in input order, to the rest of the pipeline, which runs on it as usual; the batches
-// it is done with go back to the workers, to be filled again without allocating.
+// about 256 KiB. The next free worker takes the next chunk. Each worker runs its own instance of
+// the prefix's stages (one call of each TransformFactory) for the whole run, over the chunks it is
+// given, and keeps the batches that come out of each chunk. The calling thread yields those batches
+// chunk by chunk, in input order, to the rest of the pipeline, which runs on it as usual; the
+// batches it is done with go back to the workers, to be filled again without allocating.
 //
 // csv (rows that span lines, a header per file) runs there too: its ChunkFraming says where rows
 // end, chunks are cut only there (the lines after the last whole row go to the next chunk), and
