@@ -72,18 +72,16 @@ class FdSource final : public ByteSource {
 
   const std::string& name() const { return name_; }
 
-  // For a regular file: where reading starts (standard input may be a file opened part way)
-  // and its size, both taken before the magic is peeked at.
-  void set_regular_file(std::uint64_t start, std::uint64_t size) {
+  // For a regular file: the part of it to read (see mappable_rest), taken before the magic is
+  // peeked at.
+  void set_regular_file(std::optional<Mappable> rest) {
     regular_file_ = true;
-    start_ = start;
-    size_ = size;
+    rest_ = rest;
   }
 
   std::optional<Mappable> mappable() const override {
-    // An empty file may be a /proc or /sys file whose size says nothing: it is read instead.
-    if (!regular_file_ || was_read_ || size_ <= start_) return std::nullopt;
-    return Mappable{fd_, start_, size_};
+    if (!rest_ || was_read_) return std::nullopt;
+    return rest_;
   }
 
  private:
@@ -112,8 +110,7 @@ class FdSource final : public ByteSource {
   bool owns_fd_;
   bool regular_file_ = false;
   bool was_read_ = false;
-  std::uint64_t start_ = 0;
-  std::uint64_t size_ = 0;
+  std::optional<Mappable> rest_;
   std::array<unsigned char, kMagicBytes> magic_{};
   std::span<const unsigned char> peeked_;
   std::size_t peeked_pos_ = 0;
@@ -259,6 +256,20 @@ class GzipSource final : public ByteSource {
   bool output_pending_ = false;
 };
 
+bool is_compressed(std::span<const unsigned char> magic) {
+  return is_zstd(magic) || starts_with(magic, kGzipMagic);
+}
+
+// The part of the regular file `fd` still to read, from its offset (standard input may be a
+// file another reader started on) to its size; none when nothing is left. An empty file may
+// be a /proc or /sys file whose size says nothing: it is read, not mapped.
+std::optional<ByteSource::Mappable> mappable_rest(int fd, const struct stat& info) {
+  const off_t start = ::lseek(fd, 0, SEEK_CUR);
+  if (start < 0 || info.st_size <= start) return std::nullopt;
+  return ByteSource::Mappable{fd, static_cast<std::uint64_t>(start),
+                              static_cast<std::uint64_t>(info.st_size)};
+}
+
 bool has_glob_characters(std::string_view path) {
   return path.find_first_of("*?[") != std::string_view::npos;
 }
@@ -284,13 +295,7 @@ std::unique_ptr<ByteSource> open_input(const std::string& path) {
   if (::fstat(fd, &info) != 0) throw IoError(errno_message("cannot read", name, errno));
   // open(2) accepts a directory; read(2) would fail later with a less clear EISDIR.
   if (S_ISDIR(info.st_mode)) throw IoError(errno_message("cannot read", name, EISDIR));
-  if (S_ISREG(info.st_mode)) {
-    const off_t start = ::lseek(fd, 0, SEEK_CUR);
-    if (start >= 0) {
-      file->set_regular_file(static_cast<std::uint64_t>(start),
-                             static_cast<std::uint64_t>(info.st_size));
-    }
-  }
+  if (S_ISREG(info.st_mode)) file->set_regular_file(mappable_rest(fd, info));
   const std::span<const unsigned char> magic = file->peek_magic();
   if (is_zstd(magic)) return std::make_unique<ZstdSource>(std::move(file));
   if (starts_with(magic, kGzipMagic)) return std::make_unique<GzipSource>(std::move(file));
@@ -302,13 +307,14 @@ bool is_mappable_input(const std::string& path) {
   const int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat info {};
-  bool mappable = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0;
+  std::optional<ByteSource::Mappable> rest;
+  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) rest = mappable_rest(fd, info);
+  bool mappable = rest.has_value();
   if (mappable) {
-    const off_t start = ::lseek(fd, 0, SEEK_CUR);
+    // pread(2): the magic is looked at without moving the offset (standard input stays whole).
     std::array<unsigned char, kMagicBytes> magic{};
-    const ssize_t got = start < 0 ? -1 : ::pread(fd, magic.data(), magic.size(), start);
-    const auto bytes = std::span<const unsigned char>(magic.data(), got < 0 ? 0 : got);
-    mappable = got >= 0 && !is_zstd(bytes) && !starts_with(bytes, kGzipMagic);
+    const ssize_t got = ::pread(fd, magic.data(), magic.size(), static_cast<off_t>(rest->begin));
+    mappable = got >= 0 && !is_compressed(std::span(magic.data(), static_cast<std::size_t>(got)));
   }
   if (!is_stdin) ::close(fd);
   return mappable;
