@@ -678,27 +678,34 @@ template <class Bytes>
   const std::size_t size = text.size();
   std::size_t row_start = 0;  // after the last row end found
   std::size_t pos = std::min(first_field, size);
-  QuoteState quotes;
-  for (; pos < size; pos += 64) {
-    const std::size_t n = std::min<std::size_t>(64, size - pos);
-    const Masks64 masks = masks_of<Bytes>(text.data() + pos, n, sep);
-    const QuoteState::Window window = quotes.advance(masks, n);
-    if ((masks.newlines & window.quoted) != 0 && pos + n - row_start > max_line) break;
-    if (window.undecided != 0) {
-      const std::uint64_t undecided = window.undecided & -window.undecided;
-      if (const std::uint64_t before = window.row_ends & (undecided - 1); before != 0) {
-        row_start = pos + static_cast<std::size_t>(63 - __builtin_clzll(before)) + 1;
+  for (;;) {
+    QuoteState quotes;  // at a row start
+    for (; pos < size; pos += 64) {
+      const std::size_t n = std::min<std::size_t>(64, size - pos);
+      const Masks64 masks = masks_of<Bytes>(text.data() + pos, n, sep);
+      const QuoteState::Window window = quotes.advance(masks, n);
+      if ((masks.newlines & window.quoted) != 0 && pos + n - row_start > max_line) break;
+      if (window.undecided != 0) {
+        const std::uint64_t undecided = window.undecided & -window.undecided;
+        if (const std::uint64_t before = window.row_ends & (undecided - 1); before != 0) {
+          row_start = pos + static_cast<std::size_t>(63 - __builtin_clzll(before)) + 1;
+        }
+        break;
       }
-      break;
+      if (window.row_ends != 0) {
+        row_start = pos + static_cast<std::size_t>(63 - __builtin_clzll(window.row_ends)) + 1;
+      }
     }
-    if (window.row_ends != 0) {
-      row_start = pos + static_cast<std::size_t>(63 - __builtin_clzll(window.row_ends)) + 1;
-    }
+    if (pos >= size) return row_start;
+    // The row at row_start is one the masks cannot decide: the byte-wise rules find its end,
+    // and the 64-byte scan goes on after it (one stray quote must not slow the whole chunk).
+    const std::size_t row =
+        RowEndScanner(text.substr(row_start), sep, max_line, row_start == 0 ? first_field : 0)
+            .scan(/*first_only=*/true);
+    if (row == 0) return row_start;  // it does not end in `text`
+    row_start += row;
+    pos = row_start;
   }
-  if (pos >= size) return row_start;
-  const std::string_view rest = text.substr(row_start);
-  return row_start +
-         RowEndScanner(rest, sep, max_line, row_start == 0 ? first_field : 0).scan(false);
 }
 
 std::size_t whole_rows_baseline(std::string_view text, char sep, std::size_t max_line,
