@@ -147,7 +147,12 @@ class CsvParser {
     std::string_view text = line.text;
     if (at_file_start_) {
       at_file_start_ = false;
-      if (text.starts_with(kBom)) text.remove_prefix(kBom.size());
+      // A byte order mark counts only at the file's start. Under -j a chunk starts over here
+      // too: with a header it starts with the file's header row (the prelude, mark included);
+      // without one, with a data row, whose leading EF BB BF is data as it is in one pass.
+      if ((line.offset == 0 || options_.header) && text.starts_with(kBom)) {
+        text.remove_prefix(kBom.size());
+      }
     }
     if (row_open_) return continue_row(batch, line, text);
     if (text.empty()) return;  // blank lines between rows are skipped, as Miller does

@@ -28,6 +28,10 @@ awk 'NR == 5000 { print "8,\"runaway"; for (i = 0; i < 3000; i++) print "no quot
 awk 'function long(c) { s = ""; for (i = 0; i < 1500; i++) s = s c; return s }
      NR == 1 || NR == 30000 || NR == 30001 || NR == 51234 { print long("x") } { print }' \
   "$work/app.log" >"$work/long.log"
+# A data row that starts with a byte order mark, mid-file, right after a skipped overlong line
+# (where -j cuts a chunk): without a header the mark is data, in every chunk layout alike.
+{ seq 60000 | sed 's/$/,x,y/'; head -c 2000 /dev/zero | tr '\0' z; echo
+  printf '\xef\xbb\xbf1,2,3\n'; seq 100 | sed 's/$/,p,q/'; } >"$work/bom-mid.csv"
 cd "$work" || exit 1
 
 tasks=(
@@ -55,6 +59,7 @@ tasks=(
   "--on-error skip --max-line 1KiB read long.log | grep ERROR | field _line _offset 0"
   "--on-error skip --max-line 1KiB read long.log app.log | kv | where latency_ms > 900 | field _line"
   "--max-line 1KiB read app.log long.log | grep WARN | field _line"
+  "--on-error skip --max-line 1KiB read bom-mid.csv | csv --columns a,b,c | where b != 'x' | to jsonl"
 )
 passed=0
 failed=0
