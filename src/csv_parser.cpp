@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "cpu_features.hpp"
+
 #ifdef __x86_64__
 #include <immintrin.h>
 #endif
@@ -104,9 +106,6 @@ struct Avx2Bytes {
                  _mm256_movemask_epi8(_mm256_cmpeq_epi8(high, newlines)))};
   }
 };
-const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
-#else
-constexpr bool kHaveAvx2 = false;
 #endif
 
 // The masks of p[0, n), n <= 64; bits n and up are 0.

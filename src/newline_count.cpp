@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "cpu_features.hpp"
+
 #ifdef __x86_64__
 #include <immintrin.h>
 #endif
@@ -35,8 +37,6 @@ __attribute__((target("avx2"))) std::uint64_t count_newlines_avx2(const char*& b
   }
   return count;
 }
-
-const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
 #endif
 
 }  // namespace

@@ -1,0 +1,17 @@
+// What the CPU running gpipe can do, asked once: the hot loops built for more than the x86-64
+// baseline (target("avx2") functions) are chosen with this at run time, so the binary still
+// runs on CPUs without them.
+#pragma once
+
+namespace gpipe {
+
+#ifdef __x86_64__
+inline const bool kHaveAvx2 = [] {
+  __builtin_cpu_init();  // static initialisers may run before libgcc's own
+  return __builtin_cpu_supports("avx2") != 0;
+}();
+#else
+inline constexpr bool kHaveAvx2 = false;
+#endif
+
+}  // namespace gpipe
