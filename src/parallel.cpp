@@ -62,8 +62,6 @@ constexpr std::size_t kSpareBatches = 8;
 // Chunks to the workers, results back, in one lock (taken a few times per MiB of input).
 class Pool {
  public:
-  Pool() = default;
-
   void submit(std::shared_ptr<const Chunk> chunk) {
     const std::lock_guard lock(mutex_);
     queue_.push_back(std::move(chunk));
@@ -179,12 +177,11 @@ struct WorkerState {
 // stages), so that chunk's result is complete.
 BatchStream worker_source(Pool& pool, WorkerState& state, ErrorPolicy& errors) {
   while ((state.chunk = pool.next()) != nullptr) {
-    const std::uint64_t first_line = pool.number_lines(*state.chunk);
-    if (state.chunk->skipped_line) {
-      const Chunk& chunk = *state.chunk;
+    const Chunk& chunk = *state.chunk;
+    const std::uint64_t first_line = pool.number_lines(chunk);
+    if (chunk.skipped_line) {
       errors.report(BadRecord{chunk.origin, first_line, 0, chunk.skipped_reason, chunk.text});
     } else {
-      const Chunk& chunk = *state.chunk;
       Batch batch = pool.spare_batch();
       batch.reset(chunk.origin, RecordKind::Line);
       // The prelude's own line numbers and offsets are never seen: the stage takes it as the

@@ -66,7 +66,6 @@ class StageArgs {
 using SourceFactory = std::function<BatchStream()>;
 using TransformFactory = std::function<BatchStream(BatchStream)>;
 
-// What a builder returns: exactly one of these is set, matching the stage's role.
 // How a parser of records that span lines (csv) needs its input cut for -j (src/parallel.cpp):
 // chunks end between records, and a chunk that does not start its file gets the file's prelude
 // (the CSV header) in front, so that a worker can parse it on its own.
@@ -81,6 +80,8 @@ class ChunkFraming {
   virtual std::optional<std::size_t> prelude(std::string_view text) const = 0;
 };
 
+// What a builder returns: exactly one of source, transform and configure_output is set,
+// matching the stage's role.
 struct BuiltStage {
   SourceFactory source;
   TransformFactory transform;
