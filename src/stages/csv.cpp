@@ -105,22 +105,14 @@ class CsvParser {
         continue;
       }
       splitter_.restart(block, pos, names_of_file_);
-      std::vector<Record>& records = batch.raw_records();
       std::vector<Field>& fields = batch.fields();
       csv::BlockSplitter::Row row;
       while (splitter_.next(batch.arena(), fields, row)) {
         // The splitter declines rows of another width, so what take_row checks holds here:
         // the row is added as it is (rows_ == records.size() all through a block).
         if (row.values != 0) {
-          records.push_back(Record{
-              .text = block.substr(row.start, row.text_end - row.start),
-              .line = line,
-              .offset = offset + row.start,
-              .first_field = static_cast<std::uint32_t>(fields.size() - row.values),
-              .field_count = static_cast<std::uint32_t>(row.values),
-          });
-          ++rows_;
-          ++good_;
+          add_row(batch, block.substr(row.start, row.text_end - row.start), line,
+                  offset + row.start, fields.size() - row.values, row.values);
         }
         line += row.lines;
       }
@@ -216,7 +208,13 @@ class CsvParser {
       fields.resize(first);
       return report_width(row, line, count);
     }
-    // Lines cut apart become rows in place; rows split from a block are added.
+    add_row(batch, row, line, offset, first, count);
+  }
+
+  // The row becomes a record whose fields are fields[first, first + count): in place of the
+  // lines cut apart before it, or added after the rows split from a block.
+  void add_row(Batch& batch, std::string_view row, std::uint64_t line, std::uint64_t offset,
+               std::size_t first, std::size_t count) {
     std::vector<Record>& records = batch.raw_records();
     Record& record = rows_ < records.size() ? records[rows_] : records.emplace_back();
     ++rows_;
