@@ -5,7 +5,7 @@
 
 namespace gpipe {
 
-#ifdef __x86_64__
+#if defined(__x86_64__) && !defined(GPIPE_BASELINE_SIMD)
 inline const bool kHaveAvx2 = [] {
   __builtin_cpu_init();  // static initialisers may run before libgcc's own
   return __builtin_cpu_supports("avx2") != 0;
