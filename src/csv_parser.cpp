@@ -269,6 +269,26 @@ std::size_t closing_quote(std::string_view row, RowBytes& bytes, std::size_t ope
   }
 }
 
+// The same, in a text without RowBytes (a field the block splitter hands back).
+std::size_t closing_quote(std::string_view text, std::size_t open, bool& doubled) {
+  std::size_t i = open + 1;
+  for (;;) {
+    const std::size_t q = text.find(kQuote, i);
+    if (q == kNone || q + 1 >= text.size() || text[q + 1] != kQuote) return q;
+    doubled = true;
+    i = q + 2;
+  }
+}
+
+// The value of the quoted field `field`: from its opening quote to the separator or the row's
+// end, its closing quote at `close`. A view inside the quotes when there is nothing to
+// unescape (no "", no text after the closing quote), else unescaped into `arena`.
+std::string_view quoted_value(std::string_view field, std::size_t close, bool doubled,
+                              Arena& arena) {
+  if (!doubled && close + 1 == field.size()) return field.substr(1, close - 1);
+  return unescape_quoted(field.substr(0, close + 1), field.substr(close + 1), arena);
+}
+
 // One RowBytes scan of the row finds every field, quoted or not (no first pass to see whether
 // the row has a quote at all: typical rows do, in a field or two). `out.add(value)` takes the
 // values in order.
@@ -285,12 +305,7 @@ bool split_fields(std::string_view row, char sep, Arena& arena, Out& out) {
     if (close == kNone) return false;
     const std::size_t end = bytes.next_sep(close + 1);  // kNone: the row's last field
     const std::size_t after_end = end == kNone ? row.size() : end;
-    if (!doubled && after_end == close + 1) {
-      out.add(row.substr(start + 1, close - start - 1));
-    } else {
-      out.add(unescape_quoted(row.substr(start, close + 1 - start),
-                              row.substr(close + 1, after_end - close - 1), arena));
-    }
+    out.add(quoted_value(row.substr(start, after_end - start), close - start, doubled, arena));
     if (end == kNone) return true;
     start = end + 1;
   }
@@ -434,19 +449,9 @@ std::optional<std::string_view> BlockSplitter::unusual_quoted(std::size_t begin,
   next_doubled_ = doubled_taken_ < doubled_.size() ? doubled_[doubled_taken_] : kNoPosition;
   const std::string_view field(data_ + begin, end - begin);
   bool doubled = false;
-  std::size_t close = 1;
-  for (;;) {
-    close = field.find(kQuote, close);
-    if (close == kNone) return std::nullopt;
-    if (close + 1 < field.size() && field[close + 1] == kQuote) {
-      doubled = true;
-      close += 2;
-      continue;
-    }
-    break;
-  }
-  if (!doubled && close + 1 == field.size()) return field.substr(1, close - 1);
-  return unescape_quoted(field.substr(0, close + 1), field.substr(close + 1), arena);
+  const std::size_t close = closing_quote(field, 0, doubled);
+  if (close == kNone) return std::nullopt;
+  return quoted_value(field, close, doubled, arena);
 }
 
 bool BlockSplitter::next(Arena& arena, std::vector<Field>& fields, Row& row) {
