@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 
 #include "gpipe/errors.hpp"
@@ -61,14 +62,25 @@ std::uint64_t current_file_size(int fd) {
 }
 
 std::shared_ptr<const MappedRegion> map_file_window(int fd, std::uint64_t offset,
-                                                    std::size_t length, const std::string& name) {
+                                                    std::size_t length, const std::string& name,
+                                                    bool read_in) {
   // MAP_POPULATE reads the window's pages in with the call: one fault-free pass afterwards,
   // where faulting them in one by one cost more than read(2)'s copy.
-  void* const address = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
-                               static_cast<off_t>(offset));
+  const int flags = read_in ? MAP_PRIVATE | MAP_POPULATE : MAP_PRIVATE;
+  void* const address = ::mmap(nullptr, length, PROT_READ, flags, fd, static_cast<off_t>(offset));
   if (address == MAP_FAILED) return nullptr;
   remember_name(name);
   return std::make_shared<const MappedRegion>(address, length);
+}
+
+void read_in_pages(std::string_view bytes) {
+  if (bytes.empty()) return;
+  const auto start = reinterpret_cast<std::uintptr_t>(bytes.data());
+  const std::uintptr_t first_page = start - start % page_size();
+  // The error (EINVAL from an older kernel, EFAULT past a shrunken file's end) is left to the
+  // scan: it faults the pages in, or meets the truncation guard.
+  ::madvise(reinterpret_cast<void*>(first_page), start + bytes.size() - first_page,
+            MADV_POPULATE_READ);
 }
 
 void install_truncation_guard() {

@@ -168,9 +168,9 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
     if (const unsigned threads = thread_count(built_infos, end, built[0], ctx); threads > 1) {
       std::vector<TransformFactory> prefix;
       for (std::size_t i = 1; i < end; ++i) prefix.push_back(std::move(built[i].transform));
-      // Chunks cut by a framing need line numbers to cut them; plain chunks are numbered by
-      // the threads.
-      ctx.threads_number_lines = built[1].framing == nullptr;
+      // Chunks cut by a framing need line numbers to cut them; plain chunks are numbered (and
+      // their pages read in) by the threads.
+      ctx.threads_take_blocks = built[1].framing == nullptr;
       stream.emplace(run_parallel(built[0].source(), std::move(prefix), built[1].framing, threads,
                                   ctx.errors));
       next = end;

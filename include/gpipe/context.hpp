@@ -116,8 +116,9 @@ struct Context {
   std::deque<Origin> origins;
   ErrorPolicy errors;
   bool stdin_taken = false;  // only one stage may read standard input
-  // -j: `read` leaves the lines of mapped files unnumbered; the threads number them.
-  bool threads_number_lines = false;
+  // -j: `read` hands the blocks of mapped files over unnumbered and not read in; the threads
+  // number them and read them in (LineReader::hand_over_blocks).
+  bool threads_take_blocks = false;
 };
 
 }  // namespace gpipe

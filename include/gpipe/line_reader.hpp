@@ -32,7 +32,7 @@ class LineReader {
     // Complete lines, each ending in '\n' except possibly the last one at end of input.
     std::string_view lines;
     // 1-based number of the first line in `lines`; 0 when lines are not counted (see
-    // count_lines).
+    // hand_over_blocks).
     std::uint64_t first_line = 0;
     std::uint64_t offset = 0;  // byte offset of lines[0] in the stream
     // When the block views a mapped window: holding this keeps `lines` valid after the next
@@ -56,10 +56,12 @@ class LineReader {
 
   // Whether the file is mapped (blocks then carry their window as `owner`).
   bool mapped() const { return mapped_; }
-  // Stops counting lines in a mapped file: blocks and overlong lines then say line 0, and
-  // whoever takes the blocks numbers them (-j: the threads count their own chunks, so the
-  // reading thread is spared a pass over every byte). Read input is always counted.
-  void count_lines(bool on) { count_lines_ = on; }
+  // Leaves the blocks of a mapped file to whoever takes them (-j: the worker threads): lines
+  // are not counted (blocks and overlong lines say line 0) and the pages of windows mapped from
+  // now on are not read in with the mapping (read_in_pages). That spares the reading thread a
+  // pass over every byte and the page-table work, which were its largest costs. Read input is
+  // always counted.
+  void hand_over_blocks(bool on) { hand_over_ = on; }
 
  private:
   bool fill();  // reads or maps more; false at end of input
@@ -72,7 +74,7 @@ class LineReader {
   Event hand_out(Block& block, std::size_t length);
   Event report_overlong(Overlong& overlong);
   bool skip_rest_of_overlong_line();
-  bool counting() const { return count_lines_ || !mapped_; }
+  bool counting() const { return !hand_over_ || !mapped_; }
 
   ByteSource& source_;
   std::size_t max_line_;
@@ -87,7 +89,7 @@ class LineReader {
   std::uint64_t window_offset_ = 0;  // file offset of data_[0] when mapped
   std::size_t map_window_;
   bool mapped_ = false;
-  bool count_lines_ = true;
+  bool hand_over_ = false;
 
   const char* data_ = nullptr;
   std::size_t capacity_ = 0;

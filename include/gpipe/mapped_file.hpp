@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace gpipe {
 
@@ -25,11 +26,19 @@ class MappedRegion {
   std::size_t length_;
 };
 
-// Maps [offset, offset + length) of `fd` (offset a multiple of the page size) with its pages
-// read in ahead, or returns null when the file cannot be mapped (it is then read instead).
-// `name` is what the truncation guard reports.
+// Maps [offset, offset + length) of `fd` (offset a multiple of the page size), or returns null
+// when the file cannot be mapped (it is then read instead). With `read_in`, the pages are read
+// in (their page-table entries made) by the call; without, by whoever touches them first (see
+// read_in_pages). `name` is what the truncation guard reports.
 std::shared_ptr<const MappedRegion> map_file_window(int fd, std::uint64_t offset,
-                                                    std::size_t length, const std::string& name);
+                                                    std::size_t length, const std::string& name,
+                                                    bool read_in = true);
+
+// Makes the page-table entries of the mapped pages under `bytes` in one call, as MAP_POPULATE
+// does for a whole window, so that a thread about to scan them does not fault on every 64 KiB.
+// (-j: the worker that takes a chunk does this, not the reading thread.) Best effort: a kernel
+// without MADV_POPULATE_READ (before 5.14) leaves the pages to be faulted in.
+void read_in_pages(std::string_view bytes);
 
 std::size_t page_size();
 
