@@ -22,8 +22,8 @@
 // one count long and never for another chunk's processing.
 // Errors: an exception in a worker (a bad record under --on-error=fail) is rethrown at the
 // consumer when it reaches that chunk, after what the chunk gave before it, so the first bad
-// record in input order is the one reported. At most 2N+1 chunks are in flight: memory stays
-// bounded.
+// record in input order is the one reported. At most 2N+1 chunks (N+1 framed ones) are in
+// flight: memory stays bounded.
 #pragma once
 
 #include <memory>
