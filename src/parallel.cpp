@@ -162,11 +162,12 @@ class Pool {
     closed_ = finished_ = true;
     work_changed_.notify_all();
     numbers_changed_.notify_all();
+    run_finished_.notify_all();
   }
 
   void wait_finished() {
     std::unique_lock lock(mutex_);
-    work_changed_.wait(lock, [&] { return finished_; });
+    run_finished_.wait(lock, [&] { return finished_; });
   }
 
  private:
@@ -176,7 +177,10 @@ class Pool {
   std::condition_variable work_changed_;     // workers: a chunk queued, or the run closing
   std::condition_variable result_ready_;     // the consumer: the result it waits for
   std::condition_variable numbers_changed_;  // workers: a chunk's line numbers passed on
-  std::uint64_t awaited_ = 0;                // the result the consumer waits for
+  // Workers done early (an error) wait here, not on work_changed_, so that a chunk's one
+  // wake-up never goes to a worker that will not take it.
+  std::condition_variable run_finished_;
+  std::uint64_t awaited_ = 0;  // the result the consumer waits for
   // One queue for all workers, taken in input order by whichever is free: with N workers on N
   // cores beside the reading thread, a fixed chunk-to-worker split left the worker sharing a
   // core with it a fifth behind (json: 53% and 40% of the samples).
