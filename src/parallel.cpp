@@ -69,17 +69,16 @@ class Pool {
     work_changed_.notify_one();
   }
 
-  // The worker's next chunk, or null when the run is over. The worker also lets go of the
-  // chunks the consumer retired, outside the lock.
+  // The worker's next chunk, or null when the run is over. First the worker lets go of the
+  // chunks the consumer retired, outside the lock and before it waits, so that no window
+  // stays mapped while it is idle.
   std::shared_ptr<const Chunk> next() {
-    std::vector<std::shared_ptr<const Chunk>> retired;
+    release_retired();
     std::unique_lock lock(mutex_);
-    retired.swap(retired_);
     work_changed_.wait(lock, [&] { return closed_ || !queue_.empty(); });
     if (queue_.empty()) return nullptr;
     std::shared_ptr<const Chunk> chunk = std::move(queue_.front());
     queue_.pop_front();
-    lock.unlock();
     return chunk;
   }
 
@@ -130,7 +129,6 @@ class Pool {
   std::uint64_t number_lines(const Chunk& chunk) {
     if (!chunk.numbered_by_worker) return chunk.first_line;
     const std::string_view lines = chunk.lines();
-    if (chunk.mapped_window) read_in_pages(lines);  // before the count, its first pass
     const std::uint64_t count =
         chunk.skipped_line ? 1 : count_newlines(lines.data(), lines.data() + lines.size());
     std::unique_lock lock(mutex_);
@@ -171,6 +169,15 @@ class Pool {
   }
 
  private:
+  void release_retired() {
+    std::vector<std::shared_ptr<const Chunk>> retired;
+    {
+      const std::lock_guard lock(mutex_);
+      retired.swap(retired_);
+    }
+    retired.clear();  // unmaps the windows no one else holds
+  }
+
   std::mutex mutex_;
   // One condition per kind of waiter, each woken only for what it waits for: a wake-up costs
   // tens of microseconds here, and one condition for all woke every thread for every change.
@@ -204,6 +211,9 @@ struct WorkerState {
 BatchStream worker_source(Pool& pool, WorkerState& state, ErrorPolicy& errors) {
   while ((state.chunk = pool.next()) != nullptr) {
     const Chunk& chunk = *state.chunk;
+    // Before the first pass over it (the line count): the reading thread handed the pages
+    // over unread (LineReader::hand_over_blocks).
+    if (chunk.mapped_window) read_in_pages(chunk.lines());
     const std::uint64_t first_line = pool.number_lines(chunk);
     if (chunk.skipped_line) {
       errors.report(BadRecord{chunk.origin, first_line, 0, chunk.skipped_reason, chunk.text});
