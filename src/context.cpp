@@ -58,7 +58,23 @@ ErrorPolicy::~ErrorPolicy() {
   if (dead_letter_ != nullptr) std::fclose(dead_letter_);
 }
 
+namespace {
+thread_local std::vector<HeldBadRecord>* t_held = nullptr;
+}  // namespace
+
+void ErrorPolicy::hold_on_this_thread(std::vector<HeldBadRecord>* held) {
+  t_held = held;
+}
+
 void ErrorPolicy::report(const BadRecord& bad) {
+  if (t_held != nullptr) {
+    std::optional<Origin> origin;
+    if (bad.origin != nullptr) origin = *bad.origin;
+    t_held->push_back(HeldBadRecord{std::move(origin), bad.line, bad.column,
+                                    std::string(bad.reason), std::string(bad.raw)});
+    if (mode_ == Mode::Fail) throw HeldBadRecordStop{};
+    return;
+  }
   const std::lock_guard lock(mutex_);
   ++count_;
   if (mode_ == Mode::Fail) {

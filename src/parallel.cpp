@@ -51,10 +51,23 @@ struct Chunk {
   std::size_t body_size() const { return lines().size() - prelude_size; }
 };
 
+// The lines in a chunk, counted by its worker: after processing it when the lines are numbered
+// late (the bytes are then in cache), before when early.
+std::uint64_t lines_in(const Chunk& chunk) {
+  if (chunk.skipped_line) return 1;
+  const std::string_view lines = chunk.lines();
+  return count_newlines(lines.data(), lines.data() + lines.size());
+}
+
 struct Result {
   std::vector<Batch> batches;
   std::shared_ptr<const Chunk> chunk;  // the text the batches view
   std::exception_ptr error;
+  std::vector<HeldBadRecord> bad_records;  // for the consumer to report, in input order
+  // Numbered late: the chunk's lines were numbered from 1 (its records and bad records); the
+  // consumer, which knows where the chunk before ended, shifts them. line_count: the chunk's.
+  bool numbered_late = false;
+  std::uint64_t line_count = 0;
 };
 
 // As many batches as are in flight at once (2N+1 chunks, usually a batch each) are kept.
@@ -63,6 +76,11 @@ constexpr std::size_t kSpareBatches = 8;
 // Chunks to the workers, results back, in one lock (taken a few times per MiB of input).
 class Pool {
  public:
+  explicit Pool(bool number_late) : number_late_(number_late) {}
+
+  // Whether the worker of the chunk numbers its lines from 1, and the consumer shifts them.
+  bool numbered_late(const Chunk& chunk) const { return number_late_ && chunk.numbered_by_worker; }
+
   void submit(std::shared_ptr<const Chunk> chunk) {
     const std::lock_guard lock(mutex_);
     queue_.push_back(std::move(chunk));
@@ -124,13 +142,12 @@ class Pool {
     return result;
   }
 
-  // The number of the chunk's first line. For a chunk numbered by its worker, counts its lines
-  // and passes on the number after them; waits for the chunk before to do the same.
+  // The number of the chunk's first line, when the lines are numbered early. For a chunk
+  // numbered by its worker, counts its lines and passes on the number after them; waits for
+  // the chunk before to do the same.
   std::uint64_t number_lines(const Chunk& chunk) {
     if (!chunk.numbered_by_worker) return chunk.first_line;
-    const std::string_view lines = chunk.lines();
-    const std::uint64_t count =
-        chunk.skipped_line ? 1 : count_newlines(lines.data(), lines.data() + lines.size());
+    const std::uint64_t count = lines_in(chunk);
     std::unique_lock lock(mutex_);
     std::uint64_t first = chunk.first_line;
     if (first == 0) {
@@ -178,6 +195,7 @@ class Pool {
     retired.clear();  // unmaps the windows no one else holds
   }
 
+  const bool number_late_;
   std::mutex mutex_;
   // One condition per kind of waiter, each woken only for what it waits for: a wake-up costs
   // tens of microseconds here, and one condition for all woke every thread for every change.
@@ -201,9 +219,20 @@ class Pool {
 };
 
 struct WorkerState {
-  std::shared_ptr<const Chunk> chunk;  // the chunk being processed
-  std::vector<Batch> out;              // what came out of it so far
+  std::shared_ptr<const Chunk> chunk;      // the chunk being processed
+  std::vector<Batch> out;                  // what came out of it so far
+  std::vector<HeldBadRecord> bad_records;  // and the bad records it held
 };
+
+// What came out of the worker's chunk so far (all of it, unless `error`).
+Result take_result(const Pool& pool, WorkerState& state, std::exception_ptr error) {
+  Result result{std::move(state.out), state.chunk, std::move(error), std::move(state.bad_records)};
+  state.out.clear();
+  state.bad_records.clear();
+  result.numbered_late = pool.numbered_late(*state.chunk);
+  if (result.numbered_late && !result.error) result.line_count = lines_in(*state.chunk);
+  return result;
+}
 
 // A worker's source: one batch of pending lines per chunk. When the stages after it ask for
 // more, everything that came from the previous chunk has come out (they are per-batch
@@ -211,10 +240,10 @@ struct WorkerState {
 BatchStream worker_source(Pool& pool, WorkerState& state, ErrorPolicy& errors) {
   while ((state.chunk = pool.next()) != nullptr) {
     const Chunk& chunk = *state.chunk;
-    // Before the first pass over it (the line count): the reading thread handed the pages
-    // over unread (LineReader::hand_over_blocks).
+    // Before the first pass over it: the reading thread handed the pages over unread
+    // (LineReader::hand_over_blocks).
     if (chunk.mapped_window) read_in_pages(chunk.lines());
-    const std::uint64_t first_line = pool.number_lines(chunk);
+    const std::uint64_t first_line = pool.numbered_late(chunk) ? 1 : pool.number_lines(chunk);
     if (chunk.skipped_line) {
       errors.report(BadRecord{chunk.origin, first_line, 0, chunk.skipped_reason, chunk.text});
     } else {
@@ -227,25 +256,41 @@ BatchStream worker_source(Pool& pool, WorkerState& state, ErrorPolicy& errors) {
       if (chunk.stands_alone) batch.set_stands_alone();
       co_yield batch;
     }
-    pool.publish(state.chunk->seq, Result{std::move(state.out), state.chunk, nullptr});
-    state.out.clear();
+    pool.publish(chunk.seq, take_result(pool, state, nullptr));
   }
 }
 
 void work(Pool& pool, const std::vector<TransformFactory>& prefix, ErrorPolicy& errors) {
   WorkerState state;
+  ErrorPolicy::hold_on_this_thread(&state.bad_records);
   BatchStream stream = worker_source(pool, state, errors);
   try {
     for (const TransformFactory& stage : prefix) stream = stage(std::move(stream));
     for (Batch& batch : stream) state.out.push_back(std::move(batch));
   } catch (...) {
     // What came out of the chunk before the error goes out before it, as it would in one pass.
-    if (state.chunk) {
-      pool.publish(state.chunk->seq,
-                   Result{std::move(state.out), state.chunk, std::current_exception()});
-    }
+    if (state.chunk)
+      pool.publish(state.chunk->seq, take_result(pool, state, std::current_exception()));
   }
   pool.wait_finished();  // `stream` (and the names its stages own) outlives every batch
+  ErrorPolicy::hold_on_this_thread(nullptr);
+}
+
+// The consumer's side of late numbering: what to add to the line numbers of the chunk's
+// records and bad records. `next_line`: the number after the chunk before's lines.
+std::uint64_t line_shift(const Result& result, std::uint64_t& next_line) {
+  if (!result.numbered_late) return 0;
+  const std::uint64_t first = result.chunk->first_line != 0 ? result.chunk->first_line : next_line;
+  next_line = first + result.line_count;
+  return first - 1;
+}
+
+// The chunk's error, unless it is the stop at a held bad record (reported, so thrown, already).
+void rethrow_unless_held(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const HeldBadRecordStop&) {
+  }
 }
 
 // Whether the source's batch continues the chunk's lines: the same file, with no gap (a gap is
@@ -435,8 +480,8 @@ struct FinishOnExit {
 
 BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefix,
                          std::shared_ptr<const ChunkFraming> framing, unsigned threads,
-                         ErrorPolicy& errors) {
-  Pool pool;
+                         bool number_late, ErrorPolicy& errors) {
+  Pool pool(number_late);
   std::vector<std::jthread> workers;
   for (unsigned i = 0; i < threads; ++i) {
     workers.emplace_back([&pool, &prefix, &errors] { work(pool, prefix, errors); });
@@ -452,6 +497,7 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
   std::uint64_t taken = 0;
   Chunker chunker(source, framing.get());
   bool source_done = false;
+  std::uint64_t next_line = 1;  // late numbering: the number after the last chunk's lines
   for (;;) {
     while (!source_done && submitted - taken < window) {
       std::shared_ptr<Chunk> chunk = chunker.next(submitted);
@@ -465,8 +511,16 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
     }
     if (taken == submitted) co_return;
     Result result = pool.take(taken++);
-    for (Batch& batch : result.batches) co_yield batch;
-    if (result.error) std::rethrow_exception(result.error);
+    const std::uint64_t shift = line_shift(result, next_line);
+    for (Batch& batch : result.batches) {
+      if (shift != 0) batch.shift_line_numbers(shift);
+      co_yield batch;
+    }
+    for (const HeldBadRecord& bad : result.bad_records) {
+      errors.report(BadRecord{bad.origin ? &*bad.origin : nullptr, bad.line + shift, bad.column,
+                              bad.reason, bad.raw});
+    }
+    if (result.error) rethrow_unless_held(result.error);
     pool.recycle(result.batches);  // the consumer asked for more: it is done with them
     pool.retire(std::move(result.chunk));
   }

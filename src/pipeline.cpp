@@ -109,6 +109,15 @@ std::size_t parallel_prefix_end(const std::vector<const StageInfo*>& stages,
   return end;
 }
 
+// Whether a stage may read records' line numbers (_line, as a field or in an expression). By
+// its text: "last_line" counts too, which costs -j only its late numbering (parallel.hpp).
+bool mentions_line_numbers(const StageCall& call) {
+  return std::any_of(call.args.begin(), call.args.end(), [](const Argument& arg) {
+    return arg.text.find("_line") != std::string::npos ||
+           arg.raw.find("_line") != std::string::npos;
+  });
+}
+
 // Threads for the prefix [1, end): -j N as given; without -j, every core, but only when the
 // prefix does real work per record (a parser, an expression) or the input is mapped: a
 // `grep | field` alone over read(2) input is bounded by reading and copying lines, which one
@@ -140,10 +149,12 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
   // is reported before a file is opened.
   std::vector<BuiltStage> built;
   std::vector<const StageInfo*> built_infos;  // which stage each entry of `built` is
+  std::vector<bool> reads_line_numbers;       // and whether it may read _line
   built.reserve(calls.size() + 1);
   auto add = [&](const StageInfo& info, const StageCall& call) {
     built.push_back(build(info, call, ctx));
     built_infos.push_back(&info);
+    reads_line_numbers.push_back(mentions_line_numbers(call));
   };
   if (infos.front()->role != StageRole::Source) {
     const StageCall read = stdin_read_call();
@@ -171,8 +182,13 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
       // Chunks cut by a framing need line numbers to cut them; plain chunks are numbered (and
       // their pages read in) by the threads.
       ctx.threads_take_blocks = built[1].framing == nullptr;
+      // The threads number the lines after processing them, unless a stage needs the numbers.
+      const bool number_late =
+          std::none_of(reads_line_numbers.begin() + 1,
+                       reads_line_numbers.begin() + static_cast<std::ptrdiff_t>(end),
+                       [](bool reads) { return reads; });
       stream.emplace(run_parallel(built[0].source(), std::move(prefix), built[1].framing, threads,
-                                  ctx.errors));
+                                  number_late, ctx.errors));
       next = end;
     }
   }

@@ -59,6 +59,11 @@ void Batch::set_pending_lines(std::string_view block, std::uint64_t first_line,
   lines_pending_ = true;
 }
 
+void Batch::shift_line_numbers(std::uint64_t by) {
+  block_first_line_ += by;
+  for (Record& record : records_) record.line += by;
+}
+
 void Batch::split_pending_lines() {
   lines_pending_ = false;
   split_lines(block_, block_first_line_, block_offset_, records_);

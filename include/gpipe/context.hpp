@@ -38,6 +38,21 @@ struct BadRecord {
 // "app.log:12:5: invalid JSON: ..." — file, line, column where known, reason.
 std::string describe(const BadRecord& bad);
 
+// A bad record held back to be reported later (-j: by the consumer, in input order, once its
+// line number is known), with copies of what BadRecord views.
+struct HeldBadRecord {
+  // A copy: a stage's own origin (csv's) is gone when an error unwound the stage.
+  std::optional<Origin> origin;
+  std::uint64_t line = 0;
+  std::uint64_t column = 0;
+  std::string reason;
+  std::string raw;
+};
+
+// Thrown by ErrorPolicy::report under `fail` on a thread that holds its reports: the run stops
+// at this record, and the BadRecordError comes when the held report is made.
+struct HeldBadRecordStop {};
+
 // The single place bad records go. Under `fail` (the default) report() throws BadRecordError;
 // under `skip` it counts and remembers the first few messages; under `dead-letter` it also writes
 // the raw record with its location and reason to a file.
@@ -53,6 +68,11 @@ class ErrorPolicy {
   ErrorPolicy& operator=(const ErrorPolicy&) = delete;
 
   void report(const BadRecord& bad);
+
+  // -j: from now on, report() on the calling thread keeps the bad records in `held` (null: it
+  // reports them again), to be reported in input order by the thread that owns the output.
+  // Under `fail` it then throws HeldBadRecordStop.
+  static void hold_on_this_thread(std::vector<HeldBadRecord>* held);
   // Records a parser made successfully (parsers call this once per batch). With count() it is
   // the denominator of --max-error-rate.
   void count_good(std::uint64_t n) {

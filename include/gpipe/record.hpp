@@ -157,6 +157,10 @@ class Batch {
                          std::shared_ptr<const void> owner = nullptr);
   std::vector<Record>& raw_records() { return records_; }
 
+  // -j: the batch's lines were numbered from 1 at its chunk's start; `by` makes the numbers the
+  // file's (see parallel.hpp).
+  void shift_line_numbers(std::uint64_t by);
+
   // Appends the fields of one record and returns the index of the first one.
   std::uint32_t add_fields(std::span<const Field> fs);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # -j N must not change the output: every benchmark task (and a few more) with -j 1, -j 2 and -j 3
-# gives byte-identical output and the same exit status, over inputs of many 1 MiB chunks.
+# gives byte-identical output, messages, dead-letter file and exit status, over inputs of many
+# 1 MiB chunks.
 # Usage: parallel.sh GPIPE_BINARY
 set -u
 GPIPE=$(realpath "$1")
@@ -57,6 +58,10 @@ tasks=(
   "--max-line 64KiB read users-runaway.csv | csv | field id"
   "--on-error skip read bad.jsonl | json | field id"
   "--on-error skip --max-line 1KiB read long.log | grep ERROR | field _line _offset 0"
+  "--on-error skip --max-line 1KiB read long.log | grep ERROR | tail 3000 | field _line _offset 0"
+  "--on-error dead-letter=dead.txt --max-line 1KiB read long.log bad.jsonl | json | field id"
+  "--on-error dead-letter=dead.txt read users-bad.csv users-runaway.csv | csv | count"
+  "read app.log tweets.jsonl | grep 'ERROR|\"ja\"' | head 200000 | field _file _line"
   "--on-error skip --max-line 1KiB read long.log app.log | kv | where latency_ms > 900 | field _line"
   "--max-line 1KiB read app.log long.log | grep WARN | field _line"
   "--on-error skip --max-line 1KiB read bom-mid.csv | csv --columns a,b,c | where b != 'x' | to jsonl"
@@ -67,17 +72,21 @@ for task in "${tasks[@]}"; do
   opts=""
   pipeline=$task
   if [[ $task == --* ]]; then opts=${task%% read *}; pipeline="read ${task#* read }"; fi
+  rm -f dead.txt
   $GPIPE $opts -j 1 "$pipeline" >one.out 2>one.err; s1=$?
+  touch dead.txt && mv dead.txt one.dead
   for j in 2 3; do
     $GPIPE $opts -j $j "$pipeline" >many.out 2>many.err; sj=$?
+    touch dead.txt && mv dead.txt many.dead
     if [[ $s1 -eq $sj ]] && cmp -s one.out many.out && [[ -s one.out || $s1 -ne 0 ]] &&
-       { [[ $s1 -eq 0 ]] || cmp -s one.err many.err; }; then
+       cmp -s one.err many.err && cmp -s one.dead many.dead; then
       passed=$((passed + 1))
     else
       failed=$((failed + 1))
       echo "FAIL -j $j: $task (status $s1 vs $sj)"
       diff one.out many.out | head -5
       diff one.err many.err | head -5
+      diff one.dead many.dead | head -5
     fi
   done
 done
