@@ -126,7 +126,7 @@ bool LineReader::map_more() {
   while (base + length <= mapped_end) length *= 2;
   length = std::min(length, file_.size - base);
   std::shared_ptr<const MappedRegion> next =
-      map_file_window(file_.fd, base, static_cast<std::size_t>(length), name_, !hand_over_);
+      map_file_window(file_.fd, base, static_cast<std::size_t>(length), name_, !unread_);
   if (next == nullptr) throw IoError(errno_message("cannot read", name_, errno));
   window_ = std::move(next);
   data_ = window_->data();

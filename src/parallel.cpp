@@ -55,8 +55,8 @@ struct Chunk {
 // late (the bytes are then in cache), before when early.
 std::uint64_t lines_in(const Chunk& chunk) {
   if (chunk.skipped_line) return 1;
-  const std::string_view lines = chunk.lines();
-  return count_newlines(lines.data(), lines.data() + lines.size());
+  const std::string_view body = chunk.lines().substr(chunk.prelude_size);
+  return count_newlines(body.data(), body.data() + body.size());
 }
 
 struct Result {
@@ -304,7 +304,7 @@ bool continues(Batch& batch, const Chunk& chunk) {
 bool append_to_chunk(Batch& batch, Chunk& chunk) {
   if (!batch.lines_pending()) {
     // Not a block of lines (no source but `read` runs in parallel; kept correct anyway).
-    if (chunk.started) return false;
+    if (chunk.started || batch.skipped_line()) return false;
     chunk.origin = batch.origin();
     for (const Record& record : batch.records()) {
       if (!chunk.started) {
@@ -342,7 +342,7 @@ class Chunker {
   std::shared_ptr<Chunk> next(std::uint64_t seq) {
     auto chunk = std::make_shared<Chunk>();
     chunk->seq = seq;
-    if (framing_ == nullptr && (take_skipped_line(*chunk) || take_mapped_block(*chunk))) {
+    if (take_skipped_line(*chunk) || (framing_ == nullptr && take_mapped_block(*chunk))) {
       return chunk;
     }
     chunk->text.reserve(kChunkBytes + 256 * kKiB);
@@ -358,6 +358,7 @@ class Chunker {
       // --max-line (a quote that never closes) add up to a few times its length, not its square.
       limit = 2 * chunk->text.size();
     }
+    number_by_worker(*chunk, chunk->first_line);
     previous_origin_ = chunk->origin;
     return chunk;
   }
@@ -391,7 +392,8 @@ class Chunker {
   }
 
   // An unnumbered line that `read` skipped as overlong is a chunk of its own, so that its
-  // worker numbers it in turn and reports it.
+  // worker numbers it in turn and reports it. (A framed chunk ends before it, at the gap, as
+  // at the end of its file.)
   bool take_skipped_line(Chunk& chunk) {
     if (it_ == source_.end()) return false;
     Batch& batch = *it_;
@@ -452,8 +454,11 @@ class Chunker {
     if (cut == 0) return false;
     carry_.assign(body.substr(cut));
     carry_offset_ = chunk.offset + cut;
+    // (Unnumbered blocks: the carried lines' number is left to the worker too.)
+    const std::uint64_t next_line = (*it_).pending_first_line();
     carry_first_line_ =
-        (*it_).pending_first_line() - count_newlines(carry_.data(), carry_.data() + carry_.size());
+        next_line == 0 ? 0
+                       : next_line - count_newlines(carry_.data(), carry_.data() + carry_.size());
     chunk.text.resize(chunk.prelude_size + cut);
     return true;
   }

@@ -179,9 +179,10 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
     if (const unsigned threads = thread_count(built_infos, end, built[0], ctx); threads > 1) {
       std::vector<TransformFactory> prefix;
       for (std::size_t i = 1; i < end; ++i) prefix.push_back(std::move(built[i].transform));
-      // Chunks cut by a framing need line numbers to cut them; plain chunks are numbered (and
-      // their pages read in) by the threads.
-      ctx.threads_take_blocks = built[1].framing == nullptr;
+      // The threads number the lines; they read in the pages of plain chunks, which view the
+      // mapped file (framed ones are copies, made on this thread).
+      ctx.threads_number_lines = true;
+      ctx.threads_read_in_pages = built[1].framing == nullptr;
       // The threads number the lines after processing them, unless a stage needs the numbers.
       const bool number_late =
           std::none_of(reads_line_numbers.begin() + 1,

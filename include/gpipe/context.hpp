@@ -136,9 +136,10 @@ struct Context {
   std::deque<Origin> origins;
   ErrorPolicy errors;
   bool stdin_taken = false;  // only one stage may read standard input
-  // -j: `read` hands the blocks of mapped files over unnumbered and not read in; the threads
-  // number them and read them in (LineReader::hand_over_blocks).
-  bool threads_take_blocks = false;
+  // -j: `read` hands the blocks of mapped files over unnumbered, and with threads_read_in_pages
+  // not read in; the threads number them and read them in (LineReader::hand_over_blocks).
+  bool threads_number_lines = false;
+  bool threads_read_in_pages = false;
 };
 
 }  // namespace gpipe

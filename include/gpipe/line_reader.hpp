@@ -57,11 +57,14 @@ class LineReader {
   // Whether the file is mapped (blocks then carry their window as `owner`).
   bool mapped() const { return mapped_; }
   // Leaves the blocks of a mapped file to whoever takes them (-j: the worker threads): lines
-  // are not counted (blocks and overlong lines say line 0) and the pages of windows mapped from
-  // now on are not read in with the mapping (read_in_pages). That spares the reading thread a
-  // pass over every byte and the page-table work, which were its largest costs. Read input is
-  // always counted.
-  void hand_over_blocks(bool on) { hand_over_ = on; }
+  // are not counted (blocks and overlong lines say line 0), and with `unread` the pages of
+  // windows mapped from now on are not read in with the mapping (read_in_pages). That spares
+  // the reading thread a pass over every byte and the page-table work, which were its largest
+  // costs. Read input is always counted.
+  void hand_over_blocks(bool on, bool unread) {
+    hand_over_ = on;
+    unread_ = on && unread;
+  }
 
  private:
   bool fill();  // reads or maps more; false at end of input
@@ -90,6 +93,7 @@ class LineReader {
   std::size_t map_window_;
   bool mapped_ = false;
   bool hand_over_ = false;
+  bool unread_ = false;
 
   const char* data_ = nullptr;
   std::size_t capacity_ = 0;

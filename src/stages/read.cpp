@@ -17,7 +17,7 @@ namespace {
 BatchStream read_file(const std::string& path, const Origin& origin, Batch& batch, Context& ctx) {
   const std::unique_ptr<ByteSource> source = open_input(path);
   LineReader reader(*source, ctx.options.read_buffer, ctx.options.max_line, origin.name);
-  reader.hand_over_blocks(ctx.threads_take_blocks);
+  reader.hand_over_blocks(ctx.threads_number_lines, ctx.threads_read_in_pages);
   const std::string overlong_reason =
       "line longer than --max-line (" + human_size(ctx.options.max_line) + ")";
   LineReader::Block block;

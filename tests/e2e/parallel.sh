@@ -33,6 +33,10 @@ awk 'function long(c) { s = ""; for (i = 0; i < 1500; i++) s = s c; return s }
 # (where -j cuts a chunk): without a header the mark is data, in every chunk layout alike.
 { seq 60000 | sed 's/$/,x,y/'; head -c 2000 /dev/zero | tr '\0' z; echo
   printf '\xef\xbb\xbf1,2,3\n'; seq 100 | sed 's/$/,p,q/'; } >"$work/bom-mid.csv"
+# The same in a CSV file, whose chunks are cut between rows: an overlong line ends a chunk.
+awk 'function long(c) { s = ""; for (i = 0; i < 1500; i++) s = s c; return s }
+     NR == 2 || NR == 15000 || NR == 15001 || NR == 40000 { print long("z") } { print }' \
+  "$work/users.csv" >"$work/users-long.csv"
 cd "$work" || exit 1
 
 tasks=(
@@ -64,6 +68,10 @@ tasks=(
   "read app.log tweets.jsonl | grep 'ERROR|\"ja\"' | head 200000 | field _file _line"
   "--on-error skip --max-line 1KiB read long.log app.log | kv | where latency_ms > 900 | field _line"
   "--max-line 1KiB read app.log long.log | grep WARN | field _line"
+  "--on-error skip --max-line 1KiB read users-long.csv users.csv | csv | count by country"
+  "--on-error skip --max-line 1KiB read users-long.csv | csv | where country == 'DE' | tail 50 | field _line id"
+  "--on-error skip --max-line 1KiB read users-long.csv | csv | where country == 'DE' | field _line id"
+  "--max-line 1KiB read users.csv users-long.csv | csv | field id"
   "--on-error skip --max-line 1KiB read bom-mid.csv | csv --columns a,b,c | where b != 'x' | to jsonl"
 )
 passed=0
