@@ -98,5 +98,21 @@ for task in "${tasks[@]}"; do
     fi
   done
 done
+# A mapped file cut short while -j reads it (a log truncated by its rotation): the threads touch
+# its lost pages, which is an input error with the file's name and exit 3, never a crash. The
+# reader of the output stops reading after 100 KB, so gpipe is at most a few MiB in when the
+# file is cut to 1 MiB.
+for j in 2 3; do
+  cp app.log shrink.log
+  { $GPIPE -j $j 'read shrink.log | grep -v NOMATCH' 2>shrink.err; echo $? >shrink.status; } |
+    { head -c 100000 >/dev/null; truncate -s 1M shrink.log; cat >/dev/null; }
+  if [[ $(cat shrink.status) -eq 3 ]] && grep -q "^gpipe: error: 'shrink.log' shrank while it was being read$" shrink.err; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL -j $j: a file truncated while read: status $(cat shrink.status)"
+    head -3 shrink.err
+  fi
+done
 echo "parallel: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
