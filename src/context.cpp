@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 
 #include "gpipe/errors.hpp"
 
@@ -58,22 +59,86 @@ ErrorPolicy::~ErrorPolicy() {
   if (dead_letter_ != nullptr) std::fclose(dead_letter_);
 }
 
+void HeldBadRecords::hold(const BadRecord& bad, std::string_view raw) {
+  Entry entry;
+  entry.line = bad.line;
+  entry.column = static_cast<std::uint32_t>(std::min<std::uint64_t>(bad.column, UINT32_MAX));
+  raw = raw.substr(0, std::min<std::size_t>(raw.size(), kStable - 1));
+  entry.raw_size = static_cast<std::uint32_t>(raw.size());
+  const std::less_equal<const char*> not_after;  // (a total order, unlike <= on pointers)
+  if (!raw.empty() && not_after(stable_.data(), raw.data()) &&
+      not_after(raw.data() + raw.size(), stable_.data() + stable_.size())) {
+    entry.raw_begin = static_cast<std::uint64_t>(raw.data() - stable_.data());
+    entry.raw_size |= kStable;
+  } else {
+    entry.raw_begin = raw_.size();
+    raw_.append(raw);
+  }
+  const std::string_view reason =
+      bad.reason.substr(0, std::min<std::size_t>(bad.reason.size(), UINT16_MAX));
+  entry.reason_size = static_cast<std::uint16_t>(reason.size());
+  const std::string_view reasons(reasons_);
+  if (!entries_.empty() &&
+      reasons.substr(entries_.back().reason_begin, entries_.back().reason_size) == reason) {
+    entry.reason_begin = entries_.back().reason_begin;
+  } else {
+    entry.reason_begin = static_cast<std::uint32_t>(reasons_.size());
+    reasons_.append(reason);
+  }
+  entry.origin = origin_index(bad.origin);
+  entries_.push_back(entry);
+}
+
+std::uint16_t HeldBadRecords::origin_index(const Origin* origin) {
+  if (origin == nullptr) return 0;
+  for (std::size_t i = 0; i < copied_from_.size(); ++i) {
+    if (copied_from_[i] == origin) return static_cast<std::uint16_t>(i + 1);
+  }
+  if (origins_.size() == UINT16_MAX) return 0;  // (a chunk is of one file: never)
+  origins_.push_back(*origin);
+  copied_from_.push_back(origin);
+  return static_cast<std::uint16_t>(origins_.size());
+}
+
+void HeldBadRecords::report_to(ErrorPolicy& errors, std::uint64_t line_shift) const {
+  for (const Entry& entry : entries_) {
+    const std::string_view reason =
+        std::string_view(reasons_).substr(entry.reason_begin, entry.reason_size);
+    const std::size_t raw_size = entry.raw_size & ~kStable;
+    const std::string_view raw = (entry.raw_size & kStable) != 0
+                                     ? stable_.substr(entry.raw_begin, raw_size)
+                                     : std::string_view(raw_).substr(entry.raw_begin, raw_size);
+    const Origin* origin = entry.origin == 0 ? nullptr : &origins_[entry.origin - 1];
+    errors.report(BadRecord{origin, entry.line + line_shift, entry.column, reason, raw});
+  }
+  if (counted_only_ != 0) errors.count_more(counted_only_);
+}
+
 namespace {
-thread_local std::vector<HeldBadRecord>* t_held = nullptr;
+thread_local HeldBadRecords* t_held = nullptr;
 }  // namespace
 
-void ErrorPolicy::hold_on_this_thread(std::vector<HeldBadRecord>* held) {
+void ErrorPolicy::hold_on_this_thread(HeldBadRecords* held) {
   t_held = held;
 }
 
 void ErrorPolicy::report(const BadRecord& bad) {
   if (t_held != nullptr) {
-    std::optional<Origin> origin;
-    if (bad.origin != nullptr) origin = *bad.origin;
-    t_held->push_back(HeldBadRecord{std::move(origin), bad.line, bad.column,
-                                    std::string(bad.reason), std::string(bad.raw)});
-    if (mode_ == Mode::Fail) throw HeldBadRecordStop{};
-    return;
+    switch (mode_) {
+      case Mode::Fail:  // the message shows the raw text's first bytes ("..." if there is more)
+        t_held->hold(bad, bad.raw.substr(0, std::min(bad.raw.size(), kShownRawBytes + 1)));
+        throw HeldBadRecordStop{};
+      case Mode::Skip:  // kept: the first few messages, which need no raw text; then a count
+        if (t_held->held() < kKeptMessages) {
+          t_held->hold(bad, {});
+        } else {
+          t_held->count_one();
+        }
+        return;
+      case Mode::DeadLetter:
+        t_held->hold(bad, bad.raw);
+        return;
+    }
   }
   const std::lock_guard lock(mutex_);
   ++count_;

@@ -63,7 +63,7 @@ struct Result {
   std::vector<Batch> batches;
   std::shared_ptr<const Chunk> chunk;  // the text the batches view
   std::exception_ptr error;
-  std::vector<HeldBadRecord> bad_records;  // for the consumer to report, in input order
+  HeldBadRecords bad_records;  // for the consumer to report, in input order
   // Numbered late: the chunk's lines were numbered from 1 (its records and bad records); the
   // consumer, which knows where the chunk before ended, shifts them. line_count: the chunk's.
   bool numbered_late = false;
@@ -219,16 +219,16 @@ class Pool {
 };
 
 struct WorkerState {
-  std::shared_ptr<const Chunk> chunk;      // the chunk being processed
-  std::vector<Batch> out;                  // what came out of it so far
-  std::vector<HeldBadRecord> bad_records;  // and the bad records it held
+  std::shared_ptr<const Chunk> chunk;  // the chunk being processed
+  std::vector<Batch> out;              // what came out of it so far
+  HeldBadRecords bad_records;          // and the bad records it held
 };
 
 // What came out of the worker's chunk so far (all of it, unless `error`).
 Result take_result(const Pool& pool, WorkerState& state, std::exception_ptr error) {
   Result result{std::move(state.out), state.chunk, std::move(error), std::move(state.bad_records)};
   state.out.clear();
-  state.bad_records.clear();
+  state.bad_records = HeldBadRecords{};
   result.numbered_late = pool.numbered_late(*state.chunk);
   if (result.numbered_late && !result.error) result.line_count = lines_in(*state.chunk);
   return result;
@@ -244,6 +244,7 @@ BatchStream worker_source(Pool& pool, WorkerState& state, ErrorPolicy& errors) {
     // (LineReader::hand_over_blocks).
     if (chunk.mapped_window) read_in_pages(chunk.lines());
     const std::uint64_t first_line = pool.numbered_late(chunk) ? 1 : pool.number_lines(chunk);
+    state.bad_records.set_stable(chunk.lines());
     if (chunk.skipped_line) {
       errors.report(BadRecord{chunk.origin, first_line, 0, chunk.skipped_reason, chunk.text});
     } else {
@@ -521,10 +522,7 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
       if (shift != 0) batch.shift_line_numbers(shift);
       co_yield batch;
     }
-    for (const HeldBadRecord& bad : result.bad_records) {
-      errors.report(BadRecord{bad.origin ? &*bad.origin : nullptr, bad.line + shift, bad.column,
-                              bad.reason, bad.raw});
-    }
+    result.bad_records.report_to(errors, shift);
     if (result.error) rethrow_unless_held(result.error);
     pool.recycle(result.batches);  // the consumer asked for more: it is done with them
     pool.retire(std::move(result.chunk));

@@ -1,8 +1,14 @@
 // ErrorPolicy's --max-error-rate (SPEC 6): parsing the rate, and when a run has too many bad
-// records, with the exact message.
+// records, with the exact message. Bad records held on a thread (-j) and reported later: the
+// same messages, counts and dead-letter lines as when reported at once.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include "gpipe/context.hpp"
 #include "gpipe/errors.hpp"
@@ -105,6 +111,95 @@ TEST(ErrorPolicyRate, AllBadIsOneHundredPercent) {
   with_bad(policy, 4);
   EXPECT_EQ(policy.rate_exceeded(0),
             "4 of 4 records were bad (100%), more than --max-error-rate 50%");
+}
+
+// Reports `bad` through `policy` on a thread that holds its reports in `held`; true when the
+// report stopped the thread (fail).
+bool report_held(ErrorPolicy& policy, HeldBadRecords& held, const BadRecord& bad) {
+  bool stopped = false;
+  std::thread([&] {
+    ErrorPolicy::hold_on_this_thread(&held);
+    try {
+      policy.report(bad);
+    } catch (const HeldBadRecordStop&) {
+      stopped = true;
+    }
+    ErrorPolicy::hold_on_this_thread(nullptr);
+  }).join();
+  return stopped;
+}
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(HeldBadRecords, SkipKeepsTheFirstMessagesShiftedAndCountsTheRest) {
+  ErrorPolicy policy(ErrorPolicy::Mode::Skip, "");
+  HeldBadRecords held;
+  auto origin = std::make_unique<Origin>(Origin{"a.jsonl"});
+  for (std::uint64_t line = 1; line <= 9; ++line) {
+    EXPECT_FALSE(report_held(policy, held, BadRecord{origin.get(), line, 3, "invalid JSON", "x"}));
+  }
+  origin.reset();  // held records keep a copy of the origin
+  EXPECT_EQ(policy.count(), 0U);
+  EXPECT_EQ(held.held(), ErrorPolicy::kKeptMessages);
+  held.report_to(policy, 100);
+  EXPECT_EQ(policy.count(), 9U);
+  ASSERT_EQ(policy.first_messages().size(), ErrorPolicy::kKeptMessages);
+  EXPECT_EQ(policy.first_messages()[0], "a.jsonl:101:3: invalid JSON");
+  EXPECT_EQ(policy.first_messages()[4], "a.jsonl:105:3: invalid JSON");
+}
+
+TEST(HeldBadRecords, FailStopsTheThreadAndThrowsWhenReported) {
+  ErrorPolicy policy(ErrorPolicy::Mode::Fail, "");
+  HeldBadRecords held;
+  const Origin origin{"b.csv"};
+  const std::string raw(200, 'r');
+  EXPECT_TRUE(report_held(policy, held, BadRecord{&origin, 7, 0, "row has 2 fields", raw}));
+  try {
+    held.report_to(policy, 10);
+    FAIL() << "no BadRecordError";
+  } catch (const BadRecordError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "b.csv:17: row has 2 fields\n  record: " + std::string(80, 'r') + "...");
+  }
+}
+
+TEST(HeldBadRecords, DeadLetterLinesAreThoseOfReportsMadeAtOnce) {
+  const std::string at_once = testing::TempDir() + "held_at_once.txt";
+  const std::string later = testing::TempDir() + "held_later.txt";
+  std::remove(at_once.c_str());
+  std::remove(later.c_str());
+  const Origin one{"one.log"};
+  const Origin two{"two.log"};
+  const std::string chunk = "ok\nbad one\nbad\ttwo\n";
+  const BadRecord bads[] = {
+      {&one, 2, 0, "reason A", std::string_view(chunk).substr(3, 7)},
+      {&one, 3, 4, "reason A", std::string_view(chunk).substr(11, 7)},
+      {&two, 9, 0, "reason B", "not in the chunk\nat all"},
+      {nullptr, 1, 0, "reason A", ""},
+  };
+  {
+    ErrorPolicy policy(ErrorPolicy::Mode::DeadLetter, at_once);
+    for (const BadRecord& bad : bads) {
+      policy.report(BadRecord{bad.origin, bad.line + 40, bad.column, bad.reason, bad.raw});
+    }
+    policy.flush();
+  }
+  {
+    ErrorPolicy policy(ErrorPolicy::Mode::DeadLetter, later);
+    HeldBadRecords held;
+    held.set_stable(chunk);
+    for (const BadRecord& bad : bads) EXPECT_FALSE(report_held(policy, held, bad));
+    held.report_to(policy, 40);
+    policy.flush();
+    EXPECT_EQ(policy.count(), 4U);
+  }
+  EXPECT_EQ(file_text(later), file_text(at_once));
+  EXPECT_NE(file_text(later).find("one.log:43:4: reason A\tbad\ttwo"), std::string::npos);
 }
 
 }  // namespace

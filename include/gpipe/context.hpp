@@ -38,15 +38,48 @@ struct BadRecord {
 // "app.log:12:5: invalid JSON: ..." — file, line, column where known, reason.
 std::string describe(const BadRecord& bad);
 
-// A bad record held back to be reported later (-j: by the consumer, in input order, once its
-// line number is known), with copies of what BadRecord views.
-struct HeldBadRecord {
-  // A copy: a stage's own origin (csv's) is gone when an error unwound the stage.
-  std::optional<Origin> origin;
-  std::uint64_t line = 0;
-  std::uint64_t column = 0;
-  std::string reason;
-  std::string raw;
+class ErrorPolicy;
+
+// Bad records held back to be reported later (-j: by the consumer, in input order, once their
+// line numbers are known), with copies of what BadRecord views. In a few buffers, not an
+// allocation or two each: a chunk of garbage under --on-error=skip is 100,000 bad records.
+class HeldBadRecords {
+ public:
+  // Holds `bad` with `raw` as its raw text (ErrorPolicy::report keeps only what it will need).
+  // A raw text inside `stable` (set_stable) is not copied: it is viewed where it is.
+  void hold(const BadRecord& bad, std::string_view raw);
+  // Bytes that outlive these held records (-j: the chunk, kept with them): a dead-letter file
+  // of a chunk of garbage costs no second copy of it.
+  void set_stable(std::string_view stable) { stable_ = stable; }
+  // One more bad record of which only the count is needed.
+  void count_one() { ++counted_only_; }
+  std::size_t held() const { return entries_.size(); }
+  // Reports them to `errors`, in the order they were held, with `line_shift` added to their
+  // line numbers.
+  void report_to(ErrorPolicy& errors, std::uint64_t line_shift) const;
+
+ private:
+  // 32 bytes: a chunk of garbage holds tens of thousands. (Sizes past the fields' range are
+  // cut: a column past 4 Gi, a reason past 64 KiB, a raw text past 2 GiB.)
+  struct Entry {
+    std::uint64_t line = 0;
+    std::uint64_t raw_begin = 0;  // in stable_ (raw_size & kStable) or raw_
+    std::uint32_t raw_size = 0;
+    std::uint32_t column = 0;
+    std::uint32_t reason_begin = 0;  // in reasons_
+    std::uint16_t reason_size = 0;
+    std::uint16_t origin = 0;  // 1 + its index in origins_, or 0: none
+  };
+  static constexpr std::uint32_t kStable = 1U << 31;
+  std::uint16_t origin_index(const Origin* origin);
+  std::vector<Entry> entries_;
+  std::string_view stable_;
+  std::string raw_;
+  std::string reasons_;  // a reason the same as the last one held is not stored again
+  // Copies, one per origin seen: a stage's own origin (csv's) is gone when an error unwound it.
+  std::deque<Origin> origins_;
+  std::vector<const Origin*> copied_from_;  // by index in origins_
+  std::uint64_t counted_only_ = 0;
 };
 
 // Thrown by ErrorPolicy::report under `fail` on a thread that holds its reports: the run stops
@@ -72,7 +105,12 @@ class ErrorPolicy {
   // -j: from now on, report() on the calling thread keeps the bad records in `held` (null: it
   // reports them again), to be reported in input order by the thread that owns the output.
   // Under `fail` it then throws HeldBadRecordStop.
-  static void hold_on_this_thread(std::vector<HeldBadRecord>* held);
+  static void hold_on_this_thread(HeldBadRecords* held);
+  // `n` more bad records, known only by their count (skip: past the messages kept).
+  void count_more(std::uint64_t n) {
+    const std::lock_guard lock(mutex_);
+    count_ += n;
+  }
   // Records a parser made successfully (parsers call this once per batch). With count() it is
   // the denominator of --max-error-rate.
   void count_good(std::uint64_t n) {
