@@ -91,12 +91,11 @@ void HeldBadRecords::hold(const BadRecord& bad, std::string_view raw) {
 
 std::uint16_t HeldBadRecords::origin_index(const Origin* origin) {
   if (origin == nullptr) return 0;
-  for (std::size_t i = 0; i < copied_from_.size(); ++i) {
-    if (copied_from_[i] == origin) return static_cast<std::uint16_t>(i + 1);
+  for (std::size_t i = 0; i < origins_.size(); ++i) {
+    if (origins_[i].from == origin) return static_cast<std::uint16_t>(i + 1);
   }
   if (origins_.size() == UINT16_MAX) return 0;  // (a chunk is of one file: never)
-  origins_.push_back(*origin);
-  copied_from_.push_back(origin);
+  origins_.push_back(CopiedOrigin{origin, *origin});
   return static_cast<std::uint16_t>(origins_.size());
 }
 
@@ -108,7 +107,7 @@ void HeldBadRecords::report_to(ErrorPolicy& errors, std::uint64_t line_shift) co
     const std::string_view raw = (entry.raw_size & kStable) != 0
                                      ? stable_.substr(entry.raw_begin, raw_size)
                                      : std::string_view(raw_).substr(entry.raw_begin, raw_size);
-    const Origin* origin = entry.origin == 0 ? nullptr : &origins_[entry.origin - 1];
+    const Origin* origin = entry.origin == 0 ? nullptr : &origins_[entry.origin - 1].copy;
     errors.report(BadRecord{origin, entry.line + line_shift, entry.column, reason, raw});
   }
   if (counted_only_ != 0) errors.count_more(counted_only_);

@@ -77,8 +77,13 @@ class HeldBadRecords {
   std::string raw_;
   std::string reasons_;  // a reason the same as the last one held is not stored again
   // Copies, one per origin seen: a stage's own origin (csv's) is gone when an error unwound it.
-  std::deque<Origin> origins_;
-  std::vector<const Origin*> copied_from_;  // by index in origins_
+  // (A vector: none is looked at by address until report_to, when no more are added. A deque
+  // allocated even when empty, once per chunk.)
+  struct CopiedOrigin {
+    const Origin* from;
+    Origin copy;
+  };
+  std::vector<CopiedOrigin> origins_;
   std::uint64_t counted_only_ = 0;
 };
 

@@ -37,6 +37,9 @@ awk 'function long(c) { s = ""; for (i = 0; i < 1500; i++) s = s c; return s }
 awk 'function long(c) { s = ""; for (i = 0; i < 1500; i++) s = s c; return s }
      NR == 2 || NR == 15000 || NR == 15001 || NR == 40000 { print long("z") } { print }' \
   "$work/users.csv" >"$work/users-long.csv"
+# Every 50th tweet broken: many bad records in every chunk, more than the messages kept.
+awk 'NR % 50 == 0 { print substr($0, 1, 40); next } { print }' "$work/tweets.jsonl" \
+  >"$work/many-bad.jsonl"
 cd "$work" || exit 1
 
 tasks=(
@@ -64,6 +67,9 @@ tasks=(
   "--on-error skip --max-line 1KiB read long.log | grep ERROR | field _line _offset 0"
   "--on-error skip --max-line 1KiB read long.log | grep ERROR | tail 3000 | field _line _offset 0"
   "--on-error dead-letter=dead.txt --max-line 1KiB read long.log bad.jsonl | json | field id"
+  "--on-error skip read many-bad.jsonl | json | count"
+  "--on-error dead-letter=dead.txt read many-bad.jsonl | json | where lang == 'ja' | field id"
+  "--on-error skip --max-error-rate 1% read many-bad.jsonl | json | field id"
   "--on-error dead-letter=dead.txt read users-bad.csv users-runaway.csv | csv | count"
   "read app.log tweets.jsonl | grep 'ERROR|\"ja\"' | head 200000 | field _file _line"
   "--on-error skip --max-line 1KiB read long.log app.log | kv | where latency_ms > 900 | field _line"
