@@ -180,6 +180,18 @@ class Pool {
     run_finished_.notify_all();
   }
 
+  // -j with an aggregate: a worker is out of its loop, and its partial state is complete.
+  void worker_done() {
+    const std::lock_guard lock(mutex_);
+    ++workers_done_;
+    workers_changed_.notify_all();
+  }
+
+  void wait_workers_done(unsigned workers) {
+    std::unique_lock lock(mutex_);
+    workers_changed_.wait(lock, [&] { return workers_done_ == workers; });
+  }
+
   void wait_finished() {
     std::unique_lock lock(mutex_);
     run_finished_.wait(lock, [&] { return finished_; });
@@ -205,6 +217,8 @@ class Pool {
   // Workers done early (an error) wait here, not on work_changed_, so that a chunk's one
   // wake-up never goes to a worker that will not take it.
   std::condition_variable run_finished_;
+  std::condition_variable workers_changed_;  // the consumer: a worker done (worker_done)
+  unsigned workers_done_ = 0;
   std::uint64_t awaited_ = 0;  // the result the consumer waits for
   // One queue for all workers, taken in input order by whichever is free: with N workers on N
   // cores beside the reading thread, a fixed chunk-to-worker split left the worker sharing a
@@ -222,6 +236,7 @@ struct WorkerState {
   std::shared_ptr<const Chunk> chunk;  // the chunk being processed
   std::vector<Batch> out;              // what came out of it so far
   HeldBadRecords bad_records;          // and the bad records it held
+  std::vector<Batch> spent;            // with an aggregate: batches it added, to recycle
 };
 
 // What came out of the worker's chunk so far (all of it, unless `error`).
@@ -257,22 +272,34 @@ BatchStream worker_source(Pool& pool, WorkerState& state, ErrorPolicy& errors) {
       if (chunk.stands_alone) batch.set_stands_alone();
       co_yield batch;
     }
+    pool.recycle(state.spent);
     pool.publish(chunk.seq, take_result(pool, state, nullptr));
   }
 }
 
-void work(Pool& pool, const std::vector<TransformFactory>& prefix, ErrorPolicy& errors) {
+// `aggregate`: where the worker adds what comes out of its chunks, when an aggregate follows the
+// prefix (else it keeps the batches for the consumer).
+void work(Pool& pool, const std::vector<TransformFactory>& prefix, PartialAggregate* aggregate,
+          ErrorPolicy& errors) {
   WorkerState state;
   ErrorPolicy::hold_on_this_thread(&state.bad_records);
   BatchStream stream = worker_source(pool, state, errors);
   try {
     for (const TransformFactory& stage : prefix) stream = stage(std::move(stream));
-    for (Batch& batch : stream) state.out.push_back(std::move(batch));
+    for (Batch& batch : stream) {
+      if (aggregate == nullptr) {
+        state.out.push_back(std::move(batch));
+        continue;
+      }
+      aggregate->add(batch, state.chunk->seq);
+      state.spent.push_back(std::move(batch));
+    }
   } catch (...) {
     // What came out of the chunk before the error goes out before it, as it would in one pass.
     if (state.chunk)
       pool.publish(state.chunk->seq, take_result(pool, state, std::current_exception()));
   }
+  pool.worker_done();
   pool.wait_finished();  // `stream` (and the names its stages own) outlives every batch
   ErrorPolicy::hold_on_this_thread(nullptr);
 }
@@ -485,12 +512,20 @@ struct FinishOnExit {
 }  // namespace
 
 BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefix,
-                         std::shared_ptr<const ChunkFraming> framing, unsigned threads,
+                         std::shared_ptr<const ChunkFraming> framing,
+                         std::shared_ptr<const AggregateSplit> aggregate, unsigned threads,
                          bool number_late, ErrorPolicy& errors) {
   Pool pool(number_late);
+  // One partial state per worker (declared before the workers: they use it until joined).
+  std::vector<std::unique_ptr<PartialAggregate>> partials;
+  for (unsigned i = 0; aggregate != nullptr && i < threads; ++i) {
+    partials.push_back(aggregate->make_partial());
+  }
   std::vector<std::jthread> workers;
   for (unsigned i = 0; i < threads; ++i) {
-    workers.emplace_back([&pool, &prefix, &errors] { work(pool, prefix, errors); });
+    PartialAggregate* partial = aggregate != nullptr ? partials[i].get() : nullptr;
+    workers.emplace_back(
+        [&pool, &prefix, partial, &errors] { work(pool, prefix, partial, errors); });
   }
   const FinishOnExit finish_on_exit{pool};
   // Chunks in flight: each worker's, one result each waiting for the consumer, and the next
@@ -515,7 +550,7 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
       pool.submit(std::move(chunk));
       ++submitted;
     }
-    if (taken == submitted) co_return;
+    if (taken == submitted) break;
     Result result = pool.take(taken++);
     const std::uint64_t shift = line_shift(result, next_line);
     for (Batch& batch : result.batches) {
@@ -527,6 +562,11 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
     pool.recycle(result.batches);  // the consumer asked for more: it is done with them
     pool.retire(std::move(result.chunk));
   }
+  if (aggregate == nullptr) co_return;
+  // Every chunk is in a partial state once the workers are out of their loops (they are: no
+  // chunk is left, and none failed, or its error would have been thrown above).
+  pool.wait_workers_done(threads);
+  co_yield elements_of(aggregate->merge(std::move(partials)));
 }
 
 }  // namespace gpipe

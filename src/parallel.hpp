@@ -30,6 +30,11 @@
 // report then throws at the consumer) is rethrown at the consumer when it reaches that chunk,
 // after what the chunk gave before it, so the first bad record in input order is the one
 // reported. At most 2N+1 chunks (N+1 framed ones) are in flight: memory stays bounded.
+// Aggregates (count): when one follows the prefix, each worker adds what comes out of its
+// chunks to a partial state of its own, and nothing else goes to the consumer but the held
+// bad records. At the end the consumer merges the partial states (AggregateSplit), so the
+// threads share the aggregate's work per record too. A group's first appearance (its chunk)
+// is kept, so the merged groups come out in the order of one pass.
 #pragma once
 
 #include <memory>
@@ -42,10 +47,12 @@
 namespace gpipe {
 
 // `framing`: how the first stage of the prefix needs its chunks cut (null: at any line end).
-// `number_late`: no stage of the prefix reads _line (see above). `errors`: where the workers'
-// bad records are reported.
+// `aggregate`: the split of an aggregate that follows the prefix (null: none), whose merged
+// records are then all that comes out. `number_late`: no stage of the prefix (or the aggregate)
+// reads _line (see above). `errors`: where the workers' bad records are reported.
 BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefix,
-                         std::shared_ptr<const ChunkFraming> framing, unsigned threads,
+                         std::shared_ptr<const ChunkFraming> framing,
+                         std::shared_ptr<const AggregateSplit> aggregate, unsigned threads,
                          bool number_late, ErrorPolicy& errors);
 
 }  // namespace gpipe

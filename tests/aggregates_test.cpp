@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,38 @@ TEST(AggregatesTest, CountByOnePositionFastPathMatchesTheGeneralOne) {
   ASSERT_EQ(counted.size(), 1000u);
   EXPECT_EQ(counted.front(), "k0\t5");
   EXPECT_EQ(counted.back(), "k999\t5");
+}
+
+// -j: threads that each took every other batch (chunk) of the input, merged, give what one pass
+// gives, groups in the order they first appeared in the whole input.
+Lines run_split(const std::string& stage, Lines input, unsigned threads, bool pending) {
+  Context ctx;
+  BuiltStage built = test::build_stage(stage, ctx);
+  EXPECT_NE(built.split, nullptr);
+  std::vector<std::unique_ptr<PartialAggregate>> partials;
+  for (unsigned i = 0; i < threads; ++i) partials.push_back(built.split->make_partial());
+  std::uint64_t chunk = 0;
+  for (Batch& batch : test::lines_source(std::move(input), 2, pending)) {
+    partials[chunk % threads]->add(batch, chunk);
+    ++chunk;
+  }
+  return test::collect(built.split->merge(std::move(partials)));
+}
+
+TEST(AggregatesTest, SplitCountsMergeToTheCountsOfOnePass) {
+  // Group k3 is first seen by the second thread, later also by the first; k0 first by the
+  // first. Merged in table order (k0 k1 k2 k4 k3 …) would be wrong.
+  Lines input;
+  for (int i = 0; i < 40; ++i) input.push_back("x k" + std::to_string((i * 7) % 11) + " y");
+  for (const bool pending : {false, true}) {
+    for (const unsigned threads : {1u, 2u, 3u}) {
+      EXPECT_EQ(run_split("count by 1", input, threads, pending), run("count by 1", input))
+          << threads << " threads";
+      EXPECT_EQ(run_split("count by 1 2", input, threads, pending), run("count by 1 2", input));
+      EXPECT_EQ(run_split("count", input, threads, pending), Lines{"40"});
+    }
+  }
+  EXPECT_EQ(run_split("count by 1", {}, 2, false), Lines{});
 }
 
 }  // namespace

@@ -80,6 +80,25 @@ class ChunkFraming {
   virtual std::optional<std::size_t> prelude(std::string_view text) const = 0;
 };
 
+// -j: an aggregate's state over part of the input, kept by one thread (src/parallel.cpp).
+class PartialAggregate {
+ public:
+  virtual ~PartialAggregate() = default;
+  // Adds a batch's records. `chunk` numbers the part of the input they come from: a thread is
+  // given its chunks in increasing order, and each chunk's records in input order, so that the
+  // merge can put the groups in the order in which they first appeared in the whole input.
+  virtual void add(Batch& batch, std::uint64_t chunk) = 0;
+};
+
+// -j: how an aggregate splits its work among the threads (SPEC 8: "aggregates combine
+// per-thread partial states"). Each thread makes one partial state and adds its records to it;
+// `merge` combines them all, at the end, into the records the aggregate would have emitted
+// after one pass over the input, byte for byte.
+struct AggregateSplit {
+  std::function<std::unique_ptr<PartialAggregate>()> make_partial;
+  std::function<BatchStream(std::vector<std::unique_ptr<PartialAggregate>>)> merge;
+};
+
 // What a builder returns: exactly one of source, transform and configure_output is set,
 // matching the stage's role.
 struct BuiltStage {
@@ -94,6 +113,8 @@ struct BuiltStage {
   // -j: set by a source whose (first) input is a plain file it maps, so its blocks reach the
   // threads without a copy and even a cheap prefix (`grep | field`) gains from them.
   bool maps_input = false;
+  // -j: set by an aggregate that may run on the threads, right after the parallel prefix.
+  std::shared_ptr<const AggregateSplit> split;
 };
 
 enum class StageRole { Source, Transform, Format, Sink };

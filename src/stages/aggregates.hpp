@@ -7,10 +7,12 @@
 // a key built in a reused buffer (no allocation per record).
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <numeric>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +51,28 @@ class GroupTable {
 
   std::size_t size() const { return groups_.size(); }
 
+  // -j: the chunk of the input that the records to come belong to (PartialAggregate::add).
+  void start_chunk(std::uint64_t chunk) { chunk_ = chunk; }
+
+  // -j: adds another thread's groups (of the same `by` fields) to these, with
+  // `combine(State& into, State& from)` for a group both have. A group's first appearance is
+  // the earlier of the two, so that emit() keeps the order of one pass over the input.
+  template <class Combine>
+  void merge(GroupTable& other, Combine combine) {
+    for (Group& from : other.groups_) {
+      const std::size_t count_before = groups_.size();
+      Group& into = groups_[index_of(from.key, from.hash)];
+      if (groups_.size() > count_before) {
+        into.first = from.first;
+        into.state = std::move(from.state);
+      } else {
+        into.first = std::min(into.first, from.first);
+        combine(into.state, from.state);
+      }
+    }
+    merged_ = true;
+  }
+
   // The groups as records, in the order they first appeared: the `by` fields (named as written),
   // then what `results(state, values, arena)` appends to `values`, named `result_names`.
   template <class Results>
@@ -56,17 +80,19 @@ class GroupTable {
     Batch out;
     std::vector<Field> fields;
     std::vector<Value> values;
+    const std::vector<std::uint32_t> order = first_appearance_order();
     for (std::size_t first = 0; first < groups_.size(); first += kRecordsPerBatch) {
       out.reset(nullptr, RecordKind::Line);
       out.set_format(DataFormat::Table);
       const std::size_t last = std::min(groups_.size(), first + kRecordsPerBatch);
       for (std::size_t g = first; g < last; ++g) {
+        const Group& group = groups_[order[g]];
         fields.clear();
         values.clear();
-        decode_key(groups_[g].key, values);
+        decode_key(group.key, values);
         for (std::size_t i = 0; i < by_.size(); ++i) fields.push_back({by_[i].name(), values[i]});
         values.clear();
-        results(groups_[g].state, values, out.arena());
+        results(group.state, values, out.arena());
         for (std::size_t i = 0; i < values.size(); ++i) {
           fields.push_back({result_names[i], values[i]});
         }
@@ -80,9 +106,18 @@ class GroupTable {
   }
 
  private:
+  // Where a group first appeared: in which chunk (-j), and how many groups its table had then.
+  // Groups first seen in the same chunk were seen by the same thread, in one table, so the
+  // count orders them as they came.
+  struct FirstAppearance {
+    std::uint64_t chunk = 0;
+    std::uint64_t ordinal = 0;
+    auto operator<=>(const FirstAppearance&) const = default;
+  };
   struct Group {
     std::string key;
     std::uint64_t hash;
+    FirstAppearance first;
     State state;
   };
   static constexpr std::uint32_t kEmptySlot = UINT32_MAX;
@@ -91,21 +126,35 @@ class GroupTable {
   // of an open-addressing table of group indexes (linear probing, at most half full).
   State& find_or_add_key() {
     if (last_ < groups_.size() && groups_[last_].key == key_) return groups_[last_].state;
-    const std::uint64_t hash = hash_key(key_);
+    last_ = index_of(key_, hash_key(key_));
+    return groups_[last_].state;
+  }
+
+  // The index of the group of `key`, added if it is new.
+  std::size_t index_of(std::string_view key, std::uint64_t hash) {
     std::size_t slot = static_cast<std::size_t>(hash) & mask_;
     while (slots_[slot] != kEmptySlot) {
       const Group& group = groups_[slots_[slot]];
-      if (group.hash == hash && group.key == key_) {
-        last_ = slots_[slot];
-        return groups_[last_].state;
-      }
+      if (group.hash == hash && group.key == key) return slots_[slot];
       slot = (slot + 1) & mask_;
     }
-    last_ = groups_.size();
-    slots_[slot] = static_cast<std::uint32_t>(last_);
-    groups_.push_back(Group{key_, hash, State{}});
+    const std::size_t index = groups_.size();
+    slots_[slot] = static_cast<std::uint32_t>(index);
+    groups_.push_back(Group{std::string(key), hash, FirstAppearance{chunk_, index}, State{}});
     if (groups_.size() * 2 > slots_.size()) grow();
-    return groups_[last_].state;
+    return index;
+  }
+
+  // Group indexes in the order the groups first appeared: as they are, unless merged.
+  std::vector<std::uint32_t> first_appearance_order() const {
+    std::vector<std::uint32_t> order(groups_.size());
+    std::iota(order.begin(), order.end(), 0u);
+    if (merged_) {
+      std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return groups_[a].first < groups_[b].first;
+      });
+    }
+    return order;
   }
 
   void grow() {
@@ -166,6 +215,8 @@ class GroupTable {
   std::size_t mask_ = 15;
   std::size_t last_ = SIZE_MAX;  // the group found last
   std::string key_;              // reused for every record
+  std::uint64_t chunk_ = 0;      // -j: of the records being added
+  bool merged_ = false;          // -j: holds other tables' groups, not in first-appearance order
 };
 
 }  // namespace gpipe::stages

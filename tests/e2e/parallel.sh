@@ -79,6 +79,14 @@ tasks=(
   "--on-error skip --max-line 1KiB read users-long.csv | csv | where country == 'DE' | field _line id"
   "--max-line 1KiB read users.csv users-long.csv | csv | field id"
   "--on-error skip --max-line 1KiB read bom-mid.csv | csv --columns a,b,c | where b != 'x' | to jsonl"
+  # Aggregates run on the threads (partial states, merged): many groups, first seen in every
+  # chunk, must come out in the order of one pass; _line read by the aggregate; a bad record.
+  "read app.log | count by 0"
+  "read app.log | kv | where latency_ms > 100 | count by user level"
+  "read app.log long.log | grep ERROR | count by _file _line"
+  "read bad.jsonl | json | count by lang"
+  "--on-error skip read bad.jsonl | json | count by lang"
+  "read tweets.jsonl | json | count by user.screen_name | head 1000"
 )
 passed=0
 failed=0
@@ -103,6 +111,20 @@ for task in "${tasks[@]}"; do
       diff one.dead many.dead | head -5
     fi
   done
+done
+# Standard input from a pipe (not mapped: copied into chunks), into an aggregate on the threads.
+for pipeline in "count by 1" "grep ERROR | count by 3" "json | count by lang"; do
+  input=app.log
+  [[ $pipeline == json* ]] && input=tweets.jsonl
+  $GPIPE -j 1 "$pipeline" <"$input" >one.out 2>one.err; s1=$?
+  cat "$input" | $GPIPE -j 2 "$pipeline" >many.out 2>many.err; sj=$?
+  if [[ $s1 -eq 0 && $sj -eq 0 && -s one.out ]] && cmp -s one.out many.out && cmp -s one.err many.err; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL -j 2 from a pipe: $pipeline (status $s1 vs $sj)"
+    diff one.out many.out | head -5
+  fi
 done
 # A mapped file cut short while -j reads it (a log truncated by its rotation): the threads touch
 # its lost pages, which is an input error with the file's name and exit 3, never a crash. The
