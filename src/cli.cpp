@@ -34,6 +34,7 @@ struct CliOptions {
   bool expect_output = false;  // -e
   bool quiet = false;
   bool verbose = false;
+  bool mmap = false;  // --mmap
 };
 
 void setup_logging() {
@@ -133,6 +134,7 @@ int run_pipeline(const CliOptions& o) {
     throw UsageError("--max-line expects a size such as 64MiB, got '" + o.max_line + "'");
   }
   ctx.options.quiet = o.quiet;
+  ctx.options.map_files = o.mmap;
   if (o.threads < 0)
     throw UsageError("-j expects a number of threads, got " + std::to_string(o.threads));
   ctx.options.threads = static_cast<unsigned>(o.threads);
@@ -196,6 +198,9 @@ int run_cli(int argc, char** argv) {
   app.add_option("--max-error-rate", o.max_error_rate,
                  "with skip or dead-letter: exit 4 at the end when more than this fraction (0.01 "
                  "or 1%) of the records were bad");
+  app.add_flag("--mmap", o.mmap,
+               "map input files instead of reading them (faster on some machines, much slower "
+               "on some virtual ones)");
   app.add_flag("-e", o.expect_output, "exit 1 when no record came out");
   app.add_flag("-q,--quiet", o.quiet, "print errors only");
   app.add_flag("-v,--verbose", o.verbose, "print debug messages");

@@ -100,8 +100,20 @@ class FdSource final : public ByteSource {
   std::size_t read_fd(char* buffer, std::size_t n) {
     for (;;) {
       const ssize_t got = ::read(fd_, buffer, n);
+      if (got == 0 && n != 0) check_not_shrunk();
       if (got >= 0) return static_cast<std::size_t>(got);
       if (errno != EINTR) throw IoError(errno_message("cannot read", name_, errno));
+    }
+  }
+
+  // At the end of a regular file: ending before the size it had when opened means the file was
+  // cut short under us (a log truncated by its rotation). The rest of it is lost, so that is an
+  // input error, as the mapped reader's truncation guard makes it, not a quiet end.
+  void check_not_shrunk() const {
+    if (!rest_) return;
+    const off_t at = ::lseek(fd_, 0, SEEK_CUR);
+    if (at >= 0 && static_cast<std::uint64_t>(at) < rest_->size) {
+      throw IoError("'" + name_ + "' shrank while it was being read");
     }
   }
 

@@ -31,7 +31,8 @@ LineReader::LineReader(ByteSource& source, std::size_t initial_capacity, std::si
       block_limit_(std::clamp<std::size_t>(initial_capacity, 1, line_limit_)),
       name_(std::move(name)),
       map_window_(std::max(map_window, page_size())) {
-  if (const std::optional<ByteSource::Mappable> file = source_.mappable()) {
+  if (const std::optional<ByteSource::Mappable> file = source_.mappable();
+      file && map_window != 0) {
     file_ = *file;
     mapped_ = try_map();
   }

@@ -6,7 +6,8 @@
 // location and first bytes) and skipped up to its newline, so memory stays bounded whatever the
 // input. Offsets and line numbers are absolute in the (decompressed) stream.
 //
-// A plain regular file (ByteSource::mappable) is mapped instead, a window of `map_window` bytes
+// A plain regular file (ByteSource::mappable) can be mapped instead (map_window != 0; `read`
+// does so under --mmap only), a window of `map_window` bytes
 // at a time, and blocks view the window: no read(2) copy, which was 40% of `read | grep`. The
 // next window starts at the page of the partial line, so nothing is moved either. Blocks are
 // still at most `initial_capacity` bytes (or one line), so the passes over a block stay in

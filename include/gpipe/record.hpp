@@ -138,17 +138,20 @@ class Batch {
   bool stands_alone() const { return stands_alone_; }
   void set_stands_alone() { stands_alone_ = true; }
 
-  // A line over --max-line that `read` skipped without knowing its number (under -j a mapped
-  // file's lines are numbered by the threads): its offset and first bytes, and why it is bad.
-  // -j reports it once its number is known. Such a batch has no records.
+  // A line over --max-line that `read` skipped under -j: its number (0 when the threads number
+  // the lines, as those of a mapped file), offset and first bytes, and why it is bad. -j
+  // reports it in input order, after the bad records its threads found in the lines before.
+  // Such a batch has no records.
   struct SkippedLine {
+    std::uint64_t line = 0;
     std::uint64_t offset = 0;
     std::string_view head;    // in the arena
     std::string_view reason;  // in the arena
   };
   const std::optional<SkippedLine>& skipped_line() const { return skipped_line_; }
-  void set_skipped_line(std::uint64_t offset, std::string_view head, std::string_view reason) {
-    skipped_line_ = SkippedLine{offset, arena_.store(head), arena_.store(reason)};
+  void set_skipped_line(std::uint64_t line, std::uint64_t offset, std::string_view head,
+                        std::string_view reason) {
+    skipped_line_ = SkippedLine{line, offset, arena_.store(head), arena_.store(reason)};
   }
 
   // --- for sources ---

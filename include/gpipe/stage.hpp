@@ -110,9 +110,10 @@ struct BuiltStage {
   // depend on all of a file, as `csv --no-header` on the width of the first row).
   std::shared_ptr<const ChunkFraming> framing;
   bool sequential = false;
-  // -j: set by a source whose (first) input is a plain file it maps, so its blocks reach the
-  // threads without a copy and even a cheap prefix (`grep | field`) gains from them.
-  bool maps_input = false;
+  // -j: set by a source whose (first) input is a plain file (not a pipe, not compressed): it
+  // reads (or maps) it at memory speed, so it needs no core of its own, and even a cheap prefix
+  // (`grep | field`) gains from threads.
+  bool reads_plain_file = false;
   // -j: set by an aggregate that may run on the threads, right after the parallel prefix.
   std::shared_ptr<const AggregateSplit> split;
 };

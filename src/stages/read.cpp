@@ -16,7 +16,8 @@ namespace {
 // this generator first runs and closed when it is destroyed, i.e. as soon as the file is done.
 BatchStream read_file(const std::string& path, const Origin& origin, Batch& batch, Context& ctx) {
   const std::unique_ptr<ByteSource> source = open_input(path);
-  LineReader reader(*source, ctx.options.read_buffer, ctx.options.max_line, origin.name);
+  LineReader reader(*source, ctx.options.read_buffer, ctx.options.max_line, origin.name,
+                    ctx.options.map_files ? LineReader::kMapWindow : 0);
   reader.hand_over_blocks(ctx.threads_number_lines, ctx.threads_read_in_pages);
   const std::string overlong_reason =
       "line longer than --max-line (" + human_size(ctx.options.max_line) + ")";
@@ -30,9 +31,9 @@ BatchStream read_file(const std::string& path, const Origin& origin, Batch& batc
         co_yield batch;
         break;
       case LineReader::Event::Overlong:
-        if (overlong.line == 0) {  // not numbered yet: -j reports it once it is
+        if (ctx.threads_number_lines) {  // -j reports it in order with the threads' bad records
           batch.reset(&origin, RecordKind::Line);
-          batch.set_skipped_line(overlong.offset, overlong.head, overlong_reason);
+          batch.set_skipped_line(overlong.line, overlong.offset, overlong.head, overlong_reason);
           co_yield batch;
           break;
         }
@@ -49,7 +50,7 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   std::vector<std::string> paths = input_path_arguments(args, ctx);
   // Only the first input is looked at: a glob of thousands of files is not opened twice for
   // a guess.
-  built.maps_input = !paths.empty() && is_mappable_input(paths.front());
+  built.reads_plain_file = !paths.empty() && is_mappable_input(paths.front());
   built.source = [paths = std::move(paths), &ctx] { return read_lines(paths, ctx); };
   return built;
 }

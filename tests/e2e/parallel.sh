@@ -24,8 +24,9 @@ zstd -q "$work/app.log" -o "$work/app.log.zst"
 # reading goes on with the next line, in every chunk layout alike.
 awk 'NR == 5000 { print "8,\"runaway"; for (i = 0; i < 3000; i++) print "no quote in this line " i }
      { print }' "$work/users.csv" >"$work/users-runaway.csv"
-# Lines over --max-line 1KiB in a mapped file: the first line, two in a row, and more; -j numbers
-# the lines of a mapped file on its threads, skipped lines included.
+# Lines over --max-line 1KiB: the first line, two in a row, and more; -j reports them in order
+# with the bad records its threads find, and numbers the lines of a mapped file on its threads,
+# skipped lines included.
 awk 'function long(c) { s = ""; for (i = 0; i < 1500; i++) s = s c; return s }
      NR == 1 || NR == 30000 || NR == 30001 || NR == 51234 { print long("x") } { print }' \
   "$work/app.log" >"$work/long.log"
@@ -97,7 +98,9 @@ for task in "${tasks[@]}"; do
   rm -f dead.txt
   $GPIPE $opts -j 1 "$pipeline" >one.out 2>one.err; s1=$?
   touch dead.txt && mv dead.txt one.dead
-  for j in 2 3; do
+  # Files are read into chunks by default, and mapped (chunks view the mapping) under --mmap.
+  for j in 2 3 "2 --mmap"; do
+    # shellcheck disable=SC2086 # j holds a count and maybe a flag
     $GPIPE $opts -j $j "$pipeline" >many.out 2>many.err; sj=$?
     touch dead.txt && mv dead.txt many.dead
     if [[ $s1 -eq $sj ]] && cmp -s one.out many.out && [[ -s one.out || $s1 -ne 0 ]] &&
@@ -126,12 +129,13 @@ for pipeline in "count by 1" "grep ERROR | count by 3" "json | count by lang"; d
     diff one.out many.out | head -5
   fi
 done
-# A mapped file cut short while -j reads it (a log truncated by its rotation): the threads touch
-# its lost pages, which is an input error with the file's name and exit 3, never a crash. The
-# reader of the output stops reading after 100 KB, so gpipe is at most a few MiB in when the
-# file is cut to 1 MiB.
-for j in 2 3; do
+# A file cut short while it is read (a log truncated by its rotation) is an input error with
+# the file's name and exit 3, never a crash nor a quiet end: mapped (--mmap), the threads touch
+# its lost pages; read, the end comes before the size the file had. The reader of the output
+# stops reading after 100 KB, so gpipe is at most a few MiB in when the file is cut to 1 MiB.
+for j in "2 --mmap" "3 --mmap" 1 2; do
   cp app.log shrink.log
+  # shellcheck disable=SC2086 # j holds a count and maybe a flag
   { $GPIPE -j $j 'read shrink.log | grep -v NOMATCH' 2>shrink.err; echo $? >shrink.status; } |
     { head -c 100000 >/dev/null; truncate -s 1M shrink.log; cat >/dev/null; }
   if [[ $(cat shrink.status) -eq 3 ]] && grep -q "^gpipe: error: 'shrink.log' shrank while it was being read$" shrink.err; then
