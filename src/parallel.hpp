@@ -15,9 +15,11 @@
 // Lifetimes: a result owns its chunk's text (which the records view) and its batches (arenas and
 // fields move with them); field names may view a worker's stage frames, so workers keep their
 // stages alive until the consumer is done (destroying the returned generator ends the run).
-// Line numbers: a mapped file's blocks come unnumbered (counting them was the reading thread's
-// biggest cost). Its chunks are numbered late: the worker numbers a chunk's lines from 1,
-// processes it, then counts its lines (the bytes are in cache by then: counting first was a
+// Line numbers: read input comes numbered (the reading thread counts a block right after
+// read(2) put it in cache), and chunks are copies of it, in buffers that are reused. A mapped
+// file's blocks (--mmap) come unnumbered (counting them was the reading thread's biggest cost),
+// and its chunks view the mapping. Its chunks are numbered late: the worker numbers a chunk's lines
+// from 1, processes it, then counts its lines (the bytes are in cache by then: counting first was a
 // third of a worker's time on `grep | field`, the first pass over the bytes from memory); the
 // consumer, which takes the chunks in order, knows where each begins and shifts its records'
 // and bad records' numbers. When a stage of the prefix reads _line (`number_late` false), the
