@@ -50,7 +50,16 @@ class JsonFieldExtractor {
   bool extract_padded(std::string_view json, const char* readable_end, Arena& arena,
                       std::vector<Field>& out, JsonError& error);
 
-  // The DOM fast path is on by default; tests turn it off to check that both paths agree.
+  // The block fast path (json_block.cpp): the documents of a block of lines parsed as one
+  // stream with simdjson's parse_many, one stage-1 pass over the block instead of one per line.
+  // begin_block() starts it over text[0, size), `text.data() + size + kJsonPadding` readable.
+  // extract_in_block() then takes the fields of a line of that block (in order) exactly as
+  // extract() would, when the line's document is the stream's next one and the DOM can show it;
+  // otherwise it returns false, and the line goes through extract(), which decides.
+  void begin_block(std::string_view text);
+  bool extract_in_block(std::string_view json, Arena& arena, std::vector<Field>& out);
+
+  // The DOM fast paths are on by default; tests turn them off to check that the paths agree.
   void set_dom_fast_path(bool on) { dom_fast_path_ = on; }
 
  private:
@@ -84,6 +93,12 @@ class JsonFieldExtractor {
   // the kernel chosen for this CPU at run time, where the On-Demand walk is compiled for
   // generic x86-64.
   simdjson::dom::parser dom_;
+  // The block fast path: its own parser (the stream's tape must survive extract()'s parses).
+  simdjson::dom::parser stream_parser_;
+  simdjson::dom::document_stream stream_;
+  simdjson::dom::document_stream::iterator stream_at_;
+  const char* block_ = nullptr;  // the text begin_block() was given; null: no stream
+  std::size_t block_size_ = 0;
   std::string_view document_;  // the current document, for the negative-zero check
   simdjson::ondemand::parser parser_;
   simdjson::ondemand::parser checker_;   // checks objects/arrays taken whole as fields

@@ -280,6 +280,119 @@ TEST(JsonFieldExtractorTest, DomFastPathAgreesWithTheOnDemandWalk) {
   }
   EXPECT_GT(compared, 1500u);
 }
+// The block fast path (parse_many over a block of lines) must give, line by line, exactly what
+// the On-Demand walk gives for the line alone, whatever the neighbours: documents that span
+// lines, several on a line, unclosed strings and invalid UTF-8 that upset the stream for the
+// lines after them, CR, spaces, scalars. Blocks of 1 to 64 lines of JSONTestSuite, the sample
+// tweets and such lines, in every grouping.
+std::string line_result(bool ok, const JsonError& error, const std::vector<Field>& fields) {
+  std::string result = ok ? "ok" : "bad: " + error.message + " @" + std::to_string(error.column);
+  for (const Field& f : fields) {
+    result += "|" + std::string(f.name) + "=" + "NBnSJ"[static_cast<int>(f.value.kind)] + ":" +
+              std::string(f.value.text);
+  }
+  return result;
+}
+
+TEST(JsonFieldExtractorTest, BlockFastPathAgreesLineByLine) {
+  Lines lines = {R"({"a":1,"c":{"a":2}})",
+                 R"({"a":)",
+                 R"(1})",
+                 R"({"a":1}{"a":2})",
+                 R"(  {"a":"spaced"}  )",
+                 "{\"a\":\"cr\"}\r",
+                 R"({"a":"unclosed)",
+                 R"({"a":"after the unclosed one"})",
+                 R"({"a":"second quote"} ")",
+                 R"({"a":-0,"b":0})",
+                 R"({"a":1.5})",
+                 R"({"a":[1,2],"b":{"x":1}})",
+                 R"([{"a":1}])",
+                 "[1] [2]",
+                 "42",
+                 R"("str")",
+                 "{\"a\":\"bad \xff utf-8\"}",
+                 R"({"a":2,"a":3})",
+                 std::string(300, '[') + std::string(300, ']'),
+                 R"({"a":tru})",
+                 "{}",
+                 "[]"};
+  const std::filesystem::path suite =
+      std::filesystem::path(GPIPE_CORPORA_DIR) / "json-test-suite" / "test_parsing";
+  if (std::filesystem::is_directory(suite)) {
+    for (const auto& entry : std::filesystem::directory_iterator(suite)) {
+      std::istringstream file(read_file(entry.path()));
+      for (std::string line; std::getline(file, line);) lines.push_back(line);
+    }
+  }
+  std::ifstream tweets(std::string(GPIPE_SOURCE_DIR) + "/sample-data/tweets.jsonl");
+  for (std::string line; std::getline(tweets, line);) lines.push_back(line);
+
+  const std::vector<std::vector<std::string>> demands = {
+      {"a"}, {"a", "c.a", "b"}, {"user.screen_name", "retweet_count", "entities.hashtags[0].text"}};
+  std::size_t compared = 0;
+  std::size_t by_block = 0;
+  for (const std::vector<std::string>& names : demands) {
+    JsonFieldExtractor block_path(names, false);
+    JsonFieldExtractor reference(names, false);
+    reference.set_dom_fast_path(false);
+    for (const std::size_t per_block : {1, 7, 64}) {
+      for (std::size_t from = 0; from < lines.size(); from += per_block) {
+        const std::size_t to = std::min(lines.size(), from + per_block);
+        std::string buffer;
+        std::vector<std::pair<std::size_t, std::size_t>> spans;
+        for (std::size_t i = from; i < to; ++i) {
+          spans.emplace_back(buffer.size(), lines[i].size());
+          buffer += lines[i] + "\n";
+        }
+        const std::size_t block_size = buffer.size();
+        buffer.append(kJsonPadding, ' ');
+        block_path.begin_block(std::string_view(buffer.data(), block_size));
+        for (const auto& [start, size] : spans) {
+          const std::string_view line(buffer.data() + start, size);
+          Arena arena;
+          std::vector<Field> got;
+          JsonError error;
+          bool ok = block_path.extract_in_block(line, arena, got);
+          by_block += ok ? 1 : 0;
+          if (!ok) ok = block_path.extract(line, arena, got, error);
+          const std::string expected_padded = std::string(line) + std::string(kJsonPadding, ' ');
+          std::vector<Field> want;
+          JsonError want_error;
+          const bool want_ok = reference.extract(std::string_view(expected_padded.data(), size),
+                                                 arena, want, want_error);
+          EXPECT_EQ(line_result(ok, error, got), line_result(want_ok, want_error, want))
+              << "line: " << line.substr(0, 200) << " (blocks of " << per_block << ")";
+          ++compared;
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared, 1500u);
+  EXPECT_GT(by_block, 300u);
+
+  // Valid lines of objects in a block of their own all take the block path.
+  JsonFieldExtractor extractor(demands.back(), false);
+  std::string buffer;
+  std::size_t count = 0;
+  std::ifstream again(std::string(GPIPE_SOURCE_DIR) + "/sample-data/tweets.jsonl");
+  for (std::string line; std::getline(again, line); ++count) buffer += line + "\n";
+  ASSERT_GT(count, 10u);
+  const std::size_t block_size = buffer.size();
+  buffer.append(kJsonPadding, ' ');
+  extractor.begin_block(std::string_view(buffer.data(), block_size));
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t end = buffer.find('\n', start);
+    Arena arena;
+    std::vector<Field> fields;
+    EXPECT_TRUE(extractor.extract_in_block(std::string_view(buffer).substr(start, end - start),
+                                           arena, fields))
+        << "tweet " << i;
+    start = end + 1;
+  }
+}
+
 }  // namespace
 }  // namespace gpipe
 

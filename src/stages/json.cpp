@@ -11,14 +11,21 @@ bool is_blank(std::string_view text) {
   return text.find_first_not_of(" \t\r") == std::string_view::npos;
 }
 
-// Where the bytes known to be readable end: a pending block's end (lines inside it are followed
-// by the rest of the block), or unknown.
-const char* take_lines(Batch& batch) {
-  if (!batch.lines_pending()) return nullptr;
+// The pending block the batch's lines come from (lines inside it are followed by the rest of
+// it, readable), or nothing when its records are lines already.
+std::string_view take_lines(Batch& batch) {
+  if (!batch.lines_pending()) return {};
   const std::string_view block = batch.pending_block();
   batch.take_pending_block();
   split_lines(block, batch.pending_first_line(), batch.pending_offset(), batch.raw_records());
-  return block.data() + block.size();
+  return block;
+}
+
+// The whole lines of `block` that have kJsonPadding readable bytes after them.
+std::string_view padded_lines(std::string_view block) {
+  if (block.size() <= kJsonPadding) return {};
+  const std::size_t newline = block.rfind('\n', block.size() - kJsonPadding - 1);
+  return newline == std::string_view::npos ? std::string_view() : block.substr(0, newline + 1);
 }
 
 BatchStream parse_json_lines(BatchStream in, Context* ctx) {
@@ -26,14 +33,17 @@ BatchStream parse_json_lines(BatchStream in, Context* ctx) {
   JsonFieldExtractor extractor(ctx->demand);
   JsonError error;
   for (Batch& batch : in) {
-    const char* const readable_end = take_lines(batch);
+    const std::string_view block = take_lines(batch);
+    const char* const readable_end = block.empty() ? nullptr : block.data() + block.size();
+    extractor.begin_block(padded_lines(block));
     std::vector<Record>& records = batch.records();
     std::vector<Field>& fields = batch.fields();
     std::size_t kept = 0;
     for (Record& record : records) {
       if (is_blank(record.text)) continue;  // as jq: blank lines hold no value
       const std::size_t first = fields.size();
-      if (!extractor.extract_padded(record.text, readable_end, batch.arena(), fields, error)) {
+      if (!extractor.extract_in_block(record.text, batch.arena(), fields) &&
+          !extractor.extract_padded(record.text, readable_end, batch.arena(), fields, error)) {
         fields.resize(first);
         ctx->errors.report(
             BadRecord{batch.origin(), record.line, error.column, error.message, record.text});
