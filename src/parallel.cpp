@@ -36,7 +36,7 @@ struct Chunk {
   std::uint64_t offset = 0;      // in the file, of the first byte after the prelude
   std::size_t prelude_size = 0;  // text[0, prelude_size): the file's prelude (see ChunkFraming)
   std::uint64_t prelude_lines = 0;
-  bool stands_alone = false;  // cut by a ChunkFraming (Batch::stands_alone)
+  bool stands_alone = false;  // cut by a ChunkFraming (Batch::starts_chunk)
   std::string text;           // complete lines (the last may lack '\n' at the end of a file)
   // A block of a mapped file is not copied: the chunk views it and holds its window instead.
   std::string_view mapped_lines;
@@ -71,13 +71,18 @@ struct Result {
   std::uint64_t line_count = 0;
 };
 
-// As many batches as are in flight at once (2N+1 chunks, usually a batch each) are kept.
-constexpr std::size_t kSpareBatches = 8;
+// The batches a framed chunk makes at most: its 256 KiB (and a little over, to the end of a row)
+// in 64 KiB pieces (see worker_source).
+constexpr std::size_t kFramedPieceBytes = 64 * kKiB;
+constexpr std::size_t kBatchesPerFramedChunk = kChunkBytes / kFramedPieceBytes + 2;
 
 // Chunks to the workers, results back, in one lock (taken a few times per MiB of input).
 class Pool {
  public:
-  explicit Pool(bool number_late) : number_late_(number_late) {}
+  // `spare_batches`: as many as are in flight at once, kept for reuse (a new batch is new
+  // pages, slow to touch first in a virtual machine: see ChunkTexts).
+  Pool(bool number_late, std::size_t spare_batches)
+      : number_late_(number_late), spare_batches_limit_(spare_batches) {}
 
   // Whether the worker of the chunk numbers its lines from 1, and the consumer shifts them.
   bool numbered_late(const Chunk& chunk) const { return number_late_ && chunk.numbered_by_worker; }
@@ -122,7 +127,7 @@ class Pool {
   void recycle(std::vector<Batch>& batches) {
     const std::lock_guard lock(mutex_);
     for (Batch& batch : batches) {
-      if (spare_batches_.size() >= kSpareBatches) break;
+      if (spare_batches_.size() >= spare_batches_limit_) break;
       spare_batches_.push_back(std::move(batch));
     }
     batches.clear();
@@ -209,6 +214,7 @@ class Pool {
   }
 
   const bool number_late_;
+  const std::size_t spare_batches_limit_;
   std::mutex mutex_;
   // One condition per kind of waiter, each woken only for what it waits for: a wake-up costs
   // tens of microseconds here, and one condition for all woke every thread for every change.
@@ -250,9 +256,24 @@ Result take_result(const Pool& pool, WorkerState& state, std::exception_ptr erro
   return result;
 }
 
-// A worker's source: one batch of pending lines per chunk. When the stages after it ask for
-// more, everything that came from the previous chunk has come out (they are per-batch
-// stages), so that chunk's result is complete.
+// Where the batch of a chunk's lines that starts at `pos` ends: after the line that reaches
+// `pos + bytes`, or at the chunk's end.
+std::size_t piece_end(std::string_view lines, std::size_t pos, std::size_t bytes) {
+  if (bytes >= lines.size() - pos) return lines.size();
+  const std::size_t newline = lines.find('\n', pos + bytes);
+  return newline == std::string_view::npos ? lines.size() : newline + 1;
+}
+
+// A worker's source: the lines of each chunk as batches of pending lines, one per chunk, or for
+// a framed chunk (csv) one per 64 KiB. Why: a framed chunk's batches hold every field of every
+// row, about three times its text, and the stages after the csv stage pass over them again.
+// In one batch per 256 KiB chunk the csv task took a quarter more CPU time on 2 threads (1 GB,
+// medians of 5: 2.63 s user against 2.10 s in pieces; 1.68 s wall against 1.39 s), though one
+// pass over 256 KiB blocks gains only 5% from 64 KiB ones. Cache misses between the cores are
+// the likely cause; this VM has no hardware counters to say. The json and grep tasks lose by
+// the split, so it is only for framed chunks. When the stages after it ask for more after a
+// chunk's last batch, everything that came from that chunk has come out (they are per-batch
+// stages), so its result is complete.
 BatchStream worker_source(Pool& pool, WorkerState& state, ErrorPolicy& errors) {
   while ((state.chunk = pool.next()) != nullptr) {
     const Chunk& chunk = *state.chunk;
@@ -264,14 +285,24 @@ BatchStream worker_source(Pool& pool, WorkerState& state, ErrorPolicy& errors) {
     if (chunk.skipped_line) {
       errors.report(BadRecord{chunk.origin, first_line, 0, chunk.skipped_reason, chunk.text});
     } else {
-      Batch batch = pool.spare_batch();
-      batch.reset(chunk.origin, RecordKind::Line);
       // The prelude's own line numbers and offsets are never seen: the stage takes it as the
       // header, as it took the file's first row.
-      batch.set_pending_lines(chunk.lines(), first_line - chunk.prelude_lines,
-                              chunk.offset - chunk.prelude_size);
-      if (chunk.stands_alone) batch.set_stands_alone();
-      co_yield batch;
+      std::uint64_t line = first_line - chunk.prelude_lines;
+      const std::uint64_t offset = chunk.offset - chunk.prelude_size;
+      const std::string_view lines = chunk.lines();
+      const std::size_t piece_bytes = chunk.stands_alone ? kFramedPieceBytes : lines.size();
+      for (std::size_t pos = 0; pos < lines.size();) {
+        const std::size_t end = piece_end(lines, pos, std::max(piece_bytes, chunk.prelude_size));
+        const std::string_view piece = lines.substr(pos, end - pos);
+        Batch batch = pool.spare_batch();
+        batch.reset(chunk.origin, RecordKind::Line);
+        batch.set_pending_lines(piece, line, offset + pos);
+        if (chunk.stands_alone && pos == 0) batch.set_starts_chunk();
+        if (chunk.stands_alone && end == lines.size()) batch.set_ends_chunk();
+        if (end < lines.size()) line += count_newlines(piece.data(), piece.data() + piece.size());
+        pos = end;
+        co_yield batch;
+      }
     }
     pool.recycle(state.spent);
     pool.publish(chunk.seq, take_result(pool, state, nullptr));
@@ -553,7 +584,14 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
                          std::shared_ptr<const ChunkFraming> framing,
                          std::shared_ptr<const AggregateSplit> aggregate, unsigned threads,
                          bool number_late, ErrorPolicy& errors) {
-  Pool pool(number_late);
+  // Chunks in flight: each worker's, one result each waiting for the consumer, and the next
+  // one. Framed chunks are copies whose batches hold every field of every row (csv: 2 MiB or
+  // so each), so they keep to one per worker and the next: 26 MB peak for the csv benchmark,
+  // where 2N+1 of them took 34 MB, at no measured cost in time.
+  const std::uint64_t window =
+      framing != nullptr ? std::uint64_t{threads} + 1 : 2 * std::uint64_t{threads} + 1;
+  const std::size_t batches_per_chunk = framing != nullptr ? kBatchesPerFramedChunk : 1;
+  Pool pool(number_late, window * batches_per_chunk);
   // One partial state per worker (declared before the workers: they use it until joined).
   std::vector<std::unique_ptr<PartialAggregate>> partials;
   for (unsigned i = 0; aggregate != nullptr && i < threads; ++i) {
@@ -566,12 +604,6 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
         [&pool, &prefix, partial, &errors] { work(pool, prefix, partial, errors); });
   }
   const FinishOnExit finish_on_exit{pool};
-  // Chunks in flight: each worker's, one result each waiting for the consumer, and the next
-  // one. Framed chunks are copies whose batches hold every field of every row (csv: 2 MiB or
-  // so each), so they keep to one per worker and the next: 26 MB peak for the csv benchmark,
-  // where 2N+1 of them took 34 MB, at no measured cost in time.
-  const std::uint64_t window =
-      framing != nullptr ? std::uint64_t{threads} + 1 : 2 * std::uint64_t{threads} + 1;
   std::uint64_t submitted = 0;
   std::uint64_t taken = 0;
   Chunker chunker(source, framing.get());

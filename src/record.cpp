@@ -46,7 +46,8 @@ void Batch::reset(const Origin* origin, RecordKind kind) {
   block_ = {};
   block_owner_.reset();
   lines_pending_ = false;
-  stands_alone_ = false;
+  starts_chunk_ = false;
+  ends_chunk_ = false;
   skipped_line_.reset();
 }
 

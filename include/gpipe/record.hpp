@@ -132,11 +132,13 @@ class Batch {
   const std::shared_ptr<const void>& pending_owner() const { return block_owner_; }
   void take_pending_block() { lines_pending_ = false; }
 
-  // A batch that stands alone: a -j chunk cut between records, with its file's prelude (a CSV
-  // header) in front. A stage that keeps state per file starts afresh with it and finishes
-  // after it, as at the start and end of a file.
-  bool stands_alone() const { return stands_alone_; }
-  void set_stands_alone() { stands_alone_ = true; }
+  // The first and last batches of a -j chunk cut between records, with its file's prelude (a
+  // CSV header) in front. A stage that keeps state per file starts afresh at the first and
+  // finishes after the last, as at the start and end of a file.
+  bool starts_chunk() const { return starts_chunk_; }
+  void set_starts_chunk() { starts_chunk_ = true; }
+  bool ends_chunk() const { return ends_chunk_; }
+  void set_ends_chunk() { ends_chunk_ = true; }
 
   // A line over --max-line that `read` skipped under -j: its number (0 when the threads number
   // the lines, as those of a mapped file), offset and first bytes, and why it is bad. -j
@@ -181,7 +183,8 @@ class Batch {
   std::uint64_t block_offset_ = 0;
   std::shared_ptr<const void> block_owner_;
   bool lines_pending_ = false;
-  bool stands_alone_ = false;
+  bool starts_chunk_ = false;
+  bool ends_chunk_ = false;
   std::optional<SkippedLine> skipped_line_;
 };
 

@@ -58,7 +58,7 @@ class CsvParser {
 
   // Replaces the lines of `batch` by the rows that end in it. Returns the number of rows.
   std::size_t parse(Batch& batch) {
-    if (batch.origin() != origin_ || batch.stands_alone()) start_file(batch.origin());
+    if (batch.origin() != origin_ || batch.starts_chunk()) start_file(batch.origin());
     batch.fields().clear();  // every record is rebuilt below
     rows_ = 0;
     good_ = 0;
@@ -297,11 +297,11 @@ BatchStream parse_csv(BatchStream in, CsvOptions options, std::shared_ptr<NameTa
                       Context& ctx) {
   CsvParser parser(options, *names, ctx);
   for (Batch& batch : in) {
-    const bool stands_alone = batch.stands_alone();
+    const bool ends_chunk = batch.ends_chunk();
     if (parser.parse(batch) != 0) co_yield batch;
     // A -j chunk ends between rows or at the end of its file: a row still open never closes.
     // Reported after its rows went on, as at the end of a file.
-    if (stands_alone) parser.finish();
+    if (ends_chunk) parser.finish();
   }
   parser.finish();
 }
