@@ -4,6 +4,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "equal_bytes.hpp"
+
 namespace gpipe {
 
 namespace {
@@ -53,7 +55,7 @@ const Field* find_named(Batch& batch, const Record& record, std::string_view nam
   const Field* const first = batch.fields().data() + record.first_field;
   const Field* const last = first + record.field_count;
   const Field* const found =
-      std::find_if(first, last, [&](const Field& f) { return f.name == name; });
+      std::find_if(first, last, [&](const Field& f) { return equal_bytes(f.name, name); });
   return found == last ? nullptr : found;
 }
 

@@ -242,6 +242,39 @@ TEST(ExprTest, NumericVersusBytewiseComparison) {
   EXPECT_EQ(r->eval("$2 > $1"), "true");  // "abc" > "9" bytewise
 }
 
+// field == "text" and != take a shorter path (compare_with_literal) when the field is a string;
+// every kind of field value must still compare as the general rules say.
+TEST(ExprTest, FieldAgainstStringLiteral) {
+  auto r = ExprRecord::fields({{"country", Value::string("DE")},
+                               {"code", Value::string("10.0")},
+                               {"count", {Value::Kind::Number, "10"}},
+                               {"ok", {Value::Kind::Bool, "true"}},
+                               {"nothing", Value::null()}});
+  EXPECT_EQ(r->eval("country == \"DE\""), "true");
+  EXPECT_EQ(r->eval("country == \"DEU\""), "false");
+  EXPECT_EQ(r->eval("country == \"de\""), "false");
+  EXPECT_EQ(r->eval("country != \"DE\""), "false");
+  EXPECT_EQ(r->eval("country != \"FR\""), "true");
+  EXPECT_EQ(r->eval("\"DE\" == country"), "true");  // the literal on the left
+  EXPECT_EQ(r->eval("\"FR\" != country"), "true");
+  EXPECT_EQ(r->eval("country == \"\""), "false");
+  EXPECT_EQ(r->eval("code == \"10\""), "false");  // a string field against a literal: bytewise
+  EXPECT_EQ(r->eval("code == \"10.0\""), "true");
+  EXPECT_EQ(r->eval("count == \"10.0\""), "true");  // a number field: as numbers
+  EXPECT_EQ(r->eval("count != \"10\""), "false");
+  EXPECT_EQ(r->eval("ok == \"true\""), "true");
+  EXPECT_EQ(r->eval("nothing == \"\""), "false");  // null equals only null
+  EXPECT_EQ(r->eval("nothing != \"\""), "true");
+  EXPECT_EQ(r->eval("missing == \"DE\""), "false");
+  EXPECT_EQ(r->eval("missing != \"DE\""), "true");
+  EXPECT_EQ(r->eval("country == \"DE\" and code != \"x\""), "true");
+  auto line = ExprRecord::text("DE 10");
+  EXPECT_EQ(line->eval("$0 == \"DE\""), "true");  // positions and $line too
+  EXPECT_EQ(line->eval("$1 == \"10\""), "true");
+  EXPECT_EQ(line->eval("_line == \"7\""), "true");
+  EXPECT_EQ(line->eval("_line == \"7.0\""), "true");  // a number: compared as numbers
+}
+
 TEST(ExprTest, NullSemantics) {
   auto r = ExprRecord::text("a b");
   EXPECT_EQ(r->eval("missing"), "null");

@@ -46,6 +46,9 @@ struct Node {
   // The pattern of =~ / !~ (right side) or of replace() (second argument), compiled once when
   // it is a string literal; null when the pattern is computed per record.
   std::unique_ptr<RE2> regex;
+  // A Compare by == or != of a field and a string literal (the test of most filters): which
+  // child is the literal, 0 or 1; -1 for any other node. See compare_with_literal in eval.cpp.
+  int literal_side = -1;
   std::size_t offset = 0;  // in the expression text, for errors
   std::size_t length = 1;
 };

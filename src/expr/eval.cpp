@@ -8,6 +8,7 @@
 // remainder by zero, gives null.
 #include <cmath>
 
+#include "equal_bytes.hpp"
 #include "expr/expression.hpp"
 #include "expr/functions.hpp"
 #include "expr/parser.hpp"
@@ -77,6 +78,38 @@ bool compare(Op op, const Val& a, const Val& b, Arena& arena) {
       return *c >= 0;
     default:
       return false;
+  }
+}
+
+// `field == "text"` and `!=`, from the field's value without making Vals of both sides: a
+// string field against a string literal compares bytewise (only two strings read from the
+// record compare as numbers), so equality is equal bytes. Any other kind of value (a JSON
+// number, null, a boolean) takes the general rules.
+Val compare_with_literal(const Node& node, Env& env) {
+  const auto literal_side = static_cast<std::size_t>(node.literal_side);
+  const Node& literal = *node.children[literal_side];
+  const Node& field = *node.children[1 - literal_side];
+  const Value value = lookup_field(env.batch, env.record, *field.field);
+  if (value.kind == Value::Kind::String) {
+    return Val::of_bool(equal_bytes(value.text, literal.text) == (node.op == Op::Eq));
+  }
+  const Val field_value = from_field_value(value);
+  const Val literal_value = Val::of_string(literal.text);
+  const Val& a = literal_side == 1 ? field_value : literal_value;
+  const Val& b = literal_side == 1 ? literal_value : field_value;
+  return Val::of_bool(compare(node.op, a, b, env.batch.arena()));
+}
+
+// Marks the nodes compare_with_literal evaluates.
+void mark_literal_compares(Node& node) {
+  for (const auto& child : node.children) mark_literal_compares(*child);
+  if (node.kind != NodeKind::Compare || (node.op != Op::Eq && node.op != Op::Ne)) return;
+  for (int side = 0; side < 2; ++side) {
+    const Node& literal = *node.children[static_cast<std::size_t>(side)];
+    const Node& other = *node.children[static_cast<std::size_t>(1 - side)];
+    if (literal.kind == NodeKind::String && other.kind == NodeKind::Field) {
+      node.literal_side = side;
+    }
   }
 }
 
@@ -158,6 +191,7 @@ Val eval_node(const Node& node, Env& env) {
       return Val::of_bool(truthy(eval_node(*node.children[0], env)) ||
                           truthy(eval_node(*node.children[1], env)));
     case NodeKind::Compare: {
+      if (node.literal_side >= 0) return compare_with_literal(node, env);
       const Val a = eval_node(*node.children[0], env);
       const Val b = eval_node(*node.children[1], env);
       return Val::of_bool(compare(node.op, a, b, env.batch.arena()));
@@ -194,7 +228,9 @@ std::vector<std::string> Expression::field_names() const {
 
 Expression Expression::compile(std::string_view text) {
   Expression expression;
-  expression.root_ = parse_expression(text);
+  std::unique_ptr<Node> root = parse_expression(text);
+  mark_literal_compares(*root);
+  expression.root_ = std::move(root);
   return expression;
 }
 
