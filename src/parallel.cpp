@@ -290,9 +290,11 @@ BatchStream worker_source(Pool& pool, WorkerState& state, ErrorPolicy& errors) {
       std::uint64_t line = first_line - chunk.prelude_lines;
       const std::uint64_t offset = chunk.offset - chunk.prelude_size;
       const std::string_view lines = chunk.lines();
+      // (A piece may end inside a row, even inside the prelude: the stage carries an open row
+      // on to the next batch, as between the blocks `read` makes.)
       const std::size_t piece_bytes = chunk.stands_alone ? kFramedPieceBytes : lines.size();
       for (std::size_t pos = 0; pos < lines.size();) {
-        const std::size_t end = piece_end(lines, pos, std::max(piece_bytes, chunk.prelude_size));
+        const std::size_t end = piece_end(lines, pos, piece_bytes);
         const std::string_view piece = lines.substr(pos, end - pos);
         Batch batch = pool.spare_batch();
         batch.reset(chunk.origin, RecordKind::Line);
