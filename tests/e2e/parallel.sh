@@ -41,6 +41,11 @@ awk 'function long(c) { s = ""; for (i = 0; i < 1500; i++) s = s c; return s }
 # Every 50th tweet broken: many bad records in every chunk, more than the messages kept.
 awk 'NR % 50 == 0 { print substr($0, 1, 40); next } { print }' "$work/tweets.jsonl" \
   >"$work/many-bad.jsonl"
+# A header row longer than a chunk's 64 KiB batches (the csv stage carries it across them), and
+# a bad row among the data.
+awk 'BEGIN { for (r = 0; r <= 60; r++) { s = (r == 0 ? "c0" : r % 97); n = (r == 30 ? 10 : 9000)
+             for (i = 1; i < n; i++) s = s "," (r == 0 ? "c" i : (r * i) % 97); print s } }' \
+  >"$work/wide.csv"
 cd "$work" || exit 1
 
 tasks=(
@@ -56,6 +61,7 @@ tasks=(
   "read app.log | set 9 = \$0 | grep -v INFO | tail 20"
   "read bad.jsonl | json | field id"
   "read users.csv | csv | field _line _offset name notes"
+  "--on-error skip read wide.csv | csv | where c5 != '0' | field _line c5 c8999"
   "read users-crlf.csv | csv | select id notes | to csv"
   "read users.csv users-crlf.csv | csv | count by country"
   "read users.csv | csv --columns a,b,c,d,e,f | field a f"
