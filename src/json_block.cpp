@@ -5,6 +5,7 @@
 // (a line that is not one object or array, an error anywhere, a document the DOM cannot show
 // as written) goes through extract(), so results and bad records are exactly as before.
 #include <algorithm>
+#include <cstring>
 
 #include "json_fields.hpp"
 
@@ -20,6 +21,19 @@ constexpr std::size_t kStreamWindow = 256 * kKiB;
 constexpr std::size_t kStreamMaxDepth = 256;
 
 constexpr std::string_view kJsonSpace = " \t\r\n";
+
+// Whether "-0" occurs in text: "-0" is the one integer the DOM cannot give back as written (it
+// reads 0), so dom_take() must look for it in every document with a 0 in it. Looked for once
+// per block instead: most blocks have none, and then no document of theirs needs looking at.
+bool has_negative_zero(std::string_view text) {
+  const char* at = text.data();
+  const char* const end = text.data() + text.size();
+  while ((at = static_cast<const char*>(
+              std::memchr(at, '-', static_cast<std::size_t>(end - at)))) != nullptr) {
+    if (++at != end && *at == '0') return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -39,6 +53,7 @@ void JsonFieldExtractor::begin_block(std::string_view text) {
     return;
   }
   stream_at_ = stream_.begin();
+  block_has_negative_zero_ = has_negative_zero(text);
   block_ = text.data();
   block_size_ = text.size();
 }
@@ -66,7 +81,7 @@ bool JsonFieldExtractor::extract_in_block(std::string_view json, Arena& arena,
   // end where the line does: more after it ("{} x", "{}{}") is the line's error to report.
   if (stream_at_.source().size() != last - first + 1) return false;
   std::fill(values_.begin(), values_.end(), Value::null());
-  document_ = json;
+  document_ = block_has_negative_zero_ ? json : std::string_view();
   if (!dom_walk(root, 0, arena)) return false;
   append_slots(out);
   return true;

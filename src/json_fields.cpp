@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "equal_bytes.hpp"
+
 namespace gpipe {
 
 namespace {
@@ -439,7 +441,7 @@ bool JsonFieldExtractor::dom_walk(simdjson::dom::element element, std::size_t no
     // does, so the last one's values win.
     for (const simdjson::dom::key_value_pair field : simdjson::dom::object(element)) {
       for (const std::size_t c : nodes_[node].children) {
-        if (nodes_[c].is_index || nodes_[c].key != field.key) continue;
+        if (nodes_[c].is_index || !equal_bytes(nodes_[c].key, field.key)) continue;
         if (!dom_walk(field.value, c, arena)) return false;
         break;
       }

@@ -99,7 +99,8 @@ class JsonFieldExtractor {
   simdjson::dom::document_stream::iterator stream_at_;
   const char* block_ = nullptr;  // the text begin_block() was given; null: no stream
   std::size_t block_size_ = 0;
-  std::string_view document_;  // the current document, for the negative-zero check
+  std::string_view document_;             // the current document, for the negative-zero check
+  bool block_has_negative_zero_ = false;  // "-0" occurs in the block (else document_ is empty)
   simdjson::ondemand::parser parser_;
   simdjson::ondemand::parser checker_;   // checks objects/arrays taken whole as fields
   const char* document_end_ = nullptr;   // the end of the current document's readable bytes
