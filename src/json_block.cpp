@@ -5,7 +5,6 @@
 // (a line that is not one object or array, an error anywhere, a document the DOM cannot show
 // as written) goes through extract(), so results and bad records are exactly as before.
 #include <algorithm>
-#include <cstring>
 
 #include "json_fields.hpp"
 
@@ -21,19 +20,6 @@ constexpr std::size_t kStreamWindow = 256 * kKiB;
 constexpr std::size_t kStreamMaxDepth = 256;
 
 constexpr std::string_view kJsonSpace = " \t\r\n";
-
-// Whether "-0" occurs in text: "-0" is the one integer the DOM cannot give back as written (it
-// reads 0), so dom_take() must look for it in every document with a 0 in it. Looked for once
-// per block instead: most blocks have none, and then no document of theirs needs looking at.
-bool has_negative_zero(std::string_view text) {
-  const char* at = text.data();
-  const char* const end = text.data() + text.size();
-  while ((at = static_cast<const char*>(
-              std::memchr(at, '-', static_cast<std::size_t>(end - at)))) != nullptr) {
-    if (++at != end && *at == '0') return true;
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -53,7 +39,10 @@ void JsonFieldExtractor::begin_block(std::string_view text) {
     return;
   }
   stream_at_ = stream_.begin();
-  block_has_negative_zero_ = has_negative_zero(text);
+  // "-0" is the one integer the DOM cannot give back as written (it reads 0), so dom_take()
+  // looks for it in each document with a 0 in it. Looked for once per block first: most blocks
+  // have none, and then none of their documents needs the search.
+  block_has_negative_zero_ = text.find("-0") != std::string_view::npos;
   block_ = text.data();
   block_size_ = text.size();
 }
