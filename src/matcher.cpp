@@ -9,6 +9,8 @@
 #include <map>
 #include <vector>
 
+#include "newline_count.hpp"
+
 namespace gpipe {
 
 namespace {
@@ -53,29 +55,6 @@ bool block_search_is_exact(std::string_view regex) {
     }
   }
   return true;
-}
-
-// How often a byte shows up in logs and text, roughly: the literal search looks for the
-// literal's least common byte, so memchr stops as rarely as possible.
-int commonness(unsigned char c) {
-  if (c == ' ') return 100;
-  if (c >= 'a' && c <= 'z') return 80;
-  if (c >= '0' && c <= '9') return 70;
-  if (c == '.' || c == ':' || c == '-' || c == '/' || c == '=' || c == ',') return 60;
-  if (c >= 'A' && c <= 'Z') return 40;
-  if (c >= 0x80) return 30;
-  return 20;
-}
-
-std::size_t least_common_byte(std::string_view literal) {
-  std::size_t best = 0;
-  for (std::size_t i = 1; i < literal.size(); ++i) {
-    if (commonness(static_cast<unsigned char>(literal[i])) <
-        commonness(static_cast<unsigned char>(literal[best]))) {
-      best = i;
-    }
-  }
-  return best;
 }
 
 }  // namespace
@@ -505,16 +484,14 @@ std::unique_ptr<LineMatcher> LineMatcher::create(const MatchOptions& options, st
   if (!literal && !options.ignore_case && !options.word && matcher->dfa_.build(regex) &&
       !matcher->dfa_.prefix().empty()) {
     // Every match starts with the DFA's prefix: search for it, then run the DFA from there.
-    matcher->literal_ = matcher->dfa_.prefix();
-    matcher->rare_index_ = least_common_byte(matcher->literal_);
+    matcher->literal_ = LiteralSearch(matcher->dfa_.prefix());
     matcher->line_test_ = LineTest::Dfa;
     matcher->block_search_ = BlockSearch::Literal;
     return matcher;
   }
 
   if (literal && !options.ignore_case) {
-    matcher->literal_ = options.pattern;
-    matcher->rare_index_ = least_common_byte(options.pattern);
+    matcher->literal_ = LiteralSearch(options.pattern);
     matcher->block_search_ = BlockSearch::Literal;
   } else if (options.fixed || block_search_is_exact(regex)) {
     RE2::Options block_opts = regex_opts;
@@ -544,10 +521,10 @@ std::unique_ptr<LineMatcher> LineMatcher::create(const MatchOptions& options, st
 LineMatcher::~LineMatcher() = default;
 
 bool LineMatcher::matches(std::string_view line) const {
-  if (line_test_ == LineTest::Literal) return find_literal(line, 0) != std::string_view::npos;
+  if (line_test_ == LineTest::Literal) return literal_.find(line, 0) != std::string_view::npos;
   if (line_test_ == LineTest::Dfa) {
-    for (std::size_t at = find_literal(line, 0); at != std::string_view::npos;
-         at = find_literal(line, at + 1)) {
+    for (std::size_t at = literal_.find(line, 0); at != std::string_view::npos;
+         at = literal_.find(line, at + 1)) {
       if (confirm(line.substr(at))) return true;
     }
     return false;
@@ -556,39 +533,23 @@ bool LineMatcher::matches(std::string_view line) const {
 }
 
 bool LineMatcher::confirm(std::string_view rest) const {
-  return dfa_.matches_after_prefix(rest.data() + literal_.size(), rest.data() + rest.size());
+  return dfa_.matches_after_prefix(rest.data() + literal_.literal().size(),
+                                   rest.data() + rest.size());
 }
 
-std::size_t LineMatcher::find_candidate(std::string_view block, std::size_t from) const {
-  if (block_search_ == BlockSearch::Literal) return find_literal(block, from);
+std::size_t LineMatcher::find_candidate(std::string_view block, std::size_t from,
+                                        std::uint64_t& newlines) const {
+  if (block_search_ == BlockSearch::Literal) {
+    return literal_.find_counting_newlines(block, from, newlines);
+  }
   const re2::StringPiece rest(block.data() + from, block.size() - from);
   re2::StringPiece match;
-  if (!block_regex_->Match(rest, 0, rest.size(), RE2::UNANCHORED, &match, 1)) {
-    return std::string_view::npos;
-  }
-  return static_cast<std::size_t>(match.data() - block.data());
-}
-
-std::size_t LineMatcher::find_literal(std::string_view text, std::size_t from) const {
-  const std::size_t length = literal_.size();
-  if (from > text.size() || text.size() - from < length) return std::string_view::npos;
-  if (length == 0) return from;
-  const char rare = literal_[rare_index_];
-  const char* const begin = text.data();
-  // The rare byte of a match starting at s is at s + rare_index_, and s + length <= size.
-  const char* p = begin + from + rare_index_;
-  const char* const stop = begin + (text.size() - length) + rare_index_ + 1;
-  while (p < stop) {
-    const auto* hit =
-        static_cast<const char*>(std::memchr(p, rare, static_cast<std::size_t>(stop - p)));
-    if (hit == nullptr) return std::string_view::npos;
-    const char* const start = hit - rare_index_;
-    if (std::memcmp(start, literal_.data(), length) == 0) {
-      return static_cast<std::size_t>(start - begin);
-    }
-    p = hit + 1;
-  }
-  return std::string_view::npos;
+  const bool found = block_regex_->Match(rest, 0, rest.size(), RE2::UNANCHORED, &match, 1);
+  const std::size_t candidate =
+      found ? static_cast<std::size_t>(match.data() - block.data()) : std::string_view::npos;
+  newlines +=
+      count_newlines(block.data() + from, block.data() + (found ? candidate : block.size()));
+  return candidate;
 }
 
 }  // namespace gpipe

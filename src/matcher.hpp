@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "literal_search.hpp"
+
 namespace re2 {
 class RE2;
 }
@@ -67,21 +69,21 @@ class LineMatcher {
   // Whether find_candidate() may be used on blocks of lines.
   bool can_search_blocks() const { return block_search_ != BlockSearch::None; }
 
-  // The offset in `block` of the first byte of a possible match at or after `from`, which must
-  // be the start of a line; npos when no line from there on can match. Every line that matches
-  // contains a candidate, so scanning candidates and checking their lines with matches() finds
-  // exactly the matching lines. Candidates never span a newline.
-  std::size_t find_candidate(std::string_view block, std::size_t from) const;
+  // The offset in `block` of the first byte of a possible match at or after `from`; npos when
+  // no line from there on can match. Every line that matches contains a candidate, so scanning
+  // candidates and checking their lines with matches() finds exactly the matching lines.
+  // Candidates never span a newline. Adds to `newlines` the '\n' bytes in [from, candidate)
+  // (to the block's end when there is none), which a literal search counts as it goes.
+  std::size_t find_candidate(std::string_view block, std::size_t from,
+                             std::uint64_t& newlines) const;
 
  private:
   enum class LineTest { Literal, Regex, Dfa };
   enum class BlockSearch { None, Literal, Regex };
 
   LineMatcher() = default;
-  std::size_t find_literal(std::string_view text, std::size_t from) const;
 
-  std::string literal_;         // for the literal tests
-  std::size_t rare_index_ = 0;  // the literal's least common byte, the one memchr looks for
+  LiteralSearch literal_;  // for the literal tests
   LineTest line_test_ = LineTest::Regex;
   BlockSearch block_search_ = BlockSearch::None;
   std::unique_ptr<re2::RE2> line_regex_;   // the whole per-line test (with -w's bounds)

@@ -230,13 +230,20 @@ TEST(GrepTest, BlockSearchNeverSplitsTheWholeBlock) {
   ASSERT_NE(literal, nullptr);
   EXPECT_TRUE(literal->can_search_blocks());
   const std::string block = "hay\nhay needle\nneedlE\nneedle";
-  EXPECT_EQ(literal->find_candidate(block, 0), 8u);
-  EXPECT_EQ(literal->find_candidate(block, 15), 22u);
-  EXPECT_EQ(literal->find_candidate(block, 23), std::string_view::npos);
+  std::uint64_t newlines = 0;
+  EXPECT_EQ(literal->find_candidate(block, 0, newlines), 8u);
+  EXPECT_EQ(newlines, 1u);
+  EXPECT_EQ(literal->find_candidate(block, 15, newlines), 22u);
+  EXPECT_EQ(newlines, 2u);
+  EXPECT_EQ(literal->find_candidate(block, 23, newlines), std::string_view::npos);
+  EXPECT_EQ(newlines, 2u);
   const auto regex = LineMatcher::create({"n[e]+dle", true, false, false}, error);
   ASSERT_NE(regex, nullptr);
   EXPECT_TRUE(regex->can_search_blocks());
-  EXPECT_EQ(regex->find_candidate(block, 15), 15u);
+  newlines = 0;
+  EXPECT_EQ(regex->find_candidate(block, 0, newlines), 8u);
+  EXPECT_EQ(regex->find_candidate(block, 15, newlines), 15u);
+  EXPECT_EQ(newlines, 1u);
   // A `$` may sit before "\r" in a CRLF block, so such patterns are matched line by line.
   EXPECT_FALSE(LineMatcher::create({"x$", false, false, false}, error)->can_search_blocks());
 }

@@ -1,7 +1,6 @@
 // `grep [-v] [-i] [-F] [-w] PATTERN`: keeps records whose text matches, as GNU grep would.
 #include <cstring>
 
-#include "newline_count.hpp"
 #include "stages/stages.hpp"
 #include "stages/transforms.hpp"
 
@@ -44,7 +43,7 @@ constexpr std::uint64_t kDenseCheckAfter = 64;
 constexpr std::uint64_t kDenseLines = 4;
 
 // The fast path: search the unsplit block for candidates and make records only of the lines
-// that hold one and match. Line numbers come from counting newlines between matches.
+// that hold one and match. Line numbers come from the newlines the search passes.
 void keep_matching_pending_lines(Batch& batch, const LineMatcher& matcher) {
   const std::string_view block = batch.pending_block();
   const std::uint64_t block_offset = batch.pending_offset();
@@ -55,30 +54,33 @@ void keep_matching_pending_lines(Batch& batch, const LineMatcher& matcher) {
   const bool may_go_dense = !matcher.confirms_candidates();
 
   std::size_t search_from = 0;             // where the next candidate may start
-  std::size_t counted_to = 0;              // a line start: lines before it are numbered
-  std::uint64_t line_number = first_line;  // the number of the line at `counted_to`
+  std::size_t line_floor = 0;              // a line start at or before `search_from`
+  std::uint64_t line_number = first_line;  // the number of the line holding `search_from`
   std::uint64_t candidates = 0;
   while (search_from < block.size()) {
     if (may_go_dense && candidates >= kDenseCheckAfter &&
         line_number - first_line < candidates * kDenseLines) {
-      keep_matching_lines(block.substr(counted_to), line_number, block_offset + counted_to, matcher,
-                          records);
+      const std::size_t start = line_start(block, line_floor, search_from);
+      keep_matching_lines(block.substr(start), line_number, block_offset + start, matcher, records);
       return;
     }
-    const std::size_t candidate = matcher.find_candidate(block, search_from);
+    std::uint64_t newlines = 0;
+    const std::size_t candidate = matcher.find_candidate(block, search_from, newlines);
     if (candidate == std::string_view::npos) return;
+    line_number += newlines;
     ++candidates;
     const std::size_t end = line_end(block, candidate);
     if (matcher.confirms_candidates()) {
       const std::string_view rest = chomp_cr(block.substr(candidate, end - candidate));
       if (!matcher.confirm(rest)) {
-        search_from = candidate + 1;  // a later candidate in the same line may still match
+        // A later candidate in the same line may still match.
+        if (block[candidate] == '\n') ++line_number;
+        search_from = candidate + 1;
         continue;
       }
     }
-    const std::size_t start = line_start(block, counted_to, candidate);
+    const std::size_t start = line_start(block, line_floor, candidate);
     if (start >= block.size()) return;  // an empty match after the block's last newline
-    line_number += count_newlines(block.data() + counted_to, block.data() + start);
     const std::string_view text = chomp_cr(block.substr(start, end - start));
     if (matcher.confirms_candidates() || matcher.matches(text)) {
       Record record;
@@ -87,7 +89,7 @@ void keep_matching_pending_lines(Batch& batch, const LineMatcher& matcher) {
       record.offset = block_offset + start;
       records.push_back(record);
     }
-    search_from = counted_to = end + 1;
+    search_from = line_floor = end + 1;
     ++line_number;
   }
 }
