@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "file_range.hpp"
 #include "gpipe/context.hpp"
 #include "gpipe/mapped_file.hpp"
 #include "newline_count.hpp"
@@ -47,8 +48,15 @@ struct Chunk {
   // A line `read` skipped as overlong, unnumbered: `text` holds its first bytes.
   bool skipped_line = false;
   std::string skipped_reason;
+  // A range of a plain file that its worker reads (load()) before anything looks at its lines.
+  std::shared_ptr<const FileRange> file_range;
+  mutable LoadedRange loaded;
 
-  std::string_view lines() const { return mapped_window ? mapped_lines : std::string_view(text); }
+  std::string_view lines() const {
+    if (file_range) return loaded.lines;
+    return mapped_window ? mapped_lines : std::string_view(text);
+  }
+  std::uint64_t lines_offset() const { return file_range ? loaded.offset : offset; }
   std::size_t body_size() const { return lines().size() - prelude_size; }
 };
 
@@ -57,7 +65,8 @@ struct Chunk {
 std::uint64_t lines_in(const Chunk& chunk) {
   if (chunk.skipped_line) return 1;
   const std::string_view body = chunk.lines().substr(chunk.prelude_size);
-  return count_newlines(body.data(), body.data() + body.size());
+  const std::uint64_t overlong = chunk.loaded.overlong ? 1 : 0;  // a range's skipped last line
+  return count_newlines(body.data(), body.data() + body.size()) + overlong;
 }
 
 struct Result {
@@ -81,8 +90,12 @@ class Pool {
  public:
   // `spare_batches`: as many as are in flight at once, kept for reuse (a new batch is new
   // pages, slow to touch first in a virtual machine: see ChunkTexts).
-  Pool(bool number_late, std::size_t spare_batches)
-      : number_late_(number_late), spare_batches_limit_(spare_batches) {}
+  Pool(bool number_late, std::size_t spare_batches, std::size_t max_line)
+      : number_late_(number_late), spare_batches_limit_(spare_batches), max_line_(max_line) {}
+
+  // File ranges: read by the workers into these buffers, with this --max-line.
+  ReadBufferPool& range_buffers() { return *range_buffers_; }
+  std::size_t max_line() const { return max_line_; }
 
   // Whether the worker of the chunk numbers its lines from 1, and the consumer shifts them.
   bool numbered_late(const Chunk& chunk) const { return number_late_ && chunk.numbered_by_worker; }
@@ -215,6 +228,8 @@ class Pool {
 
   const bool number_late_;
   const std::size_t spare_batches_limit_;
+  const std::size_t max_line_;
+  const std::shared_ptr<ReadBufferPool> range_buffers_ = make_range_buffers();
   std::mutex mutex_;
   // One condition per kind of waiter, each woken only for what it waits for: a wake-up costs
   // tens of microseconds here, and one condition for all woke every thread for every change.
@@ -280,6 +295,9 @@ BatchStream worker_source(Pool& pool, WorkerState& state, ErrorPolicy& errors) {
     // Before the first pass over it: the reading thread handed the pages over unread
     // (LineReader::hand_over_blocks).
     if (chunk.mapped_window) read_in_pages(chunk.lines());
+    if (chunk.file_range) {
+      chunk.loaded = load_file_range(*chunk.file_range, pool.max_line(), pool.range_buffers());
+    }
     const std::uint64_t first_line = pool.numbered_late(chunk) ? 1 : pool.number_lines(chunk);
     state.bad_records.set_stable(chunk.lines());
     if (chunk.skipped_line) {
@@ -288,7 +306,7 @@ BatchStream worker_source(Pool& pool, WorkerState& state, ErrorPolicy& errors) {
       // The prelude's own line numbers and offsets are never seen: the stage takes it as the
       // header, as it took the file's first row.
       std::uint64_t line = first_line - chunk.prelude_lines;
-      const std::uint64_t offset = chunk.offset - chunk.prelude_size;
+      const std::uint64_t offset = chunk.lines_offset() - chunk.prelude_size;
       const std::string_view lines = chunk.lines();
       // (A piece may end inside a row, even inside the prelude: the stage carries an open row
       // on to the next batch, as between the blocks `read` makes.)
@@ -304,6 +322,13 @@ BatchStream worker_source(Pool& pool, WorkerState& state, ErrorPolicy& errors) {
         if (end < lines.size()) line += count_newlines(piece.data(), piece.data() + piece.size());
         pos = end;
         co_yield batch;
+      }
+      if (chunk.loaded.overlong) {  // the range's last line, after the others
+        const std::uint64_t overlong_line =
+            first_line + count_newlines(lines.data(), lines.data() + lines.size());
+        errors.report(BadRecord{chunk.origin, overlong_line, 0,
+                                chunk.file_range->file->overlong_reason(),
+                                chunk.loaded.overlong_head});
       }
     }
     pool.recycle(state.spent);
@@ -402,7 +427,7 @@ bool continues(Batch& batch, const Chunk& chunk) {
 bool append_to_chunk(Batch& batch, Chunk& chunk) {
   if (!batch.lines_pending()) {
     // Not a block of lines (no source but `read` runs in parallel; kept correct anyway).
-    if (chunk.started || batch.skipped_line()) return false;
+    if (chunk.started || batch.skipped_line() || batch.file_range()) return false;
     chunk.origin = batch.origin();
     for (const Record& record : batch.records()) {
       if (!chunk.started) {
@@ -440,7 +465,8 @@ class Chunker {
   std::shared_ptr<Chunk> next(std::uint64_t seq) {
     std::shared_ptr<Chunk> chunk = make_chunk(texts_);
     chunk->seq = seq;
-    if (take_skipped_line(*chunk) || (framing_ == nullptr && take_mapped_block(*chunk))) {
+    if (take_skipped_line(*chunk) ||
+        (framing_ == nullptr && (take_file_range(*chunk) || take_mapped_block(*chunk)))) {
       return chunk;
     }
     chunk->text.reserve(kChunkBytes + 256 * kKiB);
@@ -486,6 +512,20 @@ class Chunker {
       chunk.mapped_lines = std::string_view(
           chunk.mapped_lines.data(), chunk.mapped_lines.size() + next.pending_block().size());
     }
+    return true;
+  }
+
+  // A range of a plain file is a chunk as it is: its worker reads it.
+  bool take_file_range(Chunk& chunk) {
+    if (it_ == source_.end()) return false;
+    Batch& batch = *it_;
+    if (batch.file_range() == nullptr) return false;
+    chunk.origin = batch.origin();
+    chunk.file_range = batch.file_range();
+    chunk.offset = chunk.file_range->begin;
+    chunk.started = true;
+    number_by_worker(chunk, 0);
+    ++it_;
     return true;
   }
 
@@ -585,7 +625,7 @@ struct FinishOnExit {
 BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefix,
                          std::shared_ptr<const ChunkFraming> framing,
                          std::shared_ptr<const AggregateSplit> aggregate, unsigned threads,
-                         bool number_late, ErrorPolicy& errors) {
+                         bool number_late, ErrorPolicy& errors, std::size_t max_line) {
   // Chunks in flight: each worker's, one result each waiting for the consumer, and the next
   // one. Framed chunks are copies whose batches hold every field of every row (csv: 2 MiB or
   // so each), so they keep to one per worker and the next: 26 MB peak for the csv benchmark,
@@ -593,7 +633,7 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
   const std::uint64_t window =
       framing != nullptr ? std::uint64_t{threads} + 1 : 2 * std::uint64_t{threads} + 1;
   const std::size_t batches_per_chunk = framing != nullptr ? kBatchesPerFramedChunk : 1;
-  Pool pool(number_late, window * batches_per_chunk);
+  Pool pool(number_late, window * batches_per_chunk, max_line);
   // One partial state per worker (declared before the workers: they use it until joined).
   std::vector<std::unique_ptr<PartialAggregate>> partials;
   for (unsigned i = 0; aggregate != nullptr && i < threads; ++i) {

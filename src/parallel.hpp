@@ -51,10 +51,11 @@ namespace gpipe {
 // `framing`: how the first stage of the prefix needs its chunks cut (null: at any line end).
 // `aggregate`: the split of an aggregate that follows the prefix (null: none), whose merged
 // records are then all that comes out. `number_late`: no stage of the prefix (or the aggregate)
-// reads _line (see above). `errors`: where the workers' bad records are reported.
+// reads _line (see above). `errors`: where the workers' bad records are reported. `max_line`:
+// --max-line, for the file ranges `read` leaves to the workers (src/file_range.hpp).
 BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefix,
                          std::shared_ptr<const ChunkFraming> framing,
                          std::shared_ptr<const AggregateSplit> aggregate, unsigned threads,
-                         bool number_late, ErrorPolicy& errors);
+                         bool number_late, ErrorPolicy& errors, std::size_t max_line);
 
 }  // namespace gpipe

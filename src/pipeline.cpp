@@ -196,6 +196,9 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
       // mapped file (framed ones are copies, made on this thread).
       ctx.threads_number_lines = true;
       ctx.threads_read_in_pages = framing == nullptr;
+      // Framed chunks are cut by their records (a CSV quote may hold newlines), so they are
+      // still made on this thread; --mmap maps the file instead.
+      ctx.threads_read_ranges = framing == nullptr && !ctx.options.map_files;
       // The threads number the lines after processing them, unless a stage needs the numbers.
       const bool number_late =
           std::none_of(reads_line_numbers.begin() + 1,
@@ -203,7 +206,8 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
                        [](bool reads) { return reads; });
       std::shared_ptr<const AggregateSplit> aggregate = with_aggregate ? built[end].split : nullptr;
       stream.emplace(run_parallel(built[0].source(), std::move(prefix), std::move(framing),
-                                  std::move(aggregate), threads, number_late, ctx.errors));
+                                  std::move(aggregate), threads, number_late, ctx.errors,
+                                  ctx.options.max_line));
       next = parallel_end;
     }
   }

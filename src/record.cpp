@@ -49,6 +49,7 @@ void Batch::reset(const Origin* origin, RecordKind kind) {
   starts_chunk_ = false;
   ends_chunk_ = false;
   skipped_line_.reset();
+  file_range_.reset();
 }
 
 void Batch::set_pending_lines(std::string_view block, std::uint64_t first_line,

@@ -188,6 +188,8 @@ struct Context {
   // not read in; the threads number them and read them in (LineReader::hand_over_blocks).
   bool threads_number_lines = false;
   bool threads_read_in_pages = false;
+  // -j: `read` cuts plain files into ranges that the threads read (src/file_range.hpp).
+  bool threads_read_ranges = false;
 };
 
 }  // namespace gpipe

@@ -25,6 +25,8 @@
 
 namespace gpipe {
 
+struct FileRange;  // src/file_range.hpp
+
 // Where records came from: a file name as the user named it ("-" shows as "<stdin>").
 struct Origin {
   std::string name;
@@ -151,6 +153,11 @@ class Batch {
     std::string_view reason;  // in the arena
   };
   const std::optional<SkippedLine>& skipped_line() const { return skipped_line_; }
+
+  // -j: a range of a plain file that `read` left for a worker to read (src/file_range.hpp).
+  // Such a batch has no records.
+  const std::shared_ptr<const FileRange>& file_range() const { return file_range_; }
+  void set_file_range(std::shared_ptr<const FileRange> range) { file_range_ = std::move(range); }
   void set_skipped_line(std::uint64_t line, std::uint64_t offset, std::string_view head,
                         std::string_view reason) {
     skipped_line_ = SkippedLine{line, offset, arena_.store(head), arena_.store(reason)};
@@ -186,6 +193,7 @@ class Batch {
   bool starts_chunk_ = false;
   bool ends_chunk_ = false;
   std::optional<SkippedLine> skipped_line_;
+  std::shared_ptr<const FileRange> file_range_;
 };
 
 // Every stage is a generator of batch references.

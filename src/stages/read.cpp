@@ -2,6 +2,7 @@
 #include <deque>
 #include <memory>
 
+#include "file_range.hpp"
 #include "gpipe/io.hpp"
 #include "gpipe/line_reader.hpp"
 #include "stages/sources.hpp"
@@ -11,16 +12,41 @@ namespace gpipe::stages {
 
 namespace {
 
+// -j: a plain file as ranges for the threads to read, to its end (read on if it grew).
+BatchStream cut_into_ranges(const ByteSource::Mappable& file, const Origin& origin,
+                            const std::string& overlong_reason, Batch& batch) {
+  const auto ranged =
+      std::make_shared<const RangedFile>(file.fd, origin.name, file.begin, overlong_reason);
+  std::uint64_t size = file.size - file.begin;
+  for (std::uint64_t at = 0;;) {
+    if (at >= size) {
+      const std::uint64_t now = current_file_size(file.fd);
+      size = std::max(size, now > file.begin ? now - file.begin : 0);
+      if (at >= size) co_return;
+    }
+    const std::uint64_t end = std::min<std::uint64_t>(at + kFileRangeBytes, size);
+    batch.reset(&origin, RecordKind::Line);
+    batch.set_file_range(std::make_shared<const FileRange>(FileRange{ranged, at, end}));
+    co_yield batch;
+    at = end;
+  }
+}
+
 // One file's lines. Each LineReader block goes out whole as pending lines, so a literal grep
 // can search the raw block and split lines only around its matches. The file is opened when
 // this generator first runs and closed when it is destroyed, i.e. as soon as the file is done.
 BatchStream read_file(const std::string& path, const Origin& origin, Batch& batch, Context& ctx) {
   const std::unique_ptr<ByteSource> source = open_input(path);
+  const std::string overlong_reason =
+      "line longer than --max-line (" + human_size(ctx.options.max_line) + ")";
+  if (const std::optional<ByteSource::Mappable> file = source->mappable();
+      file && ctx.threads_read_ranges && file_ranges_fit(ctx.options.max_line)) {
+    co_yield elements_of(cut_into_ranges(*file, origin, overlong_reason, batch));
+    co_return;
+  }
   LineReader reader(*source, ctx.options.read_buffer, ctx.options.max_line, origin.name,
                     ctx.options.map_files ? LineReader::kMapWindow : 0);
   reader.hand_over_blocks(ctx.threads_number_lines, ctx.threads_read_in_pages);
-  const std::string overlong_reason =
-      "line longer than --max-line (" + human_size(ctx.options.max_line) + ")";
   LineReader::Block block;
   LineReader::Overlong overlong;
   for (;;) {

@@ -46,6 +46,21 @@ awk 'NR % 50 == 0 { print substr($0, 1, 40); next } { print }' "$work/tweets.jso
 awk 'BEGIN { for (r = 0; r <= 60; r++) { s = (r == 0 ? "c0" : r % 97); n = (r == 30 ? 10 : 9000)
              for (i = 1; i < n; i++) s = s "," (r == 0 ? "c" i : (r * i) % 97); print s } }' \
   >"$work/wide.csv"
+# Lines over --max-line 1MiB, which -j reads as 1 MiB ranges on its threads (only a range's
+# last line can be that long): the first line, one of exactly 1 MiB (kept) and one byte more,
+# two in a row, one far longer than a range, and a last line without its newline.
+python3 - "$work/app.log" >"$work/huge.log" <<'PY'
+import sys
+app = open(sys.argv[1], "rb").read().splitlines(keepends=True)
+out = sys.stdout.buffer
+out.write(b"x" * 1500000 + b"\n")
+out.writelines(app[:20000])
+out.write(b"y" * 1048576 + b"\n" + b"z" * 1048577 + b"\n")
+out.writelines(app[20000:30000])
+out.write(b"w" * 3000000 + b"\n" + b"v" * 1100000 + b"\n")
+out.writelines(app[30000:])
+out.write(b"ERROR u" * 300000)
+PY
 cd "$work" || exit 1
 
 tasks=(
@@ -60,6 +75,9 @@ tasks=(
   "read app.log | parse '(?P<ts>\\S+) (?P<level>[A-Z]+)' | where level == 'WARN' | field ts _offset | head 500"
   "read app.log | set 9 = \$0 | grep -v INFO | tail 20"
   "read bad.jsonl | json | field id"
+  "--max-line 1MiB read huge.log | grep ERROR | field 0"
+  "--on-error skip --max-line 1MiB read huge.log | grep -v INFO | field _line _offset 1"
+  "--on-error skip --max-line 1MiB read huge.log huge.log | count by _file 1"
   "read users.csv | csv | field _line _offset name notes"
   "--on-error skip read wide.csv | csv | where c5 != '0' | field _line c5 c8999"
   "read users-crlf.csv | csv | select id notes | to csv"

@@ -1,0 +1,131 @@
+#include "file_range.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "gpipe/errors.hpp"
+
+namespace gpipe {
+
+namespace {
+
+// How much more is read at a time past the range's end, for its last line.
+constexpr std::size_t kReadOnBytes = 64 * 1024;
+// As many bytes as the overlong line's error message may show (as LineReader keeps).
+constexpr std::size_t kOverlongHeadBytes = 1024;
+
+// Reads exactly `length` bytes at `offset`, or throws: the range lies within the file's size.
+void read_range_bytes(const RangedFile& file, char* into, std::size_t length,
+                      std::uint64_t offset) {
+  if (file.read_at(into, length, offset) < length) {
+    throw IoError("'" + file.name() + "' shrank while it was being read");
+  }
+}
+
+// The buffer of a range whose last line runs on: `used` bytes kept, room for `needed`.
+std::shared_ptr<char> grown(std::shared_ptr<char> buffer, std::size_t& capacity, std::size_t used,
+                            std::size_t needed, ReadBufferPool& buffers) {
+  if (needed <= capacity) return buffer;
+  const std::size_t size = std::max(needed, 2 * capacity);
+  std::shared_ptr<char> bigger = buffers.take(size);
+  std::memcpy(bigger.get(), buffer.get(), used);
+  capacity = size;
+  return bigger;
+}
+
+}  // namespace
+
+RangedFile::RangedFile(int fd, std::string name, std::uint64_t begin, std::string overlong_reason)
+    : fd_(::dup(fd)),
+      name_(std::move(name)),
+      begin_(begin),
+      overlong_reason_(std::move(overlong_reason)) {
+  if (fd_ < 0) throw IoError(errno_message("cannot read", name_, errno));
+}
+
+RangedFile::~RangedFile() {
+  ::close(fd_);
+}
+
+std::size_t RangedFile::read_at(char* into, std::size_t length, std::uint64_t offset) const {
+  std::size_t done = 0;
+  while (done < length) {
+    const ssize_t got =
+        ::pread(fd_, into + done, length - done, static_cast<off_t>(begin_ + offset + done));
+    if (got == 0) break;
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throw IoError(errno_message("cannot read", name_, errno));
+    }
+    done += static_cast<std::size_t>(got);
+  }
+  return done;
+}
+
+std::shared_ptr<ReadBufferPool> make_range_buffers() {
+  // The range, the byte before it, and one read past its end.
+  return std::make_shared<ReadBufferPool>(kFileRangeBytes + 1 + kReadOnBytes);
+}
+
+LoadedRange load_file_range(const FileRange& range, std::size_t max_line, ReadBufferPool& buffers) {
+  LoadedRange loaded;
+  loaded.offset = range.end;
+  // From the byte before the range: whether a line starts at its first byte.
+  const std::uint64_t read_from = range.begin == 0 ? 0 : range.begin - 1;
+  std::size_t used = static_cast<std::size_t>(range.end - read_from);
+  std::size_t capacity = std::max(used + kReadOnBytes, buffers.size());
+  std::shared_ptr<char> buffer = buffers.take(capacity);
+  read_range_bytes(*range.file, buffer.get(), used, read_from);
+
+  std::size_t start = 0;
+  if (range.begin != 0) {
+    const void* newline = std::memchr(buffer.get(), '\n', used);
+    if (newline == nullptr) return loaded;  // inside a line that started before the range
+    start = static_cast<std::size_t>(static_cast<const char*>(newline) - buffer.get()) + 1;
+  }
+  if (start == used) return loaded;  // the line at the range's end is the next range's
+  loaded.offset = read_from + start;
+
+  std::size_t end = used;  // after the last line's '\n', or at the end of the file
+  if (buffer.get()[used - 1] != '\n') {
+    const void* before_last = ::memrchr(buffer.get() + start, '\n', used - start);
+    const std::size_t last_start =
+        before_last == nullptr
+            ? start
+            : static_cast<std::size_t>(static_cast<const char*>(before_last) - buffer.get()) + 1;
+    for (;;) {
+      if (used - last_start > max_line) {  // no '\n' in time: the line is overlong
+        loaded.overlong = true;
+        loaded.overlong_offset = read_from + last_start;
+        loaded.overlong_head.assign(buffer.get() + last_start,
+                                    std::min(used - last_start, kOverlongHeadBytes));
+        end = last_start;
+        break;
+      }
+      buffer = grown(std::move(buffer), capacity, used, used + kReadOnBytes, buffers);
+      const std::size_t got =
+          range.file->read_at(buffer.get() + used, kReadOnBytes, read_from + used);
+      const void* newline = std::memchr(buffer.get() + used, '\n', got);
+      if (newline != nullptr) {
+        used = static_cast<std::size_t>(static_cast<const char*>(newline) - buffer.get()) + 1;
+        if (used - 1 - last_start > max_line) continue;  // checked (and reported) above
+        end = used;
+        break;
+      }
+      used += got;
+      if (got == 0) {  // the end of the file: a last line without '\n'
+        if (used - last_start > max_line) continue;
+        end = used;
+        break;
+      }
+    }
+  }
+  loaded.lines = std::string_view(buffer.get() + start, end - start);
+  loaded.buffer = std::move(buffer);
+  return loaded;
+}
+
+}  // namespace gpipe

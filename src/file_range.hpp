@@ -1,0 +1,76 @@
+// -j over a plain file: `read` cuts it into ranges without reading a byte, and each worker
+// reads its own range with pread(2). The copy out of the page cache is then spread over the
+// threads; done by the reading thread it was half of that thread's time, and what held
+// `read | grep` on two threads to the speed of one.
+//
+// A range holds the lines that start in it: the worker skips the end of the line before it,
+// and reads past its end to the end of its last line. A last line longer than --max-line is
+// skipped and reported, as `read` does; only the last can be (ranges are used only when
+// --max-line is at least a range).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "read_buffer_pool.hpp"
+
+namespace gpipe {
+
+inline constexpr std::size_t kFileRangeBytes = std::size_t{1} << 20;
+
+// The file the ranges are read from, open until the last range is done with.
+class RangedFile {
+ public:
+  // `fd` is duplicated. `begin`: the file offset of the stream's first byte; `size`: the file's
+  // size when it was opened (reading past it is fine, ending before it is an error).
+  RangedFile(int fd, std::string name, std::uint64_t begin, std::string overlong_reason);
+  ~RangedFile();
+  RangedFile(const RangedFile&) = delete;
+  RangedFile& operator=(const RangedFile&) = delete;
+
+  // Reads up to `length` bytes at stream offset `offset`; fewer only at the end of the file.
+  std::size_t read_at(char* into, std::size_t length, std::uint64_t offset) const;
+  const std::string& name() const { return name_; }
+  const std::string& overlong_reason() const { return overlong_reason_; }
+
+ private:
+  int fd_;
+  std::string name_;
+  std::uint64_t begin_;
+  std::string overlong_reason_;  // "line longer than --max-line (64 MiB)"
+};
+
+struct FileRange {
+  std::shared_ptr<const RangedFile> file;
+  std::uint64_t begin = 0;  // stream offsets: the lines that start in [begin, end)
+  std::uint64_t end = 0;
+};
+
+struct LoadedRange {
+  std::shared_ptr<char> buffer;  // holds `lines`
+  // The complete lines that start in the range (the last may lack '\n' at the end of the
+  // file), or none.
+  std::string_view lines;
+  std::uint64_t offset = 0;  // the stream offset of lines[0]
+  // A last line longer than --max-line, skipped: where it starts and its first bytes.
+  bool overlong = false;
+  std::uint64_t overlong_offset = 0;
+  std::string overlong_head;
+};
+
+// Whether a --max-line of `max_line` lets ranges be used (see above).
+inline bool file_ranges_fit(std::size_t max_line) {
+  return max_line >= kFileRangeBytes;
+}
+
+// The pool the buffers of loaded ranges come from.
+std::shared_ptr<ReadBufferPool> make_range_buffers();
+
+// Reads the range's lines. Throws IoError when the file cannot be read, or ends before the
+// range does (it shrank while it was being read).
+LoadedRange load_file_range(const FileRange& range, std::size_t max_line, ReadBufferPool& buffers);
+
+}  // namespace gpipe
