@@ -17,14 +17,6 @@ constexpr std::size_t kReadOnBytes = 64 * 1024;
 // As many bytes as the overlong line's error message may show (as LineReader keeps).
 constexpr std::size_t kOverlongHeadBytes = 1024;
 
-// Reads exactly `length` bytes at `offset`, or throws: the range lies within the file's size.
-void read_range_bytes(const RangedFile& file, char* into, std::size_t length,
-                      std::uint64_t offset) {
-  if (file.read_at(into, length, offset) < length) {
-    throw IoError("'" + file.name() + "' shrank while it was being read");
-  }
-}
-
 // The buffer of a range whose last line runs on: `used` bytes kept, room for `needed`.
 std::shared_ptr<char> grown(std::shared_ptr<char> buffer, std::size_t& capacity, std::size_t used,
                             std::size_t needed, ReadBufferPool& buffers) {
@@ -38,10 +30,16 @@ std::shared_ptr<char> grown(std::shared_ptr<char> buffer, std::size_t& capacity,
 
 }  // namespace
 
-RangedFile::RangedFile(int fd, std::string name, std::uint64_t begin, std::string overlong_reason)
+std::string shrank_message(const std::string& name) {
+  return "'" + name + "' shrank while it was being read";
+}
+
+RangedFile::RangedFile(int fd, std::string name, std::uint64_t begin, std::uint64_t size,
+                       std::string overlong_reason)
     : fd_(::dup(fd)),
       name_(std::move(name)),
       begin_(begin),
+      size_(size),
       overlong_reason_(std::move(overlong_reason)) {
   if (fd_ < 0) throw IoError(errno_message("cannot read", name_, errno));
 }
@@ -65,20 +63,35 @@ std::size_t RangedFile::read_at(char* into, std::size_t length, std::uint64_t of
   return done;
 }
 
-std::shared_ptr<ReadBufferPool> make_range_buffers() {
-  // The range, the byte before it, and one read past its end.
-  return std::make_shared<ReadBufferPool>(kFileRangeBytes + 1 + kReadOnBytes);
+std::shared_ptr<ReadBufferPool> make_range_buffers(unsigned threads) {
+  // The range, the byte before it, and one read past its end; as many as can be in flight
+  // (-j: 2N+1 chunks, and the one each thread reads into).
+  return std::make_shared<ReadBufferPool>(kFileRangeBytes + 1 + kReadOnBytes,
+                                          3 * std::size_t{threads} + 1);
 }
+
+namespace {
+
+// The complete lines of [start, used): up to after the last '\n' (for a file that shrank).
+std::size_t end_of_complete_lines(const char* buffer, std::size_t start, std::size_t used) {
+  const void* newline = start < used ? ::memrchr(buffer + start, '\n', used - start) : nullptr;
+  return newline == nullptr
+             ? start
+             : static_cast<std::size_t>(static_cast<const char*>(newline) - buffer) + 1;
+}
+
+}  // namespace
 
 LoadedRange load_file_range(const FileRange& range, std::size_t max_line, ReadBufferPool& buffers) {
   LoadedRange loaded;
   loaded.offset = range.end;
   // From the byte before the range: whether a line starts at its first byte.
   const std::uint64_t read_from = range.begin == 0 ? 0 : range.begin - 1;
-  std::size_t used = static_cast<std::size_t>(range.end - read_from);
-  std::size_t capacity = std::max(used + kReadOnBytes, buffers.size());
+  const auto wanted = static_cast<std::size_t>(range.end - read_from);
+  std::size_t capacity = std::max(wanted + kReadOnBytes, buffers.size());
   std::shared_ptr<char> buffer = buffers.take(capacity);
-  read_range_bytes(*range.file, buffer.get(), used, read_from);
+  std::size_t used = range.file->read_at(buffer.get(), wanted, read_from);
+  loaded.shrank = used < wanted;
 
   std::size_t start = 0;
   if (range.begin != 0) {
@@ -90,7 +103,9 @@ LoadedRange load_file_range(const FileRange& range, std::size_t max_line, ReadBu
   loaded.offset = read_from + start;
 
   std::size_t end = used;  // after the last line's '\n', or at the end of the file
-  if (buffer.get()[used - 1] != '\n') {
+  if (loaded.shrank) {
+    end = end_of_complete_lines(buffer.get(), start, used);
+  } else if (buffer.get()[used - 1] != '\n') {
     const void* before_last = ::memrchr(buffer.get() + start, '\n', used - start);
     const std::size_t last_start =
         before_last == nullptr
@@ -116,6 +131,11 @@ LoadedRange load_file_range(const FileRange& range, std::size_t max_line, ReadBu
         break;
       }
       used += got;
+      if (got == 0 && read_from + used < range.file->size()) {  // it ended early
+        loaded.shrank = true;
+        end = last_start;
+        break;
+      }
       if (got == 0) {  // the end of the file: a last line without '\n'
         if (used - last_start > max_line) continue;
         end = used;

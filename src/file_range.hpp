@@ -19,14 +19,20 @@
 
 namespace gpipe {
 
+// "'NAME' shrank while it was being read": what a range that LoadedRange::shrank raises after
+// its lines.
+std::string shrank_message(const std::string& name);
+
 inline constexpr std::size_t kFileRangeBytes = std::size_t{1} << 20;
 
 // The file the ranges are read from, open until the last range is done with.
 class RangedFile {
  public:
-  // `fd` is duplicated. `begin`: the file offset of the stream's first byte; `size`: the file's
-  // size when it was opened (reading past it is fine, ending before it is an error).
-  RangedFile(int fd, std::string name, std::uint64_t begin, std::string overlong_reason);
+  // `fd` is duplicated. `begin`: the file offset of the stream's first byte; `size`: the
+  // stream's length when the file was opened (reading past it is fine: the file grew; ending
+  // before it is an error: it shrank).
+  RangedFile(int fd, std::string name, std::uint64_t begin, std::uint64_t size,
+             std::string overlong_reason);
   ~RangedFile();
   RangedFile(const RangedFile&) = delete;
   RangedFile& operator=(const RangedFile&) = delete;
@@ -34,12 +40,14 @@ class RangedFile {
   // Reads up to `length` bytes at stream offset `offset`; fewer only at the end of the file.
   std::size_t read_at(char* into, std::size_t length, std::uint64_t offset) const;
   const std::string& name() const { return name_; }
+  std::uint64_t size() const { return size_; }
   const std::string& overlong_reason() const { return overlong_reason_; }
 
  private:
   int fd_;
   std::string name_;
   std::uint64_t begin_;
+  std::uint64_t size_;
   std::string overlong_reason_;  // "line longer than --max-line (64 MiB)"
 };
 
@@ -59,6 +67,10 @@ struct LoadedRange {
   bool overlong = false;
   std::uint64_t overlong_offset = 0;
   std::string overlong_head;
+  // The file ended before the range did, or before the size it had when opened: `lines` holds
+  // the complete lines read before that end, and then the run stops with "'NAME' shrank while
+  // it was being read", as a one-pass read does.
+  bool shrank = false;
 };
 
 // Whether a --max-line of `max_line` lets ranges be used (see above).
@@ -66,11 +78,10 @@ inline bool file_ranges_fit(std::size_t max_line) {
   return max_line >= kFileRangeBytes;
 }
 
-// The pool the buffers of loaded ranges come from.
-std::shared_ptr<ReadBufferPool> make_range_buffers();
+// The pool the buffers of loaded ranges come from, for `threads` threads.
+std::shared_ptr<ReadBufferPool> make_range_buffers(unsigned threads);
 
-// Reads the range's lines. Throws IoError when the file cannot be read, or ends before the
-// range does (it shrank while it was being read).
+// Reads the range's lines. Throws IoError when the file cannot be read.
 LoadedRange load_file_range(const FileRange& range, std::size_t max_line, ReadBufferPool& buffers);
 
 }  // namespace gpipe

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -48,7 +49,8 @@ struct Chunk {
   // A line `read` skipped as overlong, unnumbered: `text` holds its first bytes.
   bool skipped_line = false;
   std::string skipped_reason;
-  // A range of a plain file that its worker reads (load()) before anything looks at its lines.
+  // A range of a plain file, read by its worker (load_file_range) before anything else looks
+  // at its lines.
   std::shared_ptr<const FileRange> file_range;
   mutable LoadedRange loaded;
 
@@ -90,8 +92,11 @@ class Pool {
  public:
   // `spare_batches`: as many as are in flight at once, kept for reuse (a new batch is new
   // pages, slow to touch first in a virtual machine: see ChunkTexts).
-  Pool(bool number_late, std::size_t spare_batches, std::size_t max_line)
-      : number_late_(number_late), spare_batches_limit_(spare_batches), max_line_(max_line) {}
+  Pool(bool number_late, std::size_t spare_batches, std::size_t max_line, unsigned threads)
+      : number_late_(number_late),
+        spare_batches_limit_(spare_batches),
+        max_line_(max_line),
+        range_buffers_(make_range_buffers(threads)) {}
 
   // File ranges: read by the workers into these buffers, with this --max-line.
   ReadBufferPool& range_buffers() { return *range_buffers_; }
@@ -229,7 +234,7 @@ class Pool {
   const bool number_late_;
   const std::size_t spare_batches_limit_;
   const std::size_t max_line_;
-  const std::shared_ptr<ReadBufferPool> range_buffers_ = make_range_buffers();
+  const std::shared_ptr<ReadBufferPool> range_buffers_;
   std::mutex mutex_;
   // One condition per kind of waiter, each woken only for what it waits for: a wake-up costs
   // tens of microseconds here, and one condition for all woke every thread for every change.
@@ -330,6 +335,8 @@ BatchStream worker_source(Pool& pool, WorkerState& state, ErrorPolicy& errors) {
                                 chunk.file_range->file->overlong_reason(),
                                 chunk.loaded.overlong_head});
       }
+      // After the lines read before the end, as in one pass.
+      if (chunk.loaded.shrank) throw IoError(shrank_message(chunk.file_range->file->name()));
     }
     pool.recycle(state.spent);
     pool.publish(chunk.seq, take_result(pool, state, nullptr));
@@ -427,7 +434,9 @@ bool continues(Batch& batch, const Chunk& chunk) {
 bool append_to_chunk(Batch& batch, Chunk& chunk) {
   if (!batch.lines_pending()) {
     // Not a block of lines (no source but `read` runs in parallel; kept correct anyway).
-    if (chunk.started || batch.skipped_line() || batch.file_range()) return false;
+    if (chunk.started || batch.skipped_line()) return false;
+    // Taken whole by Chunker::take_file_range; `read` makes none for framed chunks (pipeline.cpp).
+    if (batch.file_range()) throw std::logic_error("-j: a file range where lines were expected");
     chunk.origin = batch.origin();
     for (const Record& record : batch.records()) {
       if (!chunk.started) {
@@ -633,7 +642,7 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
   const std::uint64_t window =
       framing != nullptr ? std::uint64_t{threads} + 1 : 2 * std::uint64_t{threads} + 1;
   const std::size_t batches_per_chunk = framing != nullptr ? kBatchesPerFramedChunk : 1;
-  Pool pool(number_late, window * batches_per_chunk, max_line);
+  Pool pool(number_late, window * batches_per_chunk, max_line, threads);
   // One partial state per worker (declared before the workers: they use it until joined).
   std::vector<std::unique_ptr<PartialAggregate>> partials;
   for (unsigned i = 0; aggregate != nullptr && i < threads; ++i) {

@@ -26,7 +26,7 @@ std::shared_ptr<char> ReadBufferPool::take(std::size_t bytes) {
 
 void ReadBufferPool::give_back(std::unique_ptr<char[]> buffer) {
   const std::lock_guard lock(mutex_);
-  if (spare_.size() < kKept) spare_.push_back(std::move(buffer));
+  if (spare_.size() < kept_) spare_.push_back(std::move(buffer));
 }
 
 }  // namespace gpipe

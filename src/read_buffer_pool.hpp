@@ -1,6 +1,6 @@
-// Buffers that `read` fills and hands over whole (-j: LineReader::hand_over_blocks), kept for
-// reuse once every holder has let go: a new buffer is new pages, and where page tables are
-// shadowed (a virtual machine) the first touch of each traps to the hypervisor.
+// Buffers that -j's threads read file ranges into (src/file_range.hpp), kept for reuse once
+// every holder has let go: a new buffer is new pages, and where page tables are shadowed (a
+// virtual machine) the first touch of each traps to the hypervisor.
 #pragma once
 
 #include <cstddef>
@@ -12,7 +12,8 @@ namespace gpipe {
 
 class ReadBufferPool : public std::enable_shared_from_this<ReadBufferPool> {
  public:
-  explicit ReadBufferPool(std::size_t size) : size_(size) {}
+  // Buffers of `size` bytes, of which up to `kept` are kept (as many as are ever in use).
+  ReadBufferPool(std::size_t size, std::size_t kept) : size_(size), kept_(kept) {}
 
   std::size_t size() const { return size_; }
 
@@ -23,9 +24,8 @@ class ReadBufferPool : public std::enable_shared_from_this<ReadBufferPool> {
  private:
   void give_back(std::unique_ptr<char[]> buffer);
 
-  // More than are ever in flight: 2N+1 chunks of about one buffer each, and the reader's.
-  static constexpr std::size_t kKept = 16;
   const std::size_t size_;
+  const std::size_t kept_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<char[]>> spare_;
 };

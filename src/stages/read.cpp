@@ -15,9 +15,9 @@ namespace {
 // -j: a plain file as ranges for the threads to read, to its end (read on if it grew).
 BatchStream cut_into_ranges(const ByteSource::Mappable& file, const Origin& origin,
                             const std::string& overlong_reason, Batch& batch) {
-  const auto ranged =
-      std::make_shared<const RangedFile>(file.fd, origin.name, file.begin, overlong_reason);
   std::uint64_t size = file.size - file.begin;
+  const auto ranged =
+      std::make_shared<const RangedFile>(file.fd, origin.name, file.begin, size, overlong_reason);
   for (std::uint64_t at = 0;;) {
     if (at >= size) {
       const std::uint64_t now = current_file_size(file.fd);
