@@ -8,4 +8,8 @@ std::string errno_message(const std::string& what, const std::string& path, int 
   return what + " '" + path + "': " + std::strerror(err);
 }
 
+std::string shrank_message(const std::string& name) {
+  return "'" + name + "' shrank while it was being read";
+}
+
 }  // namespace gpipe

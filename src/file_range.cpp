@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "gpipe/errors.hpp"
+#include "gpipe/line_reader.hpp"
 
 namespace gpipe {
 
@@ -14,8 +15,6 @@ namespace {
 
 // How much more is read at a time past the range's end, for its last line.
 constexpr std::size_t kReadOnBytes = 64 * 1024;
-// As many bytes as the overlong line's error message may show (as LineReader keeps).
-constexpr std::size_t kOverlongHeadBytes = 1024;
 
 // The buffer of a range whose last line runs on: `used` bytes kept, room for `needed`.
 std::shared_ptr<char> grown(std::shared_ptr<char> buffer, std::size_t& capacity, std::size_t used,
@@ -29,10 +28,6 @@ std::shared_ptr<char> grown(std::shared_ptr<char> buffer, std::size_t& capacity,
 }
 
 }  // namespace
-
-std::string shrank_message(const std::string& name) {
-  return "'" + name + "' shrank while it was being read";
-}
 
 RangedFile::RangedFile(int fd, std::string name, std::uint64_t begin, std::uint64_t size,
                        std::string overlong_reason)
@@ -111,36 +106,32 @@ LoadedRange load_file_range(const FileRange& range, std::size_t max_line, ReadBu
         before_last == nullptr
             ? start
             : static_cast<std::size_t>(static_cast<const char*>(before_last) - buffer.get()) + 1;
-    for (;;) {
-      if (used - last_start > max_line) {  // no '\n' in time: the line is overlong
-        loaded.overlong = true;
-        loaded.overlong_offset = read_from + last_start;
-        loaded.overlong_head.assign(buffer.get() + last_start,
-                                    std::min(used - last_start, kOverlongHeadBytes));
-        end = last_start;
-        break;
-      }
+    // Read on to the end of the last line: its '\n', the end of the file, or --max-line.
+    bool found_newline = false;
+    bool at_end = false;
+    while (!found_newline && !at_end && used - last_start <= max_line) {
       buffer = grown(std::move(buffer), capacity, used, used + kReadOnBytes, buffers);
       const std::size_t got =
           range.file->read_at(buffer.get() + used, kReadOnBytes, read_from + used);
       const void* newline = std::memchr(buffer.get() + used, '\n', got);
-      if (newline != nullptr) {
-        used = static_cast<std::size_t>(static_cast<const char*>(newline) - buffer.get()) + 1;
-        if (used - 1 - last_start > max_line) continue;  // checked (and reported) above
-        end = used;
-        break;
-      }
-      used += got;
-      if (got == 0 && read_from + used < range.file->size()) {  // it ended early
-        loaded.shrank = true;
-        end = last_start;
-        break;
-      }
-      if (got == 0) {  // the end of the file: a last line without '\n'
-        if (used - last_start > max_line) continue;
-        end = used;
-        break;
-      }
+      found_newline = newline != nullptr;
+      at_end = got == 0;
+      used = found_newline
+                 ? static_cast<std::size_t>(static_cast<const char*>(newline) - buffer.get()) + 1
+                 : used + got;
+    }
+    const std::size_t line_length = used - last_start - (found_newline ? 1 : 0);
+    if (at_end && read_from + used < range.file->size()) {  // it ended early
+      loaded.shrank = true;
+      end = last_start;
+    } else if (line_length > max_line) {  // skipped and reported after the range's lines
+      loaded.overlong = true;
+      loaded.overlong_offset = read_from + last_start;
+      loaded.overlong_head.assign(buffer.get() + last_start,
+                                  std::min(used - last_start, LineReader::kOverlongHeadBytes));
+      end = last_start;
+    } else {
+      end = used;  // after its '\n', or at the end of the file without one
     }
   }
   loaded.lines = std::string_view(buffer.get() + start, end - start);

@@ -19,10 +19,6 @@
 
 namespace gpipe {
 
-// "'NAME' shrank while it was being read": what a range that LoadedRange::shrank raises after
-// its lines.
-std::string shrank_message(const std::string& name);
-
 inline constexpr std::size_t kFileRangeBytes = std::size_t{1} << 20;
 
 // The file the ranges are read from, open until the last range is done with.

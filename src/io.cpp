@@ -114,7 +114,7 @@ class FdSource final : public ByteSource {
     if (!rest_) return;
     const off_t at = ::lseek(fd_, 0, SEEK_CUR);
     if (at >= 0 && static_cast<std::uint64_t>(at) < rest_->size) {
-      throw IoError("'" + name_ + "' shrank while it was being read");
+      throw IoError(shrank_message(name_));
     }
   }
 

@@ -12,9 +12,6 @@ namespace gpipe {
 
 namespace {
 
-// How much of an overlong line is kept for its error message (which shows less anyway).
-constexpr std::size_t kOverlongHeadBytes = 1024;
-
 // The longest line with its '\n'. The read buffer never needs more, and every complete line
 // inside that many bytes is within max_line, so blocks need no length check.
 std::size_t line_limit(std::size_t max_line) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "gpipe/errors.hpp"
+
 namespace gpipe {
 namespace {
 

@@ -58,4 +58,8 @@ class OutputClosed : public std::exception {
 // "cannot open 'x': No such file or directory"
 std::string errno_message(const std::string& what, const std::string& path, int err);
 
+// "'NAME' shrank while it was being read": a regular file that ended before the size it had
+// when opened (read, or read in ranges under -j; the mapped reader's guard writes the same).
+std::string shrank_message(const std::string& name);
+
 }  // namespace gpipe

@@ -28,6 +28,8 @@ class LineReader {
  public:
   // Mapping and unmapping cost tens of microseconds each here; at 4 MiB that is noise.
   static constexpr std::size_t kMapWindow = std::size_t{4} << 20;
+  // How much of an overlong line is kept for its error message (which shows less anyway).
+  static constexpr std::size_t kOverlongHeadBytes = 1024;
 
   struct Block {
     // Complete lines, each ending in '\n' except possibly the last one at end of input.
