@@ -3,6 +3,8 @@
 // references over text records, records with fields and whole JSON records.
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <utility>
@@ -503,6 +505,40 @@ TEST(ExprTest, NumbersParseAsAwkReadsThem) {
   EXPECT_FALSE(expr::parse_number("nan"));
   EXPECT_FALSE(expr::parse_number("12abc"));
   EXPECT_FALSE(expr::parse_number(""));
+}
+
+// Short integers take their own path; every one must read as from_chars reads it, up to and
+// past the 15 digits that path takes.
+TEST(ExprTest, IntegersParseAsFromCharsReadsThem) {
+  const std::vector<std::string> integers = {"0",
+                                             "-0",
+                                             "+0",
+                                             "7",
+                                             "-7",
+                                             "+7",
+                                             "007",
+                                             "-0010",
+                                             "100",
+                                             "101",
+                                             "999999999999999",
+                                             "-999999999999999",
+                                             "1000000000000000",
+                                             "9007199254740993",
+                                             "123456789012345678901234567890",
+                                             "-18446744073709551616"};
+  for (const std::string& text : integers) {
+    const std::string unsigned_text = text[0] == '+' ? text.substr(1) : text;
+    double expected = 0;
+    std::from_chars(unsigned_text.data(), unsigned_text.data() + unsigned_text.size(), expected);
+    const std::optional<double> parsed = expr::parse_number(text);
+    ASSERT_TRUE(parsed) << text;
+    EXPECT_EQ(*parsed, expected) << text;
+    EXPECT_EQ(std::signbit(*parsed), std::signbit(expected)) << text;
+  }
+  EXPECT_FALSE(expr::parse_number("-"));
+  EXPECT_FALSE(expr::parse_number("+"));
+  EXPECT_FALSE(expr::parse_number("1-"));
+  EXPECT_FALSE(expr::parse_number("--1"));
 }
 
 }  // namespace
