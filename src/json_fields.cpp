@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "equal_bytes.hpp"
+#include "printers_json.hpp"  // is_json_number
 
 namespace gpipe {
 
@@ -21,37 +22,6 @@ bool is_json_space(char c) {
 std::string_view trim_right(std::string_view text) {
   while (!text.empty() && is_json_space(text.back())) text.remove_suffix(1);
   return text;
-}
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-// The JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? — On-Demand hands
-// out a number's raw token without checking it, and big numbers must stay as written.
-bool is_json_number(std::string_view t) {
-  std::size_t i = 0;
-  const auto digits = [&] {
-    const std::size_t start = i;
-    while (i < t.size() && is_digit(t[i])) ++i;
-    return i > start;
-  };
-  if (i < t.size() && t[i] == '-') ++i;
-  if (i < t.size() && t[i] == '0') {
-    ++i;
-  } else if (!digits()) {
-    return false;
-  }
-  if (i < t.size() && t[i] == '.') {
-    ++i;
-    if (!digits()) return false;
-  }
-  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
-    ++i;
-    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
-    if (!digits()) return false;
-  }
-  return i == t.size();
 }
 
 // Objects and arrays print as compact JSON: the raw text when it has no white space, else a
