@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for gpipe and builds it (Release) into build/.
 # Installs only what is missing, from Debian's packages; needs root or sudo for that.
+# Arguments, if any, are the build targets (bench/run builds only `gpipe`); default: all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +25,4 @@ if ((${#missing[@]})); then
 fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DGPIPE_WERROR=ON
-cmake --build build
+cmake --build build ${1:+--target "$@"}
