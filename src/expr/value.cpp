@@ -84,7 +84,7 @@ std::string_view format_number(double n, char* buffer) {
   return {buffer, static_cast<std::size_t>(end - buffer)};
 }
 
-std::optional<double> to_number(const Val& v) {
+std::optional<double> to_number_parsed(const Val& v) {
   switch (v.kind) {
     case Val::Kind::Number:
       return v.number;
