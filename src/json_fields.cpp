@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "equal_bytes.hpp"
-#include "printers_json.hpp"  // is_json_number
+#include "json_number.hpp"
 
 namespace gpipe {
 

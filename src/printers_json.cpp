@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "json_number.hpp"
+
 namespace gpipe {
 
 namespace {
@@ -106,10 +108,6 @@ void append_escaped(OutputBuffer& out, std::string_view text) {
   out.append(text.substr(run_start));
 }
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
 void append_json_value(OutputBuffer& out, const Value& value) {
   switch (value.kind) {
     case Value::Kind::Null:
@@ -141,30 +139,6 @@ void append_json_string(OutputBuffer& out, std::string_view text) {
     out.append(text);
   }
   out.put('"');
-}
-
-bool is_json_number(std::string_view text) {
-  std::size_t i = 0;
-  const std::size_t n = text.size();
-  if (i < n && text[i] == '-') ++i;
-  if (i >= n || !is_digit(text[i])) return false;
-  if (text[i] == '0') {
-    ++i;
-  } else {
-    while (i < n && is_digit(text[i])) ++i;
-  }
-  if (i < n && text[i] == '.') {
-    ++i;
-    if (i >= n || !is_digit(text[i])) return false;
-    while (i < n && is_digit(text[i])) ++i;
-  }
-  if (i < n && (text[i] == 'e' || text[i] == 'E')) {
-    ++i;
-    if (i < n && (text[i] == '+' || text[i] == '-')) ++i;
-    if (i >= n || !is_digit(text[i])) return false;
-    while (i < n && is_digit(text[i])) ++i;
-  }
-  return i == n;
 }
 
 void print_json_record(OutputBuffer& out, Batch& batch, const Record& record) {

@@ -16,9 +16,6 @@ namespace gpipe {
 // character, as Python's errors="replace" does: the output is always valid JSON.
 void append_json_string(OutputBuffer& out, std::string_view text);
 
-// True when `text` is a number as JSON writes it (RFC 8259: -?int frac? exp?).
-bool is_json_number(std::string_view text);
-
 // Prints one record as a line of JSON:
 // - whole_json (a value from `json`/`items`, not reshaped): its text, untouched;
 // - with fields: an object {"name": value, …} in field order; a string value as a JSON string,

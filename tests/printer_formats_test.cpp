@@ -9,6 +9,7 @@
 
 #include "csv_parser.hpp"
 #include "gpipe/output.hpp"
+#include "json_number.hpp"
 #include "printers_json.hpp"
 
 namespace gpipe {
