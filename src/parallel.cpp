@@ -30,16 +30,37 @@ constexpr std::size_t kChunkBytes = 256 * kKiB;
 // more bytes, and it still fits a core's L2.
 constexpr std::size_t kMappedChunkBytes = kMiB;
 
+// Framed chunks (csv) leave this much room in front of their lines, where the worker puts the
+// file's prelude and the rows carried over from the chunk before (see frame_chunk): a header
+// row and a partial row fit, so they join the chunk's lines without a copy of the lines.
+constexpr std::size_t kFramedFront = 4 * kKiB;
+
 struct Chunk {
   std::uint64_t seq = 0;
   const Origin* origin = nullptr;
-  bool started = false;          // holds lines of `origin`
-  std::uint64_t first_line = 0;  // of the first line after the prelude
-  std::uint64_t offset = 0;      // in the file, of the first byte after the prelude
-  std::size_t prelude_size = 0;  // text[0, prelude_size): the file's prelude (see ChunkFraming)
-  std::uint64_t prelude_lines = 0;
-  bool stands_alone = false;  // cut by a ChunkFraming (Batch::starts_chunk)
-  std::string text;           // complete lines (the last may lack '\n' at the end of a file)
+  bool started = false;  // holds lines of `origin`
+  // Of the first line after the prelude. Framed: the worker moves it back over carried rows.
+  mutable std::uint64_t first_line = 0;
+  std::uint64_t offset = 0;  // in the file, of the first byte after the prelude
+  // Framed: lines()[0, prelude_size) is the file's prelude (see ChunkFraming), set by the worker.
+  mutable std::size_t prelude_size = 0;
+  mutable std::uint64_t prelude_lines = 0;
+  bool stands_alone = false;  // framed by a ChunkFraming (Batch::starts_chunk)
+  // Complete lines (the last may lack '\n' at the end of a file), after `front` spare bytes.
+  // Mutable: the worker of a framed chunk writes the prelude and carried rows into the front.
+  mutable std::string text;
+  std::size_t front = 0;
+  // Framed: whether the chunk's lines start its file (its prelude is found in them, nothing is
+  // carried into it), and whether nothing of its file follows it (its end, or a skipped line):
+  // then it keeps all its rows, the last one open or not.
+  bool file_start = false;
+  bool file_end = false;
+  // Framed, once the worker has joined them: the prelude, the carried rows and the chunk's
+  // lines up to its last row end; and the file offset of the first byte after the prelude.
+  mutable bool framed = false;
+  mutable std::string_view framed_rows;
+  mutable std::uint64_t framed_offset = 0;
+  mutable std::string framed_copy;  // the rows, when prelude and carry outgrow the front
   // A block of a mapped file is not copied: the chunk views it and holds its window instead.
   std::string_view mapped_lines;
   std::shared_ptr<const void> mapped_window;
@@ -55,10 +76,14 @@ struct Chunk {
   mutable LoadedRange loaded;
 
   std::string_view lines() const {
+    if (framed) return framed_rows;
     if (file_range) return loaded.lines;
-    return mapped_window ? mapped_lines : std::string_view(text);
+    return mapped_window ? mapped_lines : std::string_view(text).substr(front);
   }
-  std::uint64_t lines_offset() const { return file_range ? loaded.offset : offset; }
+  std::uint64_t lines_offset() const {
+    if (framed) return framed_offset;
+    return file_range ? loaded.offset : offset;
+  }
   std::size_t body_size() const { return lines().size() - prelude_size; }
 };
 
@@ -86,6 +111,16 @@ struct Result {
 // in 64 KiB pieces (see worker_source).
 constexpr std::size_t kFramedPieceBytes = 64 * kKiB;
 constexpr std::size_t kBatchesPerFramedChunk = kChunkBytes / kFramedPieceBytes + 2;
+
+// What a framed chunk passes on to the next: the file's prelude, once found, and the rows after
+// its last row end, which end in a later chunk.
+struct FramedLink {
+  std::string prelude;
+  std::uint64_t prelude_lines = 0;
+  std::string carry;
+  std::uint64_t carry_offset = 0;  // in the file, of carry[0]
+  bool carry_starts_file = false;  // the carry is its file's start (its prelude not found yet)
+};
 
 // Chunks to the workers, results back, in one lock (taken a few times per MiB of input).
 class Pool {
@@ -185,8 +220,25 @@ class Pool {
     return first;
   }
 
-  // Thrown to a worker waiting for a line number that will not come: the run ended (an error).
+  // Thrown to a worker waiting for a line number or a link that will not come: the run ended
+  // (an error).
   struct RunOver {};
+
+  // Framed chunks: what the chunk before chunk `seq` passed on, once it has (see frame_chunk).
+  FramedLink take_link(std::uint64_t seq) {
+    std::unique_lock lock(mutex_);
+    links_changed_.wait(lock, [&] { return finished_ || links_.contains(seq - 1); });
+    if (finished_) throw RunOver{};
+    FramedLink link = std::move(links_.at(seq - 1));
+    links_.erase(seq - 1);
+    return link;
+  }
+
+  void pass_link(std::uint64_t seq, FramedLink link) {
+    const std::lock_guard lock(mutex_);
+    links_.emplace(seq, std::move(link));
+    links_changed_.notify_all();
+  }
 
   // No more chunks: workers finish what they have and stop.
   void close() {
@@ -201,6 +253,7 @@ class Pool {
     closed_ = finished_ = true;
     work_changed_.notify_all();
     numbers_changed_.notify_all();
+    links_changed_.notify_all();
     run_finished_.notify_all();
   }
 
@@ -241,6 +294,7 @@ class Pool {
   std::condition_variable work_changed_;     // workers: a chunk queued, or the run closing
   std::condition_variable result_ready_;     // the consumer: the result it waits for
   std::condition_variable numbers_changed_;  // workers: a chunk's line numbers passed on
+  std::condition_variable links_changed_;    // workers: a framed chunk's link passed on
   // Workers done early (an error) wait here, not on work_changed_, so that a chunk's one
   // wake-up never goes to a worker that will not take it.
   std::condition_variable run_finished_;
@@ -255,6 +309,7 @@ class Pool {
   std::vector<std::shared_ptr<const Chunk>> retired_;
   std::vector<Batch> spare_batches_;
   std::map<std::uint64_t, std::uint64_t> line_after_;  // by chunk: the number after its lines
+  std::map<std::uint64_t, FramedLink> links_;          // by chunk: what it passed on
   bool closed_ = false;
   bool finished_ = false;
 };
@@ -276,6 +331,75 @@ Result take_result(const Pool& pool, WorkerState& state, std::exception_ptr erro
   return result;
 }
 
+// Framed chunks (csv) are cut between rows by their workers, one after the other in input order:
+// a worker takes what the chunk before passed on, joins the file's prelude, the carried rows and
+// the chunk's own lines, finds the last row end in them with the framing's scan, and passes the
+// rows after it on before it parses the rest, so that the next worker's scan overlaps this
+// one's parse. Why: the reading thread did the scan (and joined every chunk), which held the csv
+// task on 2 threads to about the speed of one (1.0-1.3 s against 1.08 s at -j1, 1 GB).
+// A row longer than the chunk is carried whole; the framing's --max-line rule ends it.
+void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
+  FramedLink in = chunk.seq == 0 ? FramedLink{} : pool.take_link(chunk.seq);
+  if (chunk.skipped_line) {  // a gap: the chunk before kept all its rows; the prelude goes on
+    pool.pass_link(chunk.seq, std::move(in));
+    return;
+  }
+  if (chunk.file_start) {
+    in = FramedLink{};
+    in.carry_offset = chunk.offset;
+    in.carry_starts_file = true;
+  }
+  const bool at_file_start = in.carry_starts_file;
+  const std::string_view prelude =
+      at_file_start ? std::string_view() : std::string_view(in.prelude);
+  const std::string_view own = std::string_view(chunk.text).substr(chunk.front);
+  const std::size_t joined = prelude.size() + in.carry.size();
+  std::string_view rows;  // prelude, carry, own lines
+  if (joined <= chunk.front) {
+    char* const start = chunk.text.data() + (chunk.front - joined);
+    std::copy(prelude.begin(), prelude.end(), start);
+    std::copy(in.carry.begin(), in.carry.end(), start + prelude.size());
+    rows = std::string_view(start, joined + own.size());
+  } else {
+    chunk.framed_copy.assign(prelude);
+    chunk.framed_copy += in.carry;
+    chunk.framed_copy += own;
+    rows = chunk.framed_copy;
+  }
+  const std::string_view body = rows.substr(prelude.size());
+  FramedLink out;
+  bool carry_all = false;
+  if (at_file_start) {
+    const std::optional<std::size_t> found = framing.prelude(body);
+    carry_all = !found && !chunk.file_end;  // its prelude is not complete yet
+    out.prelude.assign(body.substr(0, found.value_or(0)));
+    out.prelude_lines = count_newlines(out.prelude.data(), out.prelude.data() + out.prelude.size());
+  } else {
+    out.prelude = in.prelude;
+    out.prelude_lines = in.prelude_lines;
+  }
+  std::size_t cut = body.size();
+  if (carry_all) {
+    cut = 0;
+  } else if (!chunk.file_end) {
+    cut = framing.whole_records(body, at_file_start);
+  }
+  out.carry.assign(body.substr(cut));
+  out.carry_offset = in.carry_offset + cut;
+  out.carry_starts_file = at_file_start && cut == 0;
+  chunk.framed = true;
+  chunk.framed_offset = in.carry_offset;
+  chunk.prelude_size = cut == 0 ? 0 : prelude.size();
+  chunk.prelude_lines = cut == 0 || at_file_start ? 0 : in.prelude_lines;
+  chunk.framed_rows = cut == 0 ? std::string_view() : rows.substr(0, prelude.size() + cut);
+  // Lines `read` counted: the number is of the chunk's own first line; the carried rows' come
+  // before it.
+  if (!chunk.numbered_by_worker && chunk.first_line != 0) {
+    chunk.first_line -= count_newlines(in.carry.data(), in.carry.data() + in.carry.size());
+  }
+  pool.pass_link(chunk.seq, std::move(out));
+}
+
 // Where the batch of a chunk's lines that starts at `pos` ends: after the line that reaches
 // `pos + bytes`, or at the chunk's end.
 std::size_t piece_end(std::string_view lines, std::size_t pos, std::size_t bytes) {
@@ -294,9 +418,11 @@ std::size_t piece_end(std::string_view lines, std::size_t pos, std::size_t bytes
 // the split, so it is only for framed chunks. When the stages after it ask for more after a
 // chunk's last batch, everything that came from that chunk has come out (they are per-batch
 // stages), so its result is complete.
-BatchStream worker_source(Pool& pool, WorkerState& state, ErrorPolicy& errors) {
+BatchStream worker_source(Pool& pool, const ChunkFraming* framing, WorkerState& state,
+                          ErrorPolicy& errors) {
   while ((state.chunk = pool.next()) != nullptr) {
     const Chunk& chunk = *state.chunk;
+    if (framing != nullptr) frame_chunk(pool, *framing, chunk);
     // Before the first pass over it: the reading thread handed the pages over unread
     // (LineReader::hand_over_blocks).
     if (chunk.mapped_window) read_in_pages(chunk.lines());
@@ -345,11 +471,11 @@ BatchStream worker_source(Pool& pool, WorkerState& state, ErrorPolicy& errors) {
 
 // `aggregate`: where the worker adds what comes out of its chunks, when an aggregate follows the
 // prefix (else it keeps the batches for the consumer).
-void work(Pool& pool, const std::vector<TransformFactory>& prefix, PartialAggregate* aggregate,
-          ErrorPolicy& errors) {
+void work(Pool& pool, const std::vector<TransformFactory>& prefix, const ChunkFraming* framing,
+          PartialAggregate* aggregate, ErrorPolicy& errors) {
   WorkerState state;
   ErrorPolicy::hold_on_this_thread(&state.bad_records);
-  BatchStream stream = worker_source(pool, state, errors);
+  BatchStream stream = worker_source(pool, framing, state, errors);
   try {
     for (const TransformFactory& stage : prefix) stream = stage(std::move(stream));
     for (Batch& batch : stream) {
@@ -461,10 +587,8 @@ bool append_to_chunk(Batch& batch, Chunk& chunk) {
 }
 
 // Cuts the source's blocks of lines into chunks of about kChunkBytes of one file each. With a
-// framing (csv), a chunk ends between records: the lines after its last whole record are
-// carried into the next chunk, and every chunk of a file but its first starts with the file's
-// prelude. (A record longer than a chunk makes the chunk longer; the framing's --max-line rule
-// bounds it.)
+// framing (csv), the chunk leaves room in front of its lines and says whether it starts its
+// file and whether its file goes on after it; its worker cuts it between rows (frame_chunk).
 class Chunker {
  public:
   Chunker(BatchStream& source, const ChunkFraming* framing)
@@ -478,18 +602,20 @@ class Chunker {
         (framing_ == nullptr && (take_file_range(*chunk) || take_mapped_block(*chunk)))) {
       return chunk;
     }
-    chunk->text.reserve(kChunkBytes + 256 * kKiB);
-    if (framing_ != nullptr) begin_framed(*chunk);
-    std::size_t limit = kChunkBytes;
-    for (;;) {
-      while (it_ != source_.end() && chunk->text.size() < limit && append_to_chunk(*it_, *chunk)) {
-        ++it_;
-      }
-      if (!chunk->started) return nullptr;
-      if (framing_ == nullptr || cut_framed(*chunk)) break;
-      // No record ends in it yet: read on, doubling, so that the scans of a record as long as
-      // --max-line (a quote that never closes) add up to a few times its length, not its square.
-      limit = 2 * chunk->text.size();
+    if (framing_ != nullptr) {
+      chunk->stands_alone = true;
+      chunk->front = kFramedFront;
+    }
+    chunk->text.reserve(chunk->front + kChunkBytes + 256 * kKiB);
+    chunk->text.resize(chunk->front);
+    while (it_ != source_.end() && chunk->text.size() < chunk->front + kChunkBytes &&
+           append_to_chunk(*it_, *chunk)) {
+      ++it_;
+    }
+    if (!chunk->started) return nullptr;
+    if (framing_ != nullptr) {
+      chunk->file_start = chunk->origin != previous_origin_;
+      chunk->file_end = it_ == source_.end() || !continues(*it_, *chunk);
     }
     number_by_worker(*chunk, chunk->first_line);
     previous_origin_ = chunk->origin;
@@ -565,61 +691,11 @@ class Chunker {
     if (chunk.offset == 0) chunk.first_line = 1;
   }
 
-  // A chunk that continues the previous one's file starts with the file's prelude and the lines
-  // carried over.
-  void begin_framed(Chunk& chunk) {
-    chunk.stands_alone = true;
-    const bool same_file =
-        !carry_.empty() || (it_ != source_.end() && (*it_).origin() == previous_origin_);
-    if (!same_file) return;
-    chunk.text = prelude_;
-    chunk.prelude_size = prelude_.size();
-    chunk.prelude_lines = prelude_lines_;
-    if (carry_.empty()) return;
-    chunk.origin = previous_origin_;
-    chunk.started = true;
-    chunk.first_line = carry_first_line_;
-    chunk.offset = carry_offset_;
-    chunk.text += carry_;
-    carry_.clear();
-  }
-
-  // Ends the chunk after its last whole record, keeping the rest for the next one. False when
-  // no record ends in it (and its file goes on).
-  bool cut_framed(Chunk& chunk) {
-    const bool file_ends = it_ == source_.end() || !continues(*it_, chunk);
-    const bool file_start = chunk.origin != previous_origin_;
-    const std::string_view body = std::string_view(chunk.text).substr(chunk.prelude_size);
-    if (file_start) {
-      const std::optional<std::size_t> prelude = framing_->prelude(body);
-      if (!prelude && !file_ends) return false;
-      prelude_.assign(body.substr(0, prelude.value_or(0)));
-      prelude_lines_ = count_newlines(prelude_.data(), prelude_.data() + prelude_.size());
-    }
-    if (file_ends) return true;
-    const std::size_t cut = framing_->whole_records(body, file_start);
-    if (cut == 0) return false;
-    carry_.assign(body.substr(cut));
-    carry_offset_ = chunk.offset + cut;
-    // (Unnumbered blocks: the carried lines' number is left to the worker too.)
-    const std::uint64_t next_line = (*it_).pending_first_line();
-    carry_first_line_ =
-        next_line == 0 ? 0
-                       : next_line - count_newlines(carry_.data(), carry_.data() + carry_.size());
-    chunk.text.resize(chunk.prelude_size + cut);
-    return true;
-  }
-
   BatchStream& source_;
   decltype(std::declval<BatchStream&>().begin()) it_;
   const ChunkFraming* framing_;
   std::shared_ptr<ChunkTexts> texts_ = std::make_shared<ChunkTexts>();
   const Origin* previous_origin_ = nullptr;
-  std::string prelude_;
-  std::uint64_t prelude_lines_ = 0;
-  std::string carry_;  // whole lines after the last whole record of the previous chunk
-  std::uint64_t carry_offset_ = 0;
-  std::uint64_t carry_first_line_ = 0;
 };
 
 // Ends the run on every path out of run_parallel (end, exception, the consumer stopping early):
@@ -651,8 +727,9 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
   std::vector<std::jthread> workers;
   for (unsigned i = 0; i < threads; ++i) {
     PartialAggregate* partial = aggregate != nullptr ? partials[i].get() : nullptr;
-    workers.emplace_back(
-        [&pool, &prefix, partial, &errors] { work(pool, prefix, partial, errors); });
+    workers.emplace_back([&pool, &prefix, framing = framing.get(), partial, &errors] {
+      work(pool, prefix, framing, partial, errors);
+    });
   }
   const FinishOnExit finish_on_exit{pool};
   std::uint64_t submitted = 0;

@@ -9,8 +9,10 @@
 // batches it is done with go back to the workers, to be filled again without allocating.
 //
 // csv (rows that span lines, a header per file) runs there too: its ChunkFraming says where rows
-// end, chunks are cut only there (the lines after the last whole row go to the next chunk), and
-// every chunk of a file but its first starts with the file's header row, so each stands alone.
+// end. The workers cut the chunks there, one after the other in input order (the rows after a
+// chunk's last row end go to the next chunk's worker, which scans while the one before parses),
+// and every chunk of a file but its first starts with the file's header row, so each stands
+// alone.
 //
 // Lifetimes: a result owns its chunk's text (which the records view) and its batches (arenas and
 // fields move with them); field names may view a worker's stage frames, so workers keep their

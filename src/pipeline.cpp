@@ -196,8 +196,8 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
       // mapped file (framed ones are copies, made on this thread).
       ctx.threads_number_lines = true;
       ctx.threads_read_in_pages = framing == nullptr;
-      // Framed chunks are cut by their records (a CSV quote may hold newlines), so they are
-      // still made on this thread; --mmap maps the file instead.
+      // Framed chunks are copies made on this thread (their workers cut them between records:
+      // a CSV quote may hold newlines); --mmap maps the file instead.
       ctx.threads_read_ranges = framing == nullptr && !ctx.options.map_files;
       // The threads number the lines after processing them, unless a stage needs the numbers.
       const bool number_late =

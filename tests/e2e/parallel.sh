@@ -61,6 +61,15 @@ out.write(b"w" * 3000000 + b"\n" + b"v" * 1100000 + b"\n")
 out.writelines(app[30000:])
 out.write(b"ERROR u" * 300000)
 PY
+# Rows longer than a chunk (256 KiB), which -j's workers carry from chunk to chunk until they
+# end: a header row of 280 KB, and a quoted field of 50,000 lines (550 KB) in the sixth row.
+python3 - >"$work/long-rows.csv" <<'PY'
+columns = 40000
+print(",".join(f"c{i:05d}" for i in range(columns)))
+for r in range(12):
+    first = '"' + "\n".join(f"line {i}" for i in range(50000)) + '"' if r == 5 else str(r)
+    print(",".join([first] + [str((r * i) % 10) for i in range(1, columns)]))
+PY
 cd "$work" || exit 1
 
 tasks=(
@@ -104,6 +113,8 @@ tasks=(
   "--on-error skip --max-line 1KiB read users-long.csv | csv | where country == 'DE' | field _line id"
   "--max-line 1KiB read users.csv users-long.csv | csv | field id"
   "--on-error skip --max-line 1KiB read bom-mid.csv | csv --columns a,b,c | where b != 'x' | to jsonl"
+  "read long-rows.csv | csv | set n = len(c00000) | field _line _offset n c39999"
+  "read long-rows.csv users.csv long-rows.csv | csv | field _file _line _offset"
   # Aggregates run on the threads (partial states, merged): many groups, first seen in every
   # chunk, must come out in the order of one pass; _line read by the aggregate; a bad record.
   "read app.log | count by 0"
