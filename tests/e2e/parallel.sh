@@ -24,6 +24,11 @@ zstd -q "$work/app.log" -o "$work/app.log.zst"
 # reading goes on with the next line, in every chunk layout alike.
 awk 'NR == 5000 { print "8,\"runaway"; for (i = 0; i < 3000; i++) print "no quote in this line " i }
      { print }' "$work/users.csv" >"$work/users-runaway.csv"
+# The same with a row of 8 MB, longer than many chunks: under --max-line 4MiB it is cut off after
+# 4 MiB, once the workers that carry it from chunk to chunk scan it (they do only as it doubles,
+# and past --max-line).
+awk 'NR == 5000 { print "8,\"runaway"; for (i = 0; i < 320000; i++) print "no quote in this line " i }
+     { print }' "$work/users.csv" >"$work/users-runaway-long.csv"
 # Lines over --max-line 1KiB: the first line, two in a row, and more; -j reports them in order
 # with the bad records its threads find, and numbers the lines of a mapped file on its threads,
 # skipped lines included.
@@ -114,6 +119,8 @@ tasks=(
   "--max-line 1KiB read users.csv users-long.csv | csv | field id"
   "--on-error skip --max-line 1KiB read bom-mid.csv | csv --columns a,b,c | where b != 'x' | to jsonl"
   "read long-rows.csv | csv | set n = len(c00000) | field _line _offset n c39999"
+  "--on-error skip --max-line 4MiB read users-runaway-long.csv | csv | field id _line _offset"
+  "--max-line 4MiB read users-runaway-long.csv | csv | field id"
   "read long-rows.csv users.csv long-rows.csv | csv | field _file _line _offset"
   # Aggregates run on the threads (partial states, merged): many groups, first seen in every
   # chunk, must come out in the order of one pass; _line read by the aggregate; a bad record.
