@@ -117,8 +117,7 @@ constexpr std::size_t kBatchesPerFramedChunk = kChunkBytes / kFramedPieceBytes +
 struct FramedLink {
   std::string prelude;
   std::uint64_t prelude_lines = 0;
-  std::string carry;
-  std::uint64_t carry_offset = 0;  // in the file, of carry[0]
+  std::string carry;  // the bytes right before the next chunk's lines (none after a gap)
   bool carry_starts_file = false;  // the carry is its file's start (its prelude not found yet)
   std::size_t carry_scanned = 0;   // how much of the carry was scanned and found to hold no end
 };
@@ -347,12 +346,13 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
   }
   if (chunk.file_start) {
     in = FramedLink{};
-    in.carry_offset = chunk.offset;
     in.carry_starts_file = true;
   }
-  chunk.framed = true;
-  chunk.framed_offset = in.carry_offset;
   const std::string_view own = std::string_view(chunk.text).substr(chunk.front);
+  chunk.framed = true;
+  // The carry is the bytes right before the chunk's lines (at a file's start or after a gap,
+  // where those are not the carry's next bytes, there is none).
+  chunk.framed_offset = chunk.offset - in.carry.size();
   // A row longer than a chunk is carried on whole; its bytes are scanned again only once they
   // have doubled since the last scan, so that the scans of a row as long as --max-line (a quote
   // that never closes) add up to a few times its length, not its square. (Scanning at every
@@ -391,7 +391,9 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
     out.prelude.assign(body.substr(0, found.value_or(0)));
     out.prelude_lines = count_newlines(out.prelude.data(), out.prelude.data() + out.prelude.size());
   } else {
-    out.prelude = in.prelude;
+    // Moved, not copied: a header row can be as long as a chunk. (`prelude` views it, but only
+    // its size is used from here on.)
+    out.prelude = std::move(in.prelude);
     out.prelude_lines = in.prelude_lines;
   }
   std::size_t cut = body.size();
@@ -401,7 +403,6 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
     cut = framing.whole_records(body, at_file_start);
   }
   out.carry.assign(body.substr(cut));
-  out.carry_offset = in.carry_offset + cut;
   out.carry_starts_file = at_file_start && cut == 0;
   out.carry_scanned = cut == 0 ? body.size() : 0;
   chunk.prelude_size = cut == 0 ? 0 : prelude.size();
