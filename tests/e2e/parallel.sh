@@ -75,6 +75,34 @@ for r in range(12):
     first = '"' + "\n".join(f"line {i}" for i in range(50000)) + '"' if r == 5 else str(r)
     print(",".join([first] + [str((r * i) % 10) for i in range(1, columns)]))
 PY
+# Random CSV (seeded): quoted fields with commas, "" and newlines, some of them thousands of
+# lines long (rows across several chunks), CRLF or LF, a byte order mark, blank rows, lines over
+# --max-line between rows, a quote that never closes, a last line without its newline.
+python3 - "$work" <<'PY'
+import random, sys
+for seed in (1, 2, 3):
+    r = random.Random(seed)
+    rows, cols = r.randint(20000, 40000), r.randint(1, 8)
+    eol = b"\r\n" if seed == 2 else b"\n"
+    with open(f"{sys.argv[1]}/random{seed}.csv", "wb") as out:
+        if seed == 3:
+            out.write(b"\xef\xbb\xbf")
+        out.write(b",".join(b"h%d" % i for i in range(cols)) + eol)
+        for _ in range(rows):
+            fields = []
+            for _ in range(cols):
+                k = r.random()
+                if k < 0.6: fields.append(b"v%d" % r.randint(0, 10**6))
+                elif k < 0.8: fields.append(b'"a,b ' + b"\n" * r.randint(0, 3) + b'q""x"')
+                elif k < 0.802: fields.append(b'"' + b"line\n" * r.randint(50, 30000) + b'"')
+                elif k < 0.9: fields.append(b"")
+                elif k < 0.93: fields.append(b'x"y')
+                else: fields.append(b'"unclosed' if r.random() < 0.001 else b"z")
+            if r.random() < 0.0001: out.write(b"L" * 1100000 + b"\n")
+            if r.random() < 0.01: out.write(eol)
+            out.write(b",".join(fields) + eol)
+        out.write(b'last,"no newline')
+PY
 cd "$work" || exit 1
 
 tasks=(
@@ -121,6 +149,8 @@ tasks=(
   "--on-error skip --max-line 1KiB read bom-mid.csv | csv --columns a,b,c | where b != 'x' | to jsonl"
   "read long-rows.csv | csv | set n = len(c00000) | field _line _offset n c39999"
   "read users-crlf.csv | csv | field _line _offset id"
+  "--on-error skip --max-line 1MiB read random1.csv random2.csv random3.csv | csv | field _file _line _offset h0"
+  "--on-error skip read random1.csv random2.csv random3.csv | csv | count by h0"
   "--on-error skip read users-bad.csv | csv | field _line _offset id"
   "--on-error skip --max-line 1KiB read bom-mid.csv | csv --columns a,b,c | field _line _offset a"
   "--on-error skip --max-line 4MiB read users-runaway-long.csv | csv | field id _line _offset"
