@@ -86,11 +86,12 @@ int write_fully(int fd, std::string_view bytes) {
 // 16 times, waking its reader each time, while the workers waited for the consumer. Grown to
 // the buffer's size (the limit an unprivileged process may set is 1 MiB by default), a write
 // goes through at once. csv task (50 MB out) into `cat`: see the README's Performance section.
-// A failure (the user's pipe quota used up, not a pipe) leaves the pipe as it was.
+// Only grown: a pipe the user made larger stays so. F_GETPIPE_SZ fails on anything that is not a
+// pipe; a failure to grow (the user's pipe quota used up) leaves the pipe as it was.
 void grow_stdout_pipe() {
-  struct stat st {};
-  if (::fstat(STDOUT_FILENO, &st) != 0 || !S_ISFIFO(st.st_mode)) return;
-  ::fcntl(STDOUT_FILENO, F_SETPIPE_SZ, static_cast<int>(OutputBuffer::kCapacity));
+  const int size = ::fcntl(STDOUT_FILENO, F_GETPIPE_SZ);
+  const auto wanted = static_cast<int>(OutputBuffer::kCapacity);
+  if (size >= 0 && size < wanted) ::fcntl(STDOUT_FILENO, F_SETPIPE_SZ, wanted);
 }
 
 class StdoutSink final : public ByteSink {
