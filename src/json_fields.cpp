@@ -227,8 +227,9 @@ std::size_t JsonFieldExtractor::child(std::size_t parent, const PathStep& step) 
       return c;
   }
   nodes_.push_back(
-      Node{step.is_index ? std::string() : step.key, step.index, step.is_index, -1, {}});
+      Node{step.is_index ? std::string() : step.key, step.index, step.is_index, -1, {}, 0});
   nodes_[parent].children.push_back(nodes_.size() - 1);
+  if (!step.is_index) nodes_[parent].key_lengths |= key_length_bit(step.key.size());
   return nodes_.size() - 1;
 }
 
@@ -409,7 +410,9 @@ bool JsonFieldExtractor::dom_walk(simdjson::dom::element element, std::size_t no
   if (element.type() == simdjson::dom::element_type::OBJECT) {
     // One pass over the keys; every occurrence of a repeated key is walked in turn, as walk()
     // does, so the last one's values win.
+    const std::uint64_t key_lengths = nodes_[node].key_lengths;
     for (const simdjson::dom::key_value_pair field : simdjson::dom::object(element)) {
+      if ((key_lengths & key_length_bit(field.key.size())) == 0) continue;
       for (const std::size_t c : nodes_[node].children) {
         if (nodes_[c].is_index || !equal_bytes(nodes_[c].key, field.key)) continue;
         if (!dom_walk(field.value, c, arena)) return false;

@@ -69,7 +69,13 @@ class JsonFieldExtractor {
     bool is_index = false;
     int slot = -1;  // the output field this node's value fills, or -1
     std::vector<std::size_t> children;
+    // Bit n: a key child is n bytes long (bit 63: 63 or more). The DOM walk passes over most
+    // keys of an object on their length alone.
+    std::uint64_t key_lengths = 0;
   };
+  static std::uint64_t key_length_bit(std::size_t length) {
+    return std::uint64_t{1} << (length < 63 ? length : 63);
+  }
   std::size_t child(std::size_t parent, const PathStep& step);
   void mark_shadowed(std::size_t node, bool below_slot);
   simdjson::error_code walk(simdjson::ondemand::value value, std::size_t node, Arena& arena,

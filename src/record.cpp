@@ -77,23 +77,4 @@ std::uint32_t Batch::add_fields(std::span<const Field> fs) {
   return first;
 }
 
-void split_lines(std::string_view block, std::uint64_t first_line, std::uint64_t offset,
-                 std::vector<Record>& out) {
-  const char* const base = block.data();
-  const char* p = base;
-  const char* const end = base + block.size();
-  std::uint64_t line = first_line;
-  while (p < end) {
-    const auto* nl =
-        static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-    const char* line_end = nl ? nl : end;
-    Record r;
-    r.text = chomp_cr(std::string_view(p, static_cast<std::size_t>(line_end - p)));
-    r.line = line++;
-    r.offset = offset + static_cast<std::uint64_t>(p - base);
-    out.push_back(r);
-    p = nl ? nl + 1 : end;
-  }
-}
-
 }  // namespace gpipe

@@ -44,38 +44,38 @@ bool is_decimal(std::string_view text) {
 // from_chars) was 7% of the json benchmark task's time.
 constexpr std::size_t kExactIntegerDigits = 15;
 
-std::optional<double> parse_short_integer(std::string_view text) {
+bool parse_short_integer(std::string_view text, double& out) {
   std::size_t i = 0;
   const bool negative = !text.empty() && text[0] == '-';
   if (!text.empty() && (text[0] == '-' || text[0] == '+')) i = 1;
   const std::size_t digits = text.size() - i;
-  if (digits == 0 || digits > kExactIntegerDigits) return std::nullopt;
+  if (digits == 0 || digits > kExactIntegerDigits) return false;
   std::uint64_t value = 0;
   for (; i < text.size(); ++i) {
-    if (!is_digit(text[i])) return std::nullopt;
+    if (!is_digit(text[i])) return false;
     value = value * 10 + static_cast<std::uint64_t>(text[i] - '0');
   }
   const auto magnitude = static_cast<double>(value);
-  return negative ? -magnitude : magnitude;  // "-0" is -0.0, as from_chars reads it
+  out = negative ? -magnitude : magnitude;  // "-0" is -0.0, as from_chars reads it
+  return true;
 }
 
 }  // namespace
 
-std::optional<double> parse_number(std::string_view text) {
+bool parse_number_into(std::string_view text, double& out) {
   while (!text.empty() && is_blank(text.front())) text.remove_prefix(1);
   while (!text.empty() && is_blank(text.back())) text.remove_suffix(1);
-  if (const std::optional<double> integer = parse_short_integer(text)) return integer;
-  if (!is_decimal(text)) return std::nullopt;
+  if (parse_short_integer(text, out)) return true;
+  if (!is_decimal(text)) return false;
   if (text.front() == '+') text.remove_prefix(1);  // from_chars takes no '+'
-  double value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
   if (error == std::errc::result_out_of_range) {
     // Beyond a double's range: round as strtod does (to infinity or zero). Rare, so a copy is
     // fine here.
-    return std::strtod(std::string(text).c_str(), nullptr);
+    out = std::strtod(std::string(text).c_str(), nullptr);
+    return true;
   }
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
+  return error == std::errc() && end == text.data() + text.size();
 }
 
 std::string_view format_number(double n, char* buffer) {
