@@ -338,6 +338,53 @@ Result take_result(const Pool& pool, WorkerState& state, std::exception_ptr erro
 // one's parse. Why: the reading thread did the scan (and joined every chunk), which held the csv
 // task on 2 threads to about the speed of one (1.0-1.3 s against 1.08 s at -j1, 1 GB).
 // A row longer than the chunk is carried whole; the framing's --max-line rule ends it.
+
+// A row longer than a chunk is carried on whole; its bytes are scanned again only once they have
+// doubled since the last scan, so that the scans of a row as long as --max-line (a quote that
+// never closes) add up to a few times its length, not its square. (Scanning at every chunk took
+// 30 s instead of 1 s for such a row in 440 MB on 2 threads.) Cutting later is as good (every
+// row end the scan finds is one), but not much later: past --max-line the row can end, and the
+// rows after it would all be parsed with it, by one worker at once.
+bool keep_carrying(const Pool& pool, const Chunk& chunk, const FramedLink& in,
+                   std::size_t own_size) {
+  const std::size_t joined_body = in.carry.size() + own_size;
+  return !chunk.file_end && in.carry.size() > kChunkBytes && joined_body < 2 * in.carry_scanned &&
+         joined_body <= pool.max_line();
+}
+
+// The prelude, the carried rows and the chunk's own lines as one text: written into the room in
+// front of its lines when they fit there, else joined in its framed_copy.
+std::string_view join_rows(const Chunk& chunk, std::string_view prelude, std::string_view carry) {
+  const std::string_view own = std::string_view(chunk.text).substr(chunk.front);
+  const std::size_t joined = prelude.size() + carry.size();
+  if (joined <= chunk.front) {
+    char* const start = chunk.text.data() + (chunk.front - joined);
+    std::copy(prelude.begin(), prelude.end(), start);
+    std::copy(carry.begin(), carry.end(), start + prelude.size());
+    return std::string_view(start, joined + own.size());
+  }
+  chunk.framed_copy.assign(prelude);
+  chunk.framed_copy += carry;
+  chunk.framed_copy += own;
+  return chunk.framed_copy;
+}
+
+// The prelude passed on: at a file's start, the one found at the start of its rows (false when
+// it is not complete yet, and then every row is carried on); elsewhere, the one passed in,
+// moved, not copied: a header row can be as long as a chunk.
+bool pass_prelude(const ChunkFraming& framing, std::string_view body, bool at_file_start,
+                  FramedLink& in, FramedLink& out) {
+  if (!at_file_start) {
+    out.prelude = std::move(in.prelude);
+    out.prelude_lines = in.prelude_lines;
+    return true;
+  }
+  const std::optional<std::size_t> found = framing.prelude(body);
+  out.prelude.assign(body.substr(0, found.value_or(0)));
+  out.prelude_lines = count_newlines(out.prelude.data(), out.prelude.data() + out.prelude.size());
+  return found.has_value();
+}
+
 void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
   FramedLink in = chunk.seq == 0 ? FramedLink{} : pool.take_link(chunk.seq);
   if (chunk.skipped_line) {  // a gap: the chunk before kept all its rows; the prelude goes on
@@ -353,15 +400,7 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
   // The carry is the bytes right before the chunk's lines (at a file's start or after a gap,
   // where those are not the carry's next bytes, there is none).
   chunk.framed_offset = chunk.offset - in.carry.size();
-  // A row longer than a chunk is carried on whole; its bytes are scanned again only once they
-  // have doubled since the last scan, so that the scans of a row as long as --max-line (a quote
-  // that never closes) add up to a few times its length, not its square. (Scanning at every
-  // chunk took 30 s instead of 1 s for such a row in 440 MB on 2 threads.) Cutting later is as
-  // good (every row end the scan finds is one), but not much later: past --max-line the row
-  // can end, and the rows after it would all be parsed with it, by one worker at once.
-  const std::size_t joined_body = in.carry.size() + own.size();
-  if (!chunk.file_end && in.carry.size() > kChunkBytes && joined_body < 2 * in.carry_scanned &&
-      joined_body <= pool.max_line()) {
+  if (keep_carrying(pool, chunk, in, own.size())) {
     in.carry += own;
     pool.pass_link(chunk.seq, std::move(in));
     return;  // no rows of its own: framed_rows stays empty
@@ -369,33 +408,11 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
   const bool at_file_start = in.carry_starts_file;
   const std::string_view prelude =
       at_file_start ? std::string_view() : std::string_view(in.prelude);
-  const std::size_t joined = prelude.size() + in.carry.size();
-  std::string_view rows;  // prelude, carry, own lines
-  if (joined <= chunk.front) {
-    char* const start = chunk.text.data() + (chunk.front - joined);
-    std::copy(prelude.begin(), prelude.end(), start);
-    std::copy(in.carry.begin(), in.carry.end(), start + prelude.size());
-    rows = std::string_view(start, joined + own.size());
-  } else {
-    chunk.framed_copy.assign(prelude);
-    chunk.framed_copy += in.carry;
-    chunk.framed_copy += own;
-    rows = chunk.framed_copy;
-  }
+  const std::string_view rows = join_rows(chunk, prelude, in.carry);
   const std::string_view body = rows.substr(prelude.size());
   FramedLink out;
-  bool carry_all = false;
-  if (at_file_start) {
-    const std::optional<std::size_t> found = framing.prelude(body);
-    carry_all = !found && !chunk.file_end;  // its prelude is not complete yet
-    out.prelude.assign(body.substr(0, found.value_or(0)));
-    out.prelude_lines = count_newlines(out.prelude.data(), out.prelude.data() + out.prelude.size());
-  } else {
-    // Moved, not copied: a header row can be as long as a chunk. (`prelude` views it, but only
-    // its size is used from here on.)
-    out.prelude = std::move(in.prelude);
-    out.prelude_lines = in.prelude_lines;
-  }
+  // After this, `prelude` (which may view in.prelude, now moved) is used only for its size.
+  const bool carry_all = !pass_prelude(framing, body, at_file_start, in, out) && !chunk.file_end;
   std::size_t cut = body.size();
   if (carry_all) {
     cut = 0;
