@@ -58,10 +58,11 @@ std::size_t RangedFile::read_at(char* into, std::size_t length, std::uint64_t of
   return done;
 }
 
-std::shared_ptr<ReadBufferPool> make_range_buffers(unsigned threads) {
-  // The range, the byte before it, and one read past its end; as many as can be in flight
-  // (-j: 2N+1 chunks, and the one each thread reads into).
-  return std::make_shared<ReadBufferPool>(kFileRangeBytes + 1 + kReadOnBytes,
+std::shared_ptr<ReadBufferPool> make_range_buffers(unsigned threads, std::size_t range_bytes,
+                                                   std::size_t front) {
+  // The front, the range, the byte before it, and one read past its end; as many as can be in
+  // flight (-j: 2N+1 chunks, and the one each thread reads into).
+  return std::make_shared<ReadBufferPool>(front + range_bytes + 1 + kReadOnBytes,
                                           3 * std::size_t{threads} + 1);
 }
 
@@ -77,25 +78,28 @@ std::size_t end_of_complete_lines(const char* buffer, std::size_t start, std::si
 
 }  // namespace
 
-LoadedRange load_file_range(const FileRange& range, std::size_t max_line, ReadBufferPool& buffers) {
+LoadedRange load_file_range(const FileRange& range, std::size_t max_line, ReadBufferPool& buffers,
+                            std::size_t front) {
   LoadedRange loaded;
   loaded.offset = range.end;
-  // From the byte before the range: whether a line starts at its first byte.
+  // From the byte before the range: whether a line starts at its first byte. buffer[i] holds
+  // the stream's byte at_file(i); the `front` bytes before the read are left spare.
   const std::uint64_t read_from = range.begin == 0 ? 0 : range.begin - 1;
+  const auto at_file = [&](std::size_t i) { return read_from + i - front; };
   const auto wanted = static_cast<std::size_t>(range.end - read_from);
-  std::size_t capacity = std::max(wanted + kReadOnBytes, buffers.size());
+  std::size_t capacity = std::max(front + wanted + kReadOnBytes, buffers.size());
   std::shared_ptr<char> buffer = buffers.take(capacity);
-  std::size_t used = range.file->read_at(buffer.get(), wanted, read_from);
-  loaded.shrank = used < wanted;
+  std::size_t used = front + range.file->read_at(buffer.get() + front, wanted, read_from);
+  loaded.shrank = used - front < wanted;
 
-  std::size_t start = 0;
+  std::size_t start = front;
   if (range.begin != 0) {
-    const void* newline = std::memchr(buffer.get(), '\n', used);
+    const void* newline = std::memchr(buffer.get() + front, '\n', used - front);
     if (newline == nullptr) return loaded;  // inside a line that started before the range
     start = static_cast<std::size_t>(static_cast<const char*>(newline) - buffer.get()) + 1;
   }
   if (start == used) return loaded;  // the line at the range's end is the next range's
-  loaded.offset = read_from + start;
+  loaded.offset = at_file(start);
 
   std::size_t end = used;  // after the last line's '\n', or at the end of the file
   if (loaded.shrank) {
@@ -111,8 +115,7 @@ LoadedRange load_file_range(const FileRange& range, std::size_t max_line, ReadBu
     bool at_end = false;
     while (!found_newline && !at_end && used - last_start <= max_line) {
       buffer = grown(std::move(buffer), capacity, used, used + kReadOnBytes, buffers);
-      const std::size_t got =
-          range.file->read_at(buffer.get() + used, kReadOnBytes, read_from + used);
+      const std::size_t got = range.file->read_at(buffer.get() + used, kReadOnBytes, at_file(used));
       const void* newline = std::memchr(buffer.get() + used, '\n', got);
       found_newline = newline != nullptr;
       at_end = got == 0;
@@ -121,12 +124,12 @@ LoadedRange load_file_range(const FileRange& range, std::size_t max_line, ReadBu
                  : used + got;
     }
     const std::size_t line_length = used - last_start - (found_newline ? 1 : 0);
-    if (at_end && read_from + used < range.file->size()) {  // it ended early
+    if (at_end && at_file(used) < range.file->size()) {  // it ended early
       loaded.shrank = true;
       end = last_start;
     } else if (line_length > max_line) {  // skipped and reported after the range's lines
       loaded.overlong = true;
-      loaded.overlong_offset = read_from + last_start;
+      loaded.overlong_offset = at_file(last_start);
       loaded.overlong_head.assign(buffer.get() + last_start,
                                   std::min(used - last_start, LineReader::kOverlongHeadBytes));
       end = last_start;

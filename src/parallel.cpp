@@ -85,6 +85,25 @@ struct Chunk {
     return file_range ? loaded.offset : offset;
   }
   std::size_t body_size() const { return lines().size() - prelude_size; }
+
+  // Framed, before the worker joins anything to them: the chunk's own lines (copied, or read
+  // from a range), their offset in the file, and the spare bytes right before them.
+  std::string_view own_lines() const {
+    return file_range ? loaded.lines : std::string_view(text).substr(front);
+  }
+  std::uint64_t own_offset() const { return file_range ? loaded.offset : offset; }
+  std::size_t room_before_own() const {
+    if (!file_range) return front;
+    return loaded.lines.empty()
+               ? 0
+               : static_cast<std::size_t>(loaded.lines.data() - loaded.buffer.get());
+  }
+  char* own_begin() const {
+    return file_range ? loaded.buffer.get() + room_before_own() : text.data() + front;
+  }
+  // Nothing of its file follows its lines: the file's end, a skipped line after them (a gap),
+  // or the file shrinking. Then it keeps all its rows, the last one open or not.
+  bool ends_file() const { return file_end || loaded.overlong || loaded.shrank; }
 };
 
 // The lines in a chunk, counted by its worker: after processing it when the lines are numbered
@@ -107,10 +126,10 @@ struct Result {
   std::uint64_t line_count = 0;
 };
 
-// The batches a framed chunk makes at most: its 256 KiB (and a little over, to the end of a row)
-// in 64 KiB pieces (see worker_source).
+// The batches a framed chunk makes at most: its 512 KiB (a range, or two 256 KiB blocks copied;
+// and a little over, to the end of a row) in 64 KiB pieces (see worker_source).
 constexpr std::size_t kFramedPieceBytes = 64 * kKiB;
-constexpr std::size_t kBatchesPerFramedChunk = kChunkBytes / kFramedPieceBytes + 2;
+constexpr std::size_t kBatchesPerFramedChunk = kFramedRangeBytes / kFramedPieceBytes + 2;
 
 // What a framed chunk passes on to the next: the file's prelude, once found, and the rows after
 // its last row end, which end in a later chunk.
@@ -127,11 +146,14 @@ class Pool {
  public:
   // `spare_batches`: as many as are in flight at once, kept for reuse (a new batch is new
   // pages, slow to touch first in a virtual machine: see ChunkTexts).
-  Pool(bool number_late, std::size_t spare_batches, std::size_t max_line, unsigned threads)
+  // `framed`: the chunks are framed (their ranges are smaller, with room in front).
+  Pool(bool number_late, std::size_t spare_batches, std::size_t max_line, unsigned threads,
+       bool framed)
       : number_late_(number_late),
         spare_batches_limit_(spare_batches),
         max_line_(max_line),
-        range_buffers_(make_range_buffers(threads)) {}
+        range_buffers_(make_range_buffers(threads, framed ? kFramedRangeBytes : kFileRangeBytes,
+                                          framed ? kFramedFront : 0)) {}
 
   // File ranges: read by the workers into these buffers, with this --max-line.
   ReadBufferPool& range_buffers() { return *range_buffers_; }
@@ -348,17 +370,17 @@ Result take_result(const Pool& pool, WorkerState& state, std::exception_ptr erro
 bool keep_carrying(const Pool& pool, const Chunk& chunk, const FramedLink& in,
                    std::size_t own_size) {
   const std::size_t joined_body = in.carry.size() + own_size;
-  return !chunk.file_end && in.carry.size() > kChunkBytes && joined_body < 2 * in.carry_scanned &&
-         joined_body <= pool.max_line();
+  return !chunk.ends_file() && in.carry.size() > kChunkBytes &&
+         joined_body < 2 * in.carry_scanned && joined_body <= pool.max_line();
 }
 
 // The prelude, the carried rows and the chunk's own lines as one text: written into the room in
 // front of its lines when they fit there, else joined in its framed_copy.
 std::string_view join_rows(const Chunk& chunk, std::string_view prelude, std::string_view carry) {
-  const std::string_view own = std::string_view(chunk.text).substr(chunk.front);
+  const std::string_view own = chunk.own_lines();
   const std::size_t joined = prelude.size() + carry.size();
-  if (joined <= chunk.front) {
-    char* const start = chunk.text.data() + (chunk.front - joined);
+  if (joined <= chunk.room_before_own()) {
+    char* const start = chunk.own_begin() - joined;
     std::copy(prelude.begin(), prelude.end(), start);
     std::copy(carry.begin(), carry.end(), start + prelude.size());
     return std::string_view(start, joined + own.size());
@@ -395,11 +417,11 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
     in = FramedLink{};
     in.carry_starts_file = true;
   }
-  const std::string_view own = std::string_view(chunk.text).substr(chunk.front);
+  const std::string_view own = chunk.own_lines();
   chunk.framed = true;
   // The carry is the bytes right before the chunk's lines (at a file's start or after a gap,
   // where those are not the carry's next bytes, there is none).
-  chunk.framed_offset = chunk.offset - in.carry.size();
+  chunk.framed_offset = chunk.own_offset() - in.carry.size();
   if (keep_carrying(pool, chunk, in, own.size())) {
     in.carry += own;
     pool.pass_link(chunk.seq, std::move(in));
@@ -412,11 +434,11 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
   const std::string_view body = rows.substr(prelude.size());
   FramedLink out;
   // After this, `prelude` (which may view in.prelude, now moved) is used only for its size.
-  const bool carry_all = !pass_prelude(framing, body, at_file_start, in, out) && !chunk.file_end;
+  const bool carry_all = !pass_prelude(framing, body, at_file_start, in, out) && !chunk.ends_file();
   std::size_t cut = body.size();
   if (carry_all) {
     cut = 0;
-  } else if (!chunk.file_end) {
+  } else if (!chunk.ends_file()) {
     cut = framing.whole_records(body, at_file_start);
   }
   out.carry.assign(body.substr(cut));
@@ -455,13 +477,14 @@ BatchStream worker_source(Pool& pool, const ChunkFraming* framing, WorkerState& 
                           ErrorPolicy& errors) {
   while ((state.chunk = pool.next()) != nullptr) {
     const Chunk& chunk = *state.chunk;
+    if (chunk.file_range) {
+      chunk.loaded = load_file_range(*chunk.file_range, pool.max_line(), pool.range_buffers(),
+                                     framing != nullptr ? kFramedFront : 0);
+    }
     if (framing != nullptr) frame_chunk(pool, *framing, chunk);
     // Before the first pass over it: the reading thread handed the pages over unread
     // (LineReader::hand_over_blocks).
     if (chunk.mapped_window) read_in_pages(chunk.lines());
-    if (chunk.file_range) {
-      chunk.loaded = load_file_range(*chunk.file_range, pool.max_line(), pool.range_buffers());
-    }
     const std::uint64_t first_line = pool.numbered_late(chunk) ? 1 : pool.number_lines(chunk);
     state.bad_records.set_stable(chunk.lines());
     if (chunk.skipped_line) {
@@ -488,8 +511,9 @@ BatchStream worker_source(Pool& pool, const ChunkFraming* framing, WorkerState& 
         co_yield batch;
       }
       if (chunk.loaded.overlong) {  // the range's last line, after the others
+        const std::string_view body = lines.substr(chunk.prelude_size);
         const std::uint64_t overlong_line =
-            first_line + count_newlines(lines.data(), lines.data() + lines.size());
+            first_line + count_newlines(body.data(), body.data() + body.size());
         errors.report(BadRecord{chunk.origin, overlong_line, 0,
                                 chunk.file_range->file->overlong_reason(),
                                 chunk.loaded.overlong_head});
@@ -594,7 +618,7 @@ bool append_to_chunk(Batch& batch, Chunk& chunk) {
   if (!batch.lines_pending()) {
     // Not a block of lines (no source but `read` runs in parallel; kept correct anyway).
     if (chunk.started || batch.skipped_line()) return false;
-    // Taken whole by Chunker::take_file_range; `read` makes none for framed chunks (pipeline.cpp).
+    // Taken whole by Chunker::take_file_range, before this is called.
     if (batch.file_range()) throw std::logic_error("-j: a file range where lines were expected");
     chunk.origin = batch.origin();
     for (const Record& record : batch.records()) {
@@ -631,8 +655,8 @@ class Chunker {
   std::shared_ptr<Chunk> next(std::uint64_t seq) {
     std::shared_ptr<Chunk> chunk = make_chunk(texts_);
     chunk->seq = seq;
-    if (take_skipped_line(*chunk) ||
-        (framing_ == nullptr && (take_file_range(*chunk) || take_mapped_block(*chunk)))) {
+    if (take_skipped_line(*chunk) || take_file_range(*chunk) ||
+        (framing_ == nullptr && take_mapped_block(*chunk))) {
       return chunk;
     }
     if (framing_ != nullptr) {
@@ -694,6 +718,14 @@ class Chunker {
     chunk.started = true;
     number_by_worker(chunk, 0);
     ++it_;
+    if (framing_ != nullptr) {
+      chunk.stands_alone = true;
+      chunk.file_start = chunk.file_range->begin == 0;
+      // (Its worker also ends the file's rows at a skipped line or where the file shrank.)
+      chunk.file_end = it_ == source_.end() || (*it_).file_range() == nullptr ||
+                       (*it_).file_range()->file != chunk.file_range->file;
+    }
+    previous_origin_ = chunk.origin;
     return true;
   }
 
@@ -751,7 +783,7 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
   const std::uint64_t window =
       framing != nullptr ? std::uint64_t{threads} + 1 : 2 * std::uint64_t{threads} + 1;
   const std::size_t batches_per_chunk = framing != nullptr ? kBatchesPerFramedChunk : 1;
-  Pool pool(number_late, window * batches_per_chunk, max_line, threads);
+  Pool pool(number_late, window * batches_per_chunk, max_line, threads, framing != nullptr);
   // One partial state per worker (declared before the workers: they use it until joined).
   std::vector<std::unique_ptr<PartialAggregate>> partials;
   for (unsigned i = 0; aggregate != nullptr && i < threads; ++i) {

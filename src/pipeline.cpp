@@ -5,6 +5,7 @@
 #include <span>
 #include <thread>
 
+#include "file_range.hpp"
 #include "gpipe/errors.hpp"
 #include "gpipe/stage.hpp"
 #include "parallel.hpp"
@@ -196,9 +197,11 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
       // mapped file (framed ones are copies, made on this thread).
       ctx.threads_number_lines = true;
       ctx.threads_read_in_pages = framing == nullptr;
-      // Framed chunks are copies made on this thread (their workers cut them between records:
-      // a CSV quote may hold newlines); --mmap maps the file instead.
-      ctx.threads_read_ranges = framing == nullptr && !ctx.options.map_files;
+      // Plain files are read by the threads in ranges (--mmap maps them instead); csv ranges
+      // (framed: their workers cut them between records) are smaller (src/file_range.hpp).
+      if (!ctx.options.map_files) {
+        ctx.threads_range_bytes = framing == nullptr ? kFileRangeBytes : kFramedRangeBytes;
+      }
       // The threads number the lines after processing them, unless a stage needs the numbers.
       const bool number_late =
           std::none_of(reads_line_numbers.begin() + 1,

@@ -52,18 +52,22 @@ class TempFile {
   std::string path_;
 };
 
-// Loads every range of `range_bytes` and checks the lines against split().
-void expect_lines_once_each(const std::string& content, std::size_t range_bytes,
-                            std::size_t max_line) {
+// Loads every range of `range_bytes` and checks the lines against split(); with `front` spare
+// bytes before each range's lines (where a csv worker joins the rows carried over).
+void expect_lines_once_each_with_front(const std::string& content, std::size_t range_bytes,
+                                       std::size_t max_line, std::size_t front) {
   const TempFile file(content);
   const auto ranged =
       std::make_shared<const RangedFile>(file.fd(), "f", 0, content.size(), "too long");
-  const std::shared_ptr<ReadBufferPool> buffers = make_range_buffers(2);
+  const std::shared_ptr<ReadBufferPool> buffers = make_range_buffers(2, range_bytes, front);
   std::vector<Line> kept;
   std::vector<Line> overlong;
   for (std::uint64_t at = 0; at < content.size(); at += range_bytes) {
     const FileRange range{ranged, at, std::min<std::uint64_t>(at + range_bytes, content.size())};
-    const LoadedRange loaded = load_file_range(range, max_line, *buffers);
+    const LoadedRange loaded = load_file_range(range, max_line, *buffers, front);
+    if (!loaded.lines.empty()) {
+      ASSERT_GE(loaded.lines.data() - loaded.buffer.get(), static_cast<std::ptrdiff_t>(front));
+    }
     for (const Line& line : split(std::string(loaded.lines))) {
       kept.push_back({loaded.offset + line.offset, line.text});
       ASSERT_GE(kept.back().offset, range.begin);
@@ -95,6 +99,12 @@ void expect_lines_once_each(const std::string& content, std::size_t range_bytes,
     ASSERT_EQ(overlong[i].offset, expected_overlong[i].offset);
     ASSERT_EQ(overlong[i].text, expected_overlong[i].text);
   }
+}
+
+void expect_lines_once_each(const std::string& content, std::size_t range_bytes,
+                            std::size_t max_line) {
+  expect_lines_once_each_with_front(content, range_bytes, max_line, 0);
+  expect_lines_once_each_with_front(content, range_bytes, max_line, 7);
 }
 
 TEST(FileRangeTest, EveryLineComesOutOfTheRangeItStartsIn) {
@@ -130,7 +140,7 @@ TEST(FileRangeTest, AFileThatShrankGivesTheCompleteLinesReadBeforeItsEnd) {
   // out, and the range says it shrank (the run then stops with that error).
   const TempFile file("abc\ndefgh");
   const auto ranged = std::make_shared<const RangedFile>(file.fd(), "f.log", 0, 20, "too long");
-  const std::shared_ptr<ReadBufferPool> buffers = make_range_buffers(2);
+  const std::shared_ptr<ReadBufferPool> buffers = make_range_buffers(2, 16, 0);
   // The range ends before the file's end; its last line runs on into the end.
   const LoadedRange run_on = load_file_range(FileRange{ranged, 0, 6}, 64, *buffers);
   EXPECT_TRUE(run_on.shrank);

@@ -188,8 +188,9 @@ struct Context {
   // not read in; the threads number them and read them in (LineReader::hand_over_blocks).
   bool threads_number_lines = false;
   bool threads_read_in_pages = false;
-  // -j: `read` cuts plain files into ranges that the threads read (src/file_range.hpp).
-  bool threads_read_ranges = false;
+  // -j: `read` cuts plain files into ranges of this many bytes that the threads read
+  // (src/file_range.hpp); 0: it reads them itself.
+  std::size_t threads_range_bytes = 0;
 };
 
 }  // namespace gpipe

@@ -14,7 +14,8 @@ namespace {
 
 // -j: a plain file as ranges for the threads to read, to its end (read on if it grew).
 BatchStream cut_into_ranges(const ByteSource::Mappable& file, const Origin& origin,
-                            const std::string& overlong_reason, Batch& batch) {
+                            const std::string& overlong_reason, std::size_t range_bytes,
+                            Batch& batch) {
   std::uint64_t size = file.size - file.begin;
   const auto ranged =
       std::make_shared<const RangedFile>(file.fd, origin.name, file.begin, size, overlong_reason);
@@ -24,7 +25,7 @@ BatchStream cut_into_ranges(const ByteSource::Mappable& file, const Origin& orig
       size = std::max(size, now > file.begin ? now - file.begin : 0);
       if (at >= size) co_return;
     }
-    const std::uint64_t end = std::min<std::uint64_t>(at + kFileRangeBytes, size);
+    const std::uint64_t end = std::min<std::uint64_t>(at + range_bytes, size);
     batch.reset(&origin, RecordKind::Line);
     batch.set_file_range(std::make_shared<const FileRange>(FileRange{ranged, at, end}));
     co_yield batch;
@@ -40,8 +41,10 @@ BatchStream read_file(const std::string& path, const Origin& origin, Batch& batc
   const std::string overlong_reason =
       "line longer than --max-line (" + human_size(ctx.options.max_line) + ")";
   if (const std::optional<ByteSource::Mappable> file = source->mappable();
-      file && ctx.threads_read_ranges && file_ranges_fit(ctx.options.max_line)) {
-    co_yield elements_of(cut_into_ranges(*file, origin, overlong_reason, batch));
+      file && ctx.threads_range_bytes != 0 &&
+      file_ranges_fit(ctx.options.max_line, ctx.threads_range_bytes)) {
+    co_yield elements_of(
+        cut_into_ranges(*file, origin, overlong_reason, ctx.threads_range_bytes, batch));
     co_return;
   }
   LineReader reader(*source, ctx.options.read_buffer, ctx.options.max_line, origin.name,

@@ -222,5 +222,21 @@ for j in "2 --mmap" "3 --mmap" 1 2; do
     head -3 shrink.err
   fi
 done
+# The same for a csv file, whose rows the threads frame in ranges they read (-j 2) or in chunks
+# copied on the reading thread (--max-line below a range).
+cat users.csv users.csv users.csv >users9.csv
+for j in 1 2 "2 --max-line 64KiB"; do
+  cp users9.csv shrink.csv
+  # shellcheck disable=SC2086 # j holds a count and maybe a flag
+  { $GPIPE -j $j 'read shrink.csv | csv | to csv' 2>shrink.err; echo $? >shrink.status; } |
+    { head -c 100000 >/dev/null; truncate -s 1M shrink.csv; cat >/dev/null; }
+  if [[ $(cat shrink.status) -eq 3 ]] && grep -q "^gpipe: error: 'shrink.csv' shrank while it was being read$" shrink.err; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL -j $j: a csv file truncated while read: status $(cat shrink.status)"
+    head -3 shrink.err
+  fi
+done
 echo "parallel: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
