@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 
@@ -18,7 +19,8 @@ namespace {
 
 // The name of the file mapped last, for the guard's message. A fixed buffer, so that the
 // signal handler reads it without allocating; written only when a window is mapped.
-std::array<char, 512> g_mapped_name{};
+constexpr std::size_t kMappedNameBytes = 512;
+std::array<char, kMappedNameBytes> g_mapped_name{};
 
 void remember_name(const std::string& name) {
   const std::size_t length = std::min(name.size(), g_mapped_name.size() - 1);
@@ -36,11 +38,29 @@ void write_all(const char* text) {
   }
 }
 
-// Only async-signal-safe calls: write(2) and _exit(2).
+// Set by the first thread to meet the truncation: under -j several threads may touch lost
+// pages at once, and each runs the handler (a handler blocks its signal only in its own thread).
+std::atomic_flag g_sigbus_taken;  // clear (C++20)
+
+void append(char*& out, const char* end, const char* text) {
+  while (*text != '\0' && out != end) *out++ = *text++;
+}
+
+// Only async-signal-safe calls: write(2), _exit(2), pause(2) and a lock-free atomic. One thread
+// writes the message, in one piece, and exits; any other waits for the exit (it once printed
+// "gpipe: error: 'gpipe: error: 'x.logx.log' shrank…" from two threads at once).
 extern "C" void on_sigbus(int /*signal*/) {
-  write_all("gpipe: error: '");
-  write_all(g_mapped_name.data());
-  write_all("' shrank while it was being read\n");
+  if (g_sigbus_taken.test_and_set()) {
+    for (;;) ::pause();
+  }
+  std::array<char, kMappedNameBytes + 64> message{};
+  char* out = message.data();
+  const char* const end = message.data() + message.size() - 1;
+  append(out, end, "gpipe: error: '");
+  append(out, end, g_mapped_name.data());
+  append(out, end, "' shrank while it was being read\n");
+  *out = '\0';
+  write_all(message.data());
   ::_exit(kExitIo);
 }
 
