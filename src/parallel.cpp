@@ -777,9 +777,9 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
                          std::shared_ptr<const AggregateSplit> aggregate, unsigned threads,
                          bool number_late, ErrorPolicy& errors, std::size_t max_line) {
   // Chunks in flight: each worker's, one result each waiting for the consumer, and the next
-  // one. Framed chunks are copies whose batches hold every field of every row (csv: 2 MiB or
-  // so each), so they keep to one per worker and the next: 26 MB peak for the csv benchmark,
-  // where 2N+1 of them took 34 MB, at no measured cost in time.
+  // one. Framed chunks' batches hold every field of every row (csv: 2 MiB or so each), so
+  // they keep to one per worker and the next: 26 MB peak for the csv benchmark (copied chunks
+  // then; 18 MB with ranges), where 2N+1 of them took 34 MB, at no measured cost in time.
   const std::uint64_t window =
       framing != nullptr ? std::uint64_t{threads} + 1 : 2 * std::uint64_t{threads} + 1;
   const std::size_t batches_per_chunk = framing != nullptr ? kBatchesPerFramedChunk : 1;

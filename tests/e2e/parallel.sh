@@ -209,34 +209,30 @@ done
 # the file's name and exit 3, never a crash nor a quiet end: mapped (--mmap), the threads touch
 # its lost pages; read, the end comes before the size the file had. The reader of the output
 # stops reading after 100 KB, so gpipe is at most a few MiB in when the file is cut to 1 MiB.
-for j in "2 --mmap" "3 --mmap" 1 2; do
-  cp app.log shrink.log
-  # shellcheck disable=SC2086 # j holds a count and maybe a flag
-  { $GPIPE -j $j 'read shrink.log | grep -v NOMATCH' 2>shrink.err; echo $? >shrink.status; } |
-    { head -c 100000 >/dev/null; truncate -s 1M shrink.log; cat >/dev/null; }
-  if [[ $(cat shrink.status) -eq 3 ]] && grep -q "^gpipe: error: 'shrink.log' shrank while it was being read$" shrink.err; then
+# Usage: expect_truncation_error SOURCE COPY PIPELINE JOBS (JOBS: -j's count, maybe a flag).
+expect_truncation_error() {
+  local source=$1 copy=$2 pipeline=$3 jobs=$4
+  cp "$source" "$copy"
+  # shellcheck disable=SC2086 # jobs holds a count and maybe a flag
+  { $GPIPE -j $jobs "$pipeline" 2>shrink.err; echo $? >shrink.status; } |
+    { head -c 100000 >/dev/null; truncate -s 1M "$copy"; cat >/dev/null; }
+  if [[ $(cat shrink.status) -eq 3 ]] &&
+     grep -qFx "gpipe: error: '$copy' shrank while it was being read" shrink.err; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
-    echo "FAIL -j $j: a file truncated while read: status $(cat shrink.status)"
+    echo "FAIL -j $jobs: $copy truncated while read: status $(cat shrink.status)"
     head -3 shrink.err
   fi
+}
+for j in "2 --mmap" "3 --mmap" 1 2; do
+  expect_truncation_error app.log shrink.log 'read shrink.log | grep -v NOMATCH' "$j"
 done
 # The same for a csv file, whose rows the threads frame in ranges they read (-j 2) or in chunks
 # copied on the reading thread (--max-line below a range).
 cat users.csv users.csv users.csv >users9.csv
 for j in 1 2 "2 --max-line 64KiB"; do
-  cp users9.csv shrink.csv
-  # shellcheck disable=SC2086 # j holds a count and maybe a flag
-  { $GPIPE -j $j 'read shrink.csv | csv | to csv' 2>shrink.err; echo $? >shrink.status; } |
-    { head -c 100000 >/dev/null; truncate -s 1M shrink.csv; cat >/dev/null; }
-  if [[ $(cat shrink.status) -eq 3 ]] && grep -q "^gpipe: error: 'shrink.csv' shrank while it was being read$" shrink.err; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL -j $j: a csv file truncated while read: status $(cat shrink.status)"
-    head -3 shrink.err
-  fi
+  expect_truncation_error users9.csv shrink.csv 'read shrink.csv | csv | to csv' "$j"
 done
 echo "parallel: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
