@@ -1,5 +1,6 @@
 #include "parallel.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -35,6 +36,18 @@ constexpr std::size_t kMappedChunkBytes = kMiB;
 // row and a partial row fit, so they join the chunk's lines without a copy of the lines.
 constexpr std::size_t kFramedFront = 4 * kKiB;
 
+// A line `read` skipped as overlong (a gap) in a file cut into framed chunks. A row open before
+// it goes on after it, as in one pass, where the csv stage never sees the line: the row is
+// carried across the gap to the chunk that holds its end, which reports the skipped line where
+// it falls among its rows. `at`: where the bytes after the gap start in the rows (after the
+// prelude); `resume_offset`: their file offset, set once a chunk with them joins the row.
+struct Gap {
+  std::size_t at = 0;
+  std::uint64_t resume_offset = 0;
+  std::string reason;
+  std::string head;  // the line's first bytes
+};
+
 struct Chunk {
   std::uint64_t seq = 0;
   const Origin* origin = nullptr;
@@ -51,8 +64,8 @@ struct Chunk {
   mutable std::string text;
   std::size_t front = 0;
   // Framed: whether the chunk's lines start its file (its prelude is found in them, nothing is
-  // carried into it), and whether nothing of its file follows it (its end, or a skipped line):
-  // then it keeps all its rows, the last one open or not.
+  // carried into it), and whether nothing of its file follows it: then it keeps all its rows,
+  // the last one open or not.
   bool file_start = false;
   bool file_end = false;
   // Framed, once the worker has joined them: the prelude, the carried rows and the chunk's
@@ -61,6 +74,7 @@ struct Chunk {
   mutable std::string_view framed_rows;
   mutable std::uint64_t framed_offset = 0;
   mutable std::string framed_copy;  // the rows, when prelude and carry outgrow the front
+  mutable std::vector<Gap> gaps;    // in framed_rows, in order: the chunk reports them
   // A block of a mapped file is not copied: the chunk views it and holds its window instead.
   std::string_view mapped_lines;
   std::shared_ptr<const void> mapped_window;
@@ -89,6 +103,7 @@ struct Chunk {
   // Framed, before the worker joins anything to them: the chunk's own lines (copied, or read
   // from a range), their offset in the file, and the spare bytes right before them.
   std::string_view own_lines() const {
+    if (skipped_line) return {};  // `text` holds the skipped line's head
     return file_range ? loaded.lines : std::string_view(text).substr(front);
   }
   std::uint64_t own_offset() const { return file_range ? loaded.offset : offset; }
@@ -101,18 +116,28 @@ struct Chunk {
   char* own_begin() const {
     return file_range ? loaded.buffer.get() + room_before_own() : text.data() + front;
   }
-  // Nothing of its file follows its lines: the file's end, a skipped line after them (a gap),
-  // or the file shrinking. Then it keeps all its rows, the last one open or not.
-  bool ends_file() const { return file_end || loaded.overlong || loaded.shrank; }
+  // Framed: the gap right after its own lines, if any: the skipped line it is, or its range's
+  // overlong last line; `at` is still to be set.
+  std::optional<Gap> own_gap() const {
+    if (skipped_line) return Gap{0, 0, skipped_reason, text};
+    if (loaded.overlong)
+      return Gap{0, 0, file_range->file->overlong_reason(), loaded.overlong_head};
+    return std::nullopt;
+  }
+  // Nothing of its file follows its lines: the file's end, or the file shrinking. Then it keeps
+  // all its rows, the last one open or not.
+  bool ends_file() const { return file_end || loaded.shrank; }
 };
 
 // The lines in a chunk, counted by its worker: after processing it when the lines are numbered
 // late (the bytes are then in cache), before when early.
+// (Framed: its rows and the gaps among them.)
 std::uint64_t lines_in(const Chunk& chunk) {
-  if (chunk.skipped_line) return 1;
+  if (chunk.skipped_line && !chunk.framed) return 1;
   const std::string_view body = chunk.lines().substr(chunk.prelude_size);
-  const std::uint64_t overlong = chunk.loaded.overlong ? 1 : 0;  // a range's skipped last line
-  return count_newlines(body.data(), body.data() + body.size()) + overlong;
+  const std::uint64_t lines = count_newlines(body.data(), body.data() + body.size());
+  if (chunk.framed) return lines + chunk.gaps.size();
+  return lines + (chunk.loaded.overlong ? 1 : 0);  // a range's skipped last line
 }
 
 struct Result {
@@ -136,7 +161,11 @@ constexpr std::size_t kBatchesPerFramedChunk = kFramedRangeBytes / kFramedPieceB
 struct FramedLink {
   std::string prelude;
   std::uint64_t prelude_lines = 0;
-  std::string carry;  // the bytes right before the next chunk's lines (none after a gap)
+  // The rows after the last row end, and the file offset of their first byte; after a gap, the
+  // next chunk's lines continue them.
+  std::string carry;
+  std::uint64_t carry_offset = 0;
+  std::vector<Gap> gaps;           // in the carry, or at its end
   bool carry_starts_file = false;  // the carry is its file's start (its prelude not found yet)
   std::size_t carry_scanned = 0;   // how much of the carry was scanned and found to hold no end
 };
@@ -407,31 +436,71 @@ bool pass_prelude(const ChunkFraming& framing, std::string_view body, bool at_fi
   return found.has_value();
 }
 
+// The file offset of body[pos], for a body that starts at `body_offset` with these gaps in it.
+std::uint64_t offset_in_body(std::uint64_t body_offset, const std::vector<Gap>& gaps,
+                             std::size_t pos) {
+  std::uint64_t offset = body_offset;
+  std::size_t from = 0;
+  for (const Gap& gap : gaps) {
+    if (gap.at > pos) break;
+    offset = gap.resume_offset;
+    from = gap.at;
+  }
+  return offset + (pos - from);
+}
+
+// The gaps up to `cut` stay with the chunk (those after its rows it reports after them); those
+// after it go on with the carried rows.
+void split_gaps(std::vector<Gap>&& gaps, std::size_t cut, const Chunk& chunk, FramedLink& out) {
+  for (Gap& gap : gaps) {
+    if (gap.at <= cut) {
+      chunk.gaps.push_back(std::move(gap));
+    } else {
+      gap.at -= cut;
+      out.gaps.push_back(std::move(gap));
+    }
+  }
+}
+
 void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
   FramedLink in = chunk.seq == 0 ? FramedLink{} : pool.take_link(chunk.seq);
-  if (chunk.skipped_line) {  // a gap: the chunk before kept all its rows; the prelude goes on
-    pool.pass_link(chunk.seq, std::move(in));
-    return;
-  }
   if (chunk.file_start) {
     in = FramedLink{};
     in.carry_starts_file = true;
   }
   const std::string_view own = chunk.own_lines();
   chunk.framed = true;
-  // The carry is the bytes right before the chunk's lines (at a file's start or after a gap,
-  // where those are not the carry's next bytes, there is none).
-  chunk.framed_offset = chunk.own_offset() - in.carry.size();
+  if (in.carry.empty()) in.carry_offset = chunk.own_offset();
+  if (!own.empty() && !in.gaps.empty() && in.gaps.back().at == in.carry.size()) {
+    in.gaps.back().resume_offset = chunk.own_offset();  // the bytes after that gap
+  }
+  chunk.framed_offset = in.carry_offset;
+  std::optional<Gap> own_gap = chunk.own_gap();
   if (keep_carrying(pool, chunk, in, own.size())) {
     in.carry += own;
+    if (own_gap) {
+      own_gap->at = in.carry.size();
+      in.gaps.push_back(std::move(*own_gap));
+    }
     pool.pass_link(chunk.seq, std::move(in));
     return;  // no rows of its own: framed_rows stays empty
+  }
+  // Lines `read` counted: the number is of the chunk's own first line (or of its own gap); the
+  // carried rows and the gaps among them come before it.
+  if (!chunk.numbered_by_worker && chunk.first_line != 0) {
+    chunk.first_line -=
+        count_newlines(in.carry.data(), in.carry.data() + in.carry.size()) + in.gaps.size();
   }
   const bool at_file_start = in.carry_starts_file;
   const std::string_view prelude =
       at_file_start ? std::string_view() : std::string_view(in.prelude);
   const std::string_view rows = join_rows(chunk, prelude, in.carry);
   const std::string_view body = rows.substr(prelude.size());
+  std::vector<Gap> gaps = std::move(in.gaps);
+  if (own_gap) {
+    own_gap->at = body.size();
+    gaps.push_back(std::move(*own_gap));
+  }
   FramedLink out;
   // After this, `prelude` (which may view in.prelude, now moved) is used only for its size.
   const bool carry_all = !pass_prelude(framing, body, at_file_start, in, out) && !chunk.ends_file();
@@ -442,16 +511,13 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
     cut = framing.whole_records(body, at_file_start);
   }
   out.carry.assign(body.substr(cut));
+  out.carry_offset = offset_in_body(in.carry_offset, gaps, cut);
   out.carry_starts_file = at_file_start && cut == 0;
   out.carry_scanned = cut == 0 ? body.size() : 0;
+  split_gaps(std::move(gaps), cut, chunk, out);
   chunk.prelude_size = cut == 0 ? 0 : prelude.size();
   chunk.prelude_lines = cut == 0 || at_file_start ? 0 : in.prelude_lines;
   chunk.framed_rows = cut == 0 ? std::string_view() : rows.substr(0, prelude.size() + cut);
-  // Lines `read` counted: the number is of the chunk's own first line; the carried rows' come
-  // before it.
-  if (!chunk.numbered_by_worker && chunk.first_line != 0) {
-    chunk.first_line -= count_newlines(in.carry.data(), in.carry.data() + in.carry.size());
-  }
   pool.pass_link(chunk.seq, std::move(out));
 }
 
@@ -487,7 +553,7 @@ BatchStream worker_source(Pool& pool, const ChunkFraming* framing, WorkerState& 
     if (chunk.mapped_window) read_in_pages(chunk.lines());
     const std::uint64_t first_line = pool.numbered_late(chunk) ? 1 : pool.number_lines(chunk);
     state.bad_records.set_stable(chunk.lines());
-    if (chunk.skipped_line) {
+    if (chunk.skipped_line && !chunk.framed) {
       errors.report(BadRecord{chunk.origin, first_line, 0, chunk.skipped_reason, chunk.text});
     } else {
       // The prelude's own line numbers and offsets are never seen: the stage takes it as the
@@ -496,21 +562,44 @@ BatchStream worker_source(Pool& pool, const ChunkFraming* framing, WorkerState& 
       const std::uint64_t offset = chunk.lines_offset() - chunk.prelude_size;
       const std::string_view lines = chunk.lines();
       // (A piece may end inside a row, even inside the prelude: the stage carries an open row
-      // on to the next batch, as between the blocks `read` makes.)
+      // on to the next batch, as between the blocks `read` makes. So a piece ends at each gap,
+      // which is reported there, and the bytes after it have their own offsets.)
       const std::size_t piece_bytes = chunk.stands_alone ? kFramedPieceBytes : lines.size();
-      for (std::size_t pos = 0; pos < lines.size();) {
-        const std::size_t end = piece_end(lines, pos, piece_bytes);
+      const std::vector<Gap>& gaps = chunk.gaps;
+      std::size_t next_gap = 0;
+      std::uint64_t past_gaps = 0;  // the bytes the gaps so far hold: what the offsets skip
+      for (std::size_t pos = 0;;) {
+        for (; next_gap < gaps.size() && chunk.prelude_size + gaps[next_gap].at == pos;
+             ++next_gap) {
+          const Gap& gap = gaps[next_gap];
+          errors.report(BadRecord{chunk.origin, line++, 0, gap.reason, gap.head});
+          if (pos < lines.size()) past_gaps = gap.resume_offset - (offset + pos);
+        }
+        if (pos == lines.size()) break;
+        std::size_t end = piece_end(lines, pos, piece_bytes);
+        if (next_gap < gaps.size()) end = std::min(end, chunk.prelude_size + gaps[next_gap].at);
+        const bool last = end == lines.size() && next_gap == gaps.size();
         const std::string_view piece = lines.substr(pos, end - pos);
         Batch batch = pool.spare_batch();
         batch.reset(chunk.origin, RecordKind::Line);
-        batch.set_pending_lines(piece, line, offset + pos);
+        batch.set_pending_lines(piece, line, offset + pos + past_gaps);
         if (chunk.stands_alone && pos == 0) batch.set_starts_chunk();
-        if (chunk.stands_alone && end == lines.size()) batch.set_ends_chunk();
-        if (end < lines.size()) line += count_newlines(piece.data(), piece.data() + piece.size());
+        if (chunk.stands_alone && last) batch.set_ends_chunk();
+        if (!last) line += count_newlines(piece.data(), piece.data() + piece.size());
         pos = end;
         co_yield batch;
       }
-      if (chunk.loaded.overlong) {  // the range's last line, after the others
+      if (chunk.stands_alone && !lines.empty() && !gaps.empty() &&
+          chunk.prelude_size + gaps.back().at == lines.size()) {
+        // Rows end after the gaps at the chunk's end, as in one pass: an open row is reported
+        // after them.
+        Batch batch = pool.spare_batch();
+        batch.reset(chunk.origin, RecordKind::Line);
+        batch.set_pending_lines(lines.substr(lines.size()), line, offset + lines.size());
+        batch.set_ends_chunk();
+        co_yield batch;
+      }
+      if (chunk.loaded.overlong && !chunk.framed) {  // the range's last line, after the others
         const std::string_view body = lines.substr(chunk.prelude_size);
         const std::uint64_t overlong_line =
             first_line + count_newlines(body.data(), body.data() + body.size());
@@ -672,7 +761,8 @@ class Chunker {
     if (!chunk->started) return nullptr;
     if (framing_ != nullptr) {
       chunk->file_start = chunk->origin != previous_origin_;
-      chunk->file_end = it_ == source_.end() || !continues(*it_, *chunk);
+      chunk->file_end =
+          it_ == source_.end() || !(continues(*it_, *chunk) || skipped_in(*it_, *chunk));
     }
     number_by_worker(*chunk, chunk->first_line);
     previous_origin_ = chunk->origin;
@@ -729,9 +819,15 @@ class Chunker {
     return true;
   }
 
+  // Whether the batch is a line skipped in the chunk's file: framed, the file goes on after
+  // the chunk (the gap may be inside a row).
+  static bool skipped_in(Batch& batch, const Chunk& chunk) {
+    return batch.skipped_line() && batch.origin() == chunk.origin;
+  }
+
   // A line that `read` skipped as overlong is a chunk of its own, so that its worker reports
-  // it in turn (numbering it first, when `read` could not). (A framed chunk ends before it, at the
-  // gap, as at the end of its file.)
+  // it in turn (numbering it first, when `read` could not). (Framed, it is a gap in its file's
+  // rows: see Gap.)
   bool take_skipped_line(Chunk& chunk) {
     if (it_ == source_.end()) return false;
     Batch& batch = *it_;
@@ -744,6 +840,14 @@ class Chunker {
     chunk.text = batch.skipped_line()->head;
     chunk.skipped_reason = batch.skipped_line()->reason;
     ++it_;
+    if (framing_ != nullptr) {
+      chunk.stands_alone = true;
+      chunk.file_start = chunk.origin != previous_origin_;
+      chunk.file_end =
+          it_ == source_.end() ||
+          !(((*it_).lines_pending() && (*it_).origin() == chunk.origin) || skipped_in(*it_, chunk));
+      previous_origin_ = chunk.origin;
+    }
     return true;
   }
 

@@ -103,6 +103,24 @@ for seed in (1, 2, 3):
             out.write(b",".join(fields) + eol)
         out.write(b'last,"no newline')
 PY
+# Lines over --max-line (600 KB: over a 512 KiB range, and over 1 KiB) inside quoted fields:
+# one pass skips them and joins the row across them, and so must -j, whose chunks (ranges, or
+# copies under 1 KiB) end there. A row across two of them, one that is good once joined, one
+# between rows, and a quote still open after one at the end of the file.
+python3 - "$work/users.csv" >"$work/gaps.csv" <<'PY'
+import sys
+users = open(sys.argv[1], "rb").read().splitlines(keepends=True)
+out = sys.stdout.buffer
+long = lambda c: c * 600000 + b"\n"
+out.writelines(users[:5000])
+out.write(b'5001,"across\n' + long(b"q") + b"two\n" + long(b"r") + b'gaps",x\n')
+out.writelines(users[5000:15000])
+out.write(b'15001,"good\n' + long(b"s") + b'once joined",a@b.c,DE,2026-01-01,\n')
+out.writelines(users[15000:30000])
+out.write(long(b"t"))
+out.writelines(users[30000:])
+out.write(b'99999,"open\n' + long(b"u"))
+PY
 cd "$work" || exit 1
 
 tasks=(
@@ -156,6 +174,10 @@ tasks=(
   "--on-error skip --max-line 4MiB read users-runaway-long.csv | csv | field id _line _offset"
   "--max-line 4MiB read users-runaway-long.csv | csv | field id"
   "read long-rows.csv users.csv long-rows.csv | csv | field _file _line _offset"
+  "--on-error skip --max-line 512KiB read gaps.csv | csv | field _line _offset id name"
+  "--on-error skip --max-line 1KiB read gaps.csv | csv | field _line _offset id name"
+  "--max-line 512KiB read gaps.csv | csv | field id"
+  "--on-error skip --max-line 512KiB read gaps.csv users.csv gaps.csv | csv | count by _file country"
   # Aggregates run on the threads (partial states, merged): many groups, first seen in every
   # chunk, must come out in the order of one pass; _line read by the aggregate; a bad record.
   "read app.log | count by 0"
