@@ -77,7 +77,8 @@ for r in range(12):
 PY
 # Random CSV (seeded): quoted fields with commas, "" and newlines, some of them thousands of
 # lines long (rows across several chunks), CRLF or LF, a byte order mark, blank rows, lines over
-# --max-line between rows, a quote that never closes, a last line without its newline.
+# --max-line between rows and inside quoted fields, a quote that never closes, a last line
+# without its newline.
 python3 - "$work" <<'PY'
 import random, sys
 for seed in (1, 2, 3):
@@ -95,6 +96,7 @@ for seed in (1, 2, 3):
                 if k < 0.6: fields.append(b"v%d" % r.randint(0, 10**6))
                 elif k < 0.8: fields.append(b'"a,b ' + b"\n" * r.randint(0, 3) + b'q""x"')
                 elif k < 0.802: fields.append(b'"' + b"line\n" * r.randint(50, 30000) + b'"')
+                elif k < 0.80203: fields.append(b'"in' + eol + b"Q" * 1100000 + eol + b'out"')
                 elif k < 0.9: fields.append(b"")
                 elif k < 0.93: fields.append(b'x"y')
                 else: fields.append(b'"unclosed' if r.random() < 0.001 else b"z")
