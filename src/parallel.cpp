@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -405,19 +406,30 @@ bool keep_carrying(const Pool& pool, const Chunk& chunk, const FramedLink& in,
 
 // The prelude, the carried rows and the chunk's own lines as one text: written into the room in
 // front of its lines when they fit there, else joined in its framed_copy.
-std::string_view join_rows(const Chunk& chunk, std::string_view prelude, std::string_view carry) {
+std::span<char> join_rows(const Chunk& chunk, std::string_view prelude, std::string_view carry) {
   const std::string_view own = chunk.own_lines();
   const std::size_t joined = prelude.size() + carry.size();
   if (joined <= chunk.room_before_own()) {
     char* const start = chunk.own_begin() - joined;
     std::copy(prelude.begin(), prelude.end(), start);
     std::copy(carry.begin(), carry.end(), start + prelude.size());
-    return std::string_view(start, joined + own.size());
+    return {start, joined + own.size()};
   }
   chunk.framed_copy.assign(prelude);
   chunk.framed_copy += carry;
   chunk.framed_copy += own;
-  return chunk.framed_copy;
+  return {chunk.framed_copy.data(), chunk.framed_copy.size()};
+}
+
+// One pass joins the lines on either side of a gap with "\n": the line source strips "\r\n" and
+// "\n" alike, and across a gap the offsets show no "\r\n" between them. So the '\r' of a
+// "\r\n" right before a gap goes: the framing's scan counts a row's bytes against --max-line
+// (a CRLF row exactly that long was cut), and a header row across a gap is passed on as text.
+// `text[from, size)`: the rows that end at the gap. Returns their new end.
+std::size_t drop_cr_before_gap(char* text, std::size_t size, std::size_t from) {
+  if (size - from < 2 || text[size - 2] != '\r' || text[size - 1] != '\n') return size;
+  text[size - 2] = '\n';
+  return size - 1;
 }
 
 // The prelude passed on: at a file's start, the one found at the start of its rows (false when
@@ -471,14 +483,16 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
   const std::string_view own = chunk.own_lines();
   chunk.framed = true;
   if (in.carry.empty()) in.carry_offset = chunk.own_offset();
-  if (!own.empty() && !in.gaps.empty() && in.gaps.back().at == in.carry.size()) {
-    in.gaps.back().resume_offset = chunk.own_offset();  // the bytes after that gap
+  for (auto gap = in.gaps.rbegin(); !own.empty() && gap != in.gaps.rend(); ++gap) {
+    if (gap->at != in.carry.size()) break;
+    gap->resume_offset = chunk.own_offset();  // the bytes after the gaps at the carry's end
   }
   chunk.framed_offset = in.carry_offset;
   std::optional<Gap> own_gap = chunk.own_gap();
   if (keep_carrying(pool, chunk, in, own.size())) {
     in.carry += own;
     if (own_gap) {
+      in.carry.resize(drop_cr_before_gap(in.carry.data(), in.carry.size(), 0));
       own_gap->at = in.carry.size();
       in.gaps.push_back(std::move(*own_gap));
     }
@@ -494,7 +508,10 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
   const bool at_file_start = in.carry_starts_file;
   const std::string_view prelude =
       at_file_start ? std::string_view() : std::string_view(in.prelude);
-  const std::string_view rows = join_rows(chunk, prelude, in.carry);
+  const std::span<char> joined = join_rows(chunk, prelude, in.carry);
+  const std::string_view rows(
+      joined.data(),
+      own_gap ? drop_cr_before_gap(joined.data(), joined.size(), prelude.size()) : joined.size());
   const std::string_view body = rows.substr(prelude.size());
   std::vector<Gap> gaps = std::move(in.gaps);
   if (own_gap) {

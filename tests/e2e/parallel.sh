@@ -123,6 +123,23 @@ out.write(long(b"t"))
 out.writelines(users[30000:])
 out.write(b'99999,"open\n' + long(b"u"))
 PY
+# The same with CRLF: one pass joins the lines around a skipped one with "\n", so a row that is
+# exactly --max-line long that way (1 KiB, and 512 KiB for ranges) is not cut; and a header
+# cell across a skipped line names its column with "\n" in every chunk.
+python3 - "$work" <<'PY'
+import sys
+def write(name, head, middle):
+    with open(f"{sys.argv[1]}/{name}", "wb") as out:
+        out.write(head)
+        for i in range(30000):
+            out.write(b"%d,v%d,w\r\n" % (i, i) + middle.get(i, b""))
+gap = lambda c, n: c * n + b"\r\n"
+exact = lambda c, ml, gap_bytes: b'9,"a\r\n' + gap(b"X", gap_bytes) + gap(c, ml - 5)
+write("gaps-crlf.csv", b"h0,h1,h2\r\n", {
+    9000: exact(b"B", 1024, 2000) + gap(b"Y", 2000) + b'end",z\r\n',
+    20000: exact(b"C", 524288, 600000) + gap(b"Y", 600000) + b'end",z\r\n'})
+write("gaps-header.csv", b'"h\r\n' + gap(b"X", 2000) + b'1",h2,h3\r\n', {})
+PY
 cd "$work" || exit 1
 
 tasks=(
@@ -180,6 +197,9 @@ tasks=(
   "--on-error skip --max-line 1KiB read gaps.csv | csv | field _line _offset id name"
   "--max-line 512KiB read gaps.csv | csv | field id"
   "--on-error skip --max-line 512KiB read gaps.csv users.csv gaps.csv | csv | count by _file country"
+  "--on-error skip --max-line 1KiB read gaps-crlf.csv | csv | field _line _offset h0"
+  "--on-error skip --max-line 512KiB read gaps-crlf.csv | csv | field _line _offset h0"
+  "--on-error skip --max-line 1KiB read gaps-header.csv | csv | to jsonl"
   # Aggregates run on the threads (partial states, merged): many groups, first seen in every
   # chunk, must come out in the order of one pass; _line read by the aggregate; a bad record.
   "read app.log | count by 0"
