@@ -426,8 +426,14 @@ std::span<char> join_rows(const Chunk& chunk, std::string_view prelude, std::str
 // "\r\n" right before a gap goes: the framing's scan counts a row's bytes against --max-line
 // (a CRLF row exactly that long was cut), and a header row across a gap is passed on as text.
 // `text[from, size)`: the rows that end at the gap. Returns their new end.
-std::size_t drop_cr_before_gap(char* text, std::size_t size, std::size_t from) {
-  if (size - from < 2 || text[size - 2] != '\r' || text[size - 1] != '\n') return size;
+// Not when a gap is there already (its '\r' went), and not when the line's text ends in '\r'
+// ("x\r\r\n": one pass keeps "x\r", and no bytes say that to the stage). There the scan counts
+// one byte more than the stage: only a row within a byte of --max-line would be cut otherwise.
+std::size_t drop_cr_before_gap(char* text, std::size_t size, std::size_t from, bool gap_there) {
+  if (gap_there || size - from < 2 || text[size - 2] != '\r' || text[size - 1] != '\n') {
+    return size;
+  }
+  if (size - from > 2 && text[size - 3] == '\r') return size;
   text[size - 2] = '\n';
   return size - 1;
 }
@@ -492,7 +498,8 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
   if (keep_carrying(pool, chunk, in, own.size())) {
     in.carry += own;
     if (own_gap) {
-      in.carry.resize(drop_cr_before_gap(in.carry.data(), in.carry.size(), 0));
+      const bool gap_there = !in.gaps.empty() && in.gaps.back().at == in.carry.size();
+      in.carry.resize(drop_cr_before_gap(in.carry.data(), in.carry.size(), 0, gap_there));
       own_gap->at = in.carry.size();
       in.gaps.push_back(std::move(*own_gap));
     }
@@ -508,10 +515,13 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
   const bool at_file_start = in.carry_starts_file;
   const std::string_view prelude =
       at_file_start ? std::string_view() : std::string_view(in.prelude);
+  const bool gap_at_carry_end =
+      own.empty() && !in.gaps.empty() && in.gaps.back().at == in.carry.size();
   const std::span<char> joined = join_rows(chunk, prelude, in.carry);
   const std::string_view rows(
       joined.data(),
-      own_gap ? drop_cr_before_gap(joined.data(), joined.size(), prelude.size()) : joined.size());
+      own_gap ? drop_cr_before_gap(joined.data(), joined.size(), prelude.size(), gap_at_carry_end)
+              : joined.size());
   const std::string_view body = rows.substr(prelude.size());
   std::vector<Gap> gaps = std::move(in.gaps);
   if (own_gap) {
@@ -595,6 +605,7 @@ BatchStream worker_source(Pool& pool, const ChunkFraming* framing, WorkerState& 
         if (pos == lines.size()) break;
         std::size_t end = piece_end(lines, pos, piece_bytes);
         if (next_gap < gaps.size()) end = std::min(end, chunk.prelude_size + gaps[next_gap].at);
+        if (end < pos) throw std::logic_error("-j: the gaps of a csv chunk are out of order");
         const bool last = end == lines.size() && next_gap == gaps.size();
         const std::string_view piece = lines.substr(pos, end - pos);
         Batch batch = pool.spare_batch();

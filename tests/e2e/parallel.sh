@@ -124,8 +124,9 @@ out.writelines(users[30000:])
 out.write(b'99999,"open\n' + long(b"u"))
 PY
 # The same with CRLF: one pass joins the lines around a skipped one with "\n", so a row that is
-# exactly --max-line long that way (1 KiB, and 512 KiB for ranges) is not cut; and a header
-# cell across a skipped line names its column with "\n" in every chunk.
+# exactly --max-line long that way (1 KiB, and 512 KiB for ranges) is not cut; a line ending in
+# "\r\r\n" keeps its "\r"; and a header cell across a skipped line names its column with "\n"
+# in every chunk.
 python3 - "$work" <<'PY'
 import sys
 def write(name, head, middle):
@@ -137,7 +138,11 @@ gap = lambda c, n: c * n + b"\r\n"
 exact = lambda c, ml, gap_bytes: b'9,"a\r\n' + gap(b"X", gap_bytes) + gap(c, ml - 5)
 write("gaps-crlf.csv", b"h0,h1,h2\r\n", {
     9000: exact(b"B", 1024, 2000) + gap(b"Y", 2000) + b'end",z\r\n',
-    20000: exact(b"C", 524288, 600000) + gap(b"Y", 600000) + b'end",z\r\n'})
+    20000: exact(b"C", 524288, 600000) + gap(b"Y", 600000) + b'end",z\r\n',
+    # A line whose text ends in "\r" before two skipped lines, in a row and after a whole row.
+    12000: b'x,"y\r\r\n' + gap(b"X", 2000) + gap(b"X", 2000) + b'q",z\r\n',
+    25000: b'x,"y\r\r\n' + gap(b"X", 600000) + gap(b"X", 600000) + b'q",z\r\n',
+    27000: b"x,y,z\r\r\n" + gap(b"X", 600000)})
 write("gaps-header.csv", b'"h\r\n' + gap(b"X", 2000) + b'1",h2,h3\r\n', {})
 PY
 cd "$work" || exit 1
@@ -197,8 +202,8 @@ tasks=(
   "--on-error skip --max-line 1KiB read gaps.csv | csv | field _line _offset id name"
   "--max-line 512KiB read gaps.csv | csv | field id"
   "--on-error skip --max-line 512KiB read gaps.csv users.csv gaps.csv | csv | count by _file country"
-  "--on-error skip --max-line 1KiB read gaps-crlf.csv | csv | field _line _offset h0"
-  "--on-error skip --max-line 512KiB read gaps-crlf.csv | csv | field _line _offset h0"
+  "--on-error skip --max-line 1KiB read gaps-crlf.csv | csv | field _line _offset h0 h1 h2"
+  "--on-error skip --max-line 512KiB read gaps-crlf.csv | csv | field _line _offset h0 h1 h2"
   "--on-error skip --max-line 1KiB read gaps-header.csv | csv | to jsonl"
   # Aggregates run on the threads (partial states, merged): many groups, first seen in every
   # chunk, must come out in the order of one pass; _line read by the aggregate; a bad record.
