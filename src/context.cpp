@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <utility>
 
 #include "gpipe/errors.hpp"
 
@@ -100,7 +101,16 @@ std::uint16_t HeldBadRecords::origin_index(const Origin* origin) {
 }
 
 void HeldBadRecords::report_to(ErrorPolicy& errors, std::uint64_t line_shift) const {
-  for (const Entry& entry : entries_) {
+  Mark from;
+  report_to(errors, line_shift, from, mark());
+}
+
+void HeldBadRecords::report_to(ErrorPolicy& errors, std::uint64_t line_shift, Mark& from,
+                               Mark to) const {
+  // Moved first: a report that throws (--on-error=fail) is not made again.
+  const Mark begin = std::exchange(from, to);
+  for (std::size_t i = begin.entries; i < to.entries; ++i) {
+    const Entry& entry = entries_[i];
     const std::string_view reason =
         std::string_view(reasons_).substr(entry.reason_begin, entry.reason_size);
     const std::size_t raw_size = entry.raw_size & ~kStable;
@@ -110,7 +120,7 @@ void HeldBadRecords::report_to(ErrorPolicy& errors, std::uint64_t line_shift) co
     const Origin* origin = entry.origin == 0 ? nullptr : &origins_[entry.origin - 1].copy;
     errors.report(BadRecord{origin, entry.line + line_shift, entry.column, reason, raw});
   }
-  if (counted_only_ != 0) errors.count_more(counted_only_);
+  if (to.counted > begin.counted) errors.count_more(to.counted - begin.counted);
 }
 
 namespace {

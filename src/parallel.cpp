@@ -146,6 +146,10 @@ struct Result {
   std::shared_ptr<const Chunk> chunk;  // the text the batches view
   std::exception_ptr error;
   HeldBadRecords bad_records;  // for the consumer to report, in input order
+  // By batch: the bad records held when it came out of the worker (the consumer reports those
+  // before it gets the batch, as one pass reports a stage's bad records before its batch goes
+  // on: a stage after the prefix that stops early, such as head, has seen them all).
+  std::vector<HeldBadRecords::Mark> held_before;
   // Numbered late: the chunk's lines were numbered from 1 (its records and bad records); the
   // consumer, which knows where the chunk before ended, shifts them. line_count: the chunk's.
   bool numbered_late = false;
@@ -367,15 +371,18 @@ class Pool {
 };
 
 struct WorkerState {
-  std::shared_ptr<const Chunk> chunk;  // the chunk being processed
-  std::vector<Batch> out;              // what came out of it so far
-  HeldBadRecords bad_records;          // and the bad records it held
-  std::vector<Batch> spent;            // with an aggregate: batches it added, to recycle
+  std::shared_ptr<const Chunk> chunk;             // the chunk being processed
+  std::vector<Batch> out;                         // what came out of it so far
+  HeldBadRecords bad_records;                     // and the bad records it held
+  std::vector<HeldBadRecords::Mark> held_before;  // by batch in `out` (see Result)
+  std::vector<Batch> spent;                       // with an aggregate: batches it added, to recycle
 };
 
 // What came out of the worker's chunk so far (all of it, unless `error`).
 Result take_result(const Pool& pool, WorkerState& state, std::exception_ptr error) {
-  Result result{std::move(state.out), state.chunk, std::move(error), std::move(state.bad_records)};
+  Result result{std::move(state.out), state.chunk, std::move(error), std::move(state.bad_records),
+                std::move(state.held_before)};
+  state.held_before.clear();
   state.out.clear();
   state.bad_records = HeldBadRecords{};
   result.numbered_late = pool.numbered_late(*state.chunk);
@@ -654,6 +661,7 @@ void work(Pool& pool, const std::vector<TransformFactory>& prefix, const ChunkFr
     for (const TransformFactory& stage : prefix) stream = stage(std::move(stream));
     for (Batch& batch : stream) {
       if (aggregate == nullptr) {
+        state.held_before.push_back(state.bad_records.mark());
         state.out.push_back(std::move(batch));
         continue;
       }
@@ -948,11 +956,16 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
     if (taken == submitted) break;
     Result result = pool.take(taken++);
     const std::uint64_t shift = line_shift(result, next_line);
-    for (Batch& batch : result.batches) {
+    HeldBadRecords::Mark reported;
+    for (std::size_t i = 0; i < result.batches.size(); ++i) {
+      if (i < result.held_before.size()) {
+        result.bad_records.report_to(errors, shift, reported, result.held_before[i]);
+      }
+      Batch& batch = result.batches[i];
       if (shift != 0) batch.shift_line_numbers(shift);
       co_yield batch;
     }
-    result.bad_records.report_to(errors, shift);
+    result.bad_records.report_to(errors, shift, reported, result.bad_records.mark());
     if (result.error) rethrow_unless_held(result.error);
     pool.recycle(result.batches);  // the consumer asked for more: it is done with them
     pool.retire(std::move(result.chunk));

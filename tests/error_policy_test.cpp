@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gpipe/context.hpp"
 #include "gpipe/errors.hpp"
@@ -151,6 +152,31 @@ TEST(HeldBadRecords, SkipKeepsTheFirstMessagesShiftedAndCountsTheRest) {
   ASSERT_EQ(policy.first_messages().size(), ErrorPolicy::kKeptMessages);
   EXPECT_EQ(policy.first_messages()[0], "a.jsonl:101:3: invalid JSON");
   EXPECT_EQ(policy.first_messages()[4], "a.jsonl:105:3: invalid JSON");
+}
+
+// -j reports a chunk's bad records batch by batch: each part once, in order, counts included.
+TEST(HeldBadRecords, ReportedInPartsUpToMarks) {
+  ErrorPolicy policy(ErrorPolicy::Mode::Skip, "");
+  HeldBadRecords held;
+  const Origin origin{"c.csv"};
+  std::vector<HeldBadRecords::Mark> marks;
+  for (std::uint64_t line = 1; line <= 9; ++line) {
+    EXPECT_FALSE(report_held(policy, held, BadRecord{&origin, line, 0, "row has 1 fields", "x"}));
+    if (line == 3 || line == 7) marks.push_back(held.mark());
+  }
+  HeldBadRecords::Mark reported;
+  held.report_to(policy, 10, reported, marks[0]);
+  EXPECT_EQ(policy.count(), 3U);
+  ASSERT_EQ(policy.first_messages().size(), 3U);
+  EXPECT_EQ(policy.first_messages()[2], "c.csv:13: row has 1 fields");
+  held.report_to(policy, 10, reported, marks[1]);
+  EXPECT_EQ(policy.count(), 7U);
+  held.report_to(policy, 10, reported, marks[1]);  // nothing new up to the same mark
+  EXPECT_EQ(policy.count(), 7U);
+  held.report_to(policy, 10, reported, held.mark());
+  EXPECT_EQ(policy.count(), 9U);
+  ASSERT_EQ(policy.first_messages().size(), ErrorPolicy::kKeptMessages);
+  EXPECT_EQ(policy.first_messages()[4], "c.csv:15: row has 1 fields");
 }
 
 TEST(HeldBadRecords, FailStopsTheThreadAndThrowsWhenReported) {

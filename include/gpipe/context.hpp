@@ -59,9 +59,17 @@ class HeldBadRecords {
   // One more bad record of which only the count is needed.
   void count_one() { ++counted_only_; }
   std::size_t held() const { return entries_.size(); }
+  // How many are held so far, to report up to there (-j: the bad records found before a batch
+  // came out of the worker are reported before the consumer gets that batch).
+  struct Mark {
+    std::size_t entries = 0;
+    std::uint64_t counted = 0;
+  };
+  Mark mark() const { return {entries_.size(), counted_only_}; }
   // Reports them to `errors`, in the order they were held, with `line_shift` added to their
-  // line numbers.
+  // line numbers: all, or those from `from` up to `to` (and then `from` moves to `to`).
   void report_to(ErrorPolicy& errors, std::uint64_t line_shift) const;
+  void report_to(ErrorPolicy& errors, std::uint64_t line_shift, Mark& from, Mark to) const;
 
  private:
   // 32 bytes: a chunk of garbage holds tens of thousands. (Sizes past the fields' range are

@@ -145,6 +145,11 @@ write("gaps-crlf.csv", b"h0,h1,h2\r\n", {
     27000: b"x,y,z\r\r\n" + gap(b"X", 600000)})
 write("gaps-header.csv", b'"h\r\n' + gap(b"X", 2000) + b'1",h2,h3\r\n', {})
 PY
+# Bad rows early and late: a stage after the threads that stops early (head) has seen the bad
+# records of the rows before it, as in one pass. (Both report those of the batch that holds the
+# last row taken, whole: the rows here are in the first 64 KiB, or far after.)
+awk 'NR == 2 || NR == 50 || NR == 700 || NR == 20000 { print "bad,row" } { print }' \
+  "$work/users.csv" >"$work/bad-early.csv"
 cd "$work" || exit 1
 
 tasks=(
@@ -205,6 +210,8 @@ tasks=(
   "--on-error skip --max-line 1KiB read gaps-crlf.csv | csv | field _line _offset h0 h1 h2"
   "--on-error skip --max-line 512KiB read gaps-crlf.csv | csv | field _line _offset h0 h1 h2"
   "--on-error skip --max-line 1KiB read gaps-header.csv | csv | to jsonl"
+  "--on-error skip read bad-early.csv | csv | head 1"
+  "--on-error dead-letter=dead.txt read bad-early.csv | csv | head 3000 | field _line id"
   # Aggregates run on the threads (partial states, merged): many groups, first seen in every
   # chunk, must come out in the order of one pass; _line read by the aggregate; a bad record.
   "read app.log | count by 0"
