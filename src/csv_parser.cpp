@@ -576,11 +576,16 @@ namespace {
 // when `first_only`. See whole_rows_length.
 class RowEndScanner {
  public:
-  RowEndScanner(std::string_view text, char sep, std::size_t max_line, std::size_t first_field)
+  // `uncounted`: positions of bytes the stage does not count, in the text of which `text`
+  // starts at `base`.
+  RowEndScanner(std::string_view text, char sep, std::size_t max_line, std::size_t first_field,
+                std::span<const std::size_t> uncounted = {}, std::size_t base = 0)
       : text_(text),
         sep_(sep),
         max_line_(max_line),
-        first_field_(std::min(first_field, text.size())) {}
+        first_field_(std::min(first_field, text.size())),
+        uncounted_(uncounted),
+        base_(base) {}
 
   std::size_t scan(bool first_only) {
     std::size_t pos = first_field_;
@@ -644,15 +649,27 @@ class RowEndScanner {
       // (which the line reader keeps within max_line anyway).
       const bool first_line =
           std::memchr(text_.data() + row_start_, '\n', newline - row_start_) == nullptr;
-      if (!first_line && newline - cr - row_start_ - bom > max_line_) return newline + 1;
+      const std::size_t length =
+          newline - cr - row_start_ - bom - uncounted_in(row_start_, newline - cr);
+      if (!first_line && length > max_line_) return newline + 1;
       pos = newline + 1;
     }
+  }
+
+  // How many uncounted bytes are in text_[begin, end).
+  std::size_t uncounted_in(std::size_t begin, std::size_t end) const {
+    if (uncounted_.empty()) return 0;
+    const auto first = std::lower_bound(uncounted_.begin(), uncounted_.end(), base_ + begin);
+    const auto last = std::lower_bound(first, uncounted_.end(), base_ + end);
+    return static_cast<std::size_t>(last - first);
   }
 
   std::string_view text_;
   char sep_;
   std::size_t max_line_;
   std::size_t first_field_;
+  std::span<const std::size_t> uncounted_;
+  std::size_t base_;
   std::size_t row_start_ = 0;
   std::size_t last_end_ = 0;
 };
@@ -678,7 +695,8 @@ namespace {
 template <class Bytes>
 [[gnu::always_inline]] inline std::size_t whole_rows_with(std::string_view text, char sep,
                                                           std::size_t max_line,
-                                                          std::size_t first_field) {
+                                                          std::size_t first_field,
+                                                          std::span<const std::size_t> uncounted) {
   const std::size_t size = text.size();
   std::size_t row_start = 0;  // after the last row end found
   std::size_t pos = std::min(first_field, size);
@@ -703,9 +721,10 @@ template <class Bytes>
     if (pos >= size) return row_start;
     // The row at row_start is one the masks cannot decide: the byte-wise rules find its end,
     // and the 64-byte scan goes on after it (one stray quote must not slow the whole chunk).
-    const std::size_t row =
-        RowEndScanner(text.substr(row_start), sep, max_line, row_start == 0 ? first_field : 0)
-            .scan(/*first_only=*/true);
+    // (Uncounted bytes only make a row shorter: the masks' length test above is safe.)
+    const std::size_t row = RowEndScanner(text.substr(row_start), sep, max_line,
+                                          row_start == 0 ? first_field : 0, uncounted, row_start)
+                                .scan(/*first_only=*/true);
     if (row == 0) return row_start;  // it does not end in `text`
     row_start += row;
     pos = row_start;
@@ -713,26 +732,26 @@ template <class Bytes>
 }
 
 std::size_t whole_rows_baseline(std::string_view text, char sep, std::size_t max_line,
-                                std::size_t first_field) {
-  return whole_rows_with<BaselineBytes>(text, sep, max_line, first_field);
+                                std::size_t first_field, std::span<const std::size_t> uncounted) {
+  return whole_rows_with<BaselineBytes>(text, sep, max_line, first_field, uncounted);
 }
 
 #ifdef __x86_64__
-__attribute__((target("avx2"), flatten)) std::size_t whole_rows_avx2(std::string_view text,
-                                                                     char sep, std::size_t max_line,
-                                                                     std::size_t first_field) {
-  return whole_rows_with<Avx2Bytes>(text, sep, max_line, first_field);
+__attribute__((target("avx2"), flatten)) std::size_t whole_rows_avx2(
+    std::string_view text, char sep, std::size_t max_line, std::size_t first_field,
+    std::span<const std::size_t> uncounted) {
+  return whole_rows_with<Avx2Bytes>(text, sep, max_line, first_field, uncounted);
 }
 #endif
 
 }  // namespace
 
 std::size_t whole_rows_length(std::string_view text, char sep, std::size_t max_line,
-                              std::size_t first_field) {
+                              std::size_t first_field, std::span<const std::size_t> uncounted) {
 #ifdef __x86_64__
-  if (kHaveAvx2) return whole_rows_avx2(text, sep, max_line, first_field);
+  if (kHaveAvx2) return whole_rows_avx2(text, sep, max_line, first_field, uncounted);
 #endif
-  return whole_rows_baseline(text, sep, max_line, first_field);
+  return whole_rows_baseline(text, sep, max_line, first_field, uncounted);
 }
 
 std::size_t first_row_length(std::string_view text, char sep, std::size_t max_line,

@@ -135,8 +135,10 @@ bool ends_in_quotes(std::string_view line, char sep, bool starts_in_quotes);
 // that scan cannot decide.
 //
 // The length of the longest prefix of `text` made of whole rows (0: none ends in it).
+// `uncounted`: positions in `text`, in order, of bytes the stage does not count in a row's
+// length (see ChunkFraming::whole_records).
 std::size_t whole_rows_length(std::string_view text, char sep, std::size_t max_line,
-                              std::size_t first_field);
+                              std::size_t first_field, std::span<const std::size_t> uncounted = {});
 // The length of the first row that is not blank, with the blank lines before it (0 when it
 // does not end in `text`): a file's header row.
 std::size_t first_row_length(std::string_view text, char sep, std::size_t max_line,

@@ -434,8 +434,8 @@ std::span<char> join_rows(const Chunk& chunk, std::string_view prelude, std::str
 // (a CRLF row exactly that long was cut), and a header row across a gap is passed on as text.
 // `text[from, size)`: the rows that end at the gap. Returns their new end.
 // Not when a gap is there already (its '\r' went), and not when the line's text ends in '\r'
-// ("x\r\r\n": one pass keeps "x\r", and no bytes say that to the stage). There the scan counts
-// one byte more than the stage: only a row within a byte of --max-line would be cut otherwise.
+// ("x\r\r\n": one pass keeps "x\r", and no bytes say that to the stage): there the scan is told
+// not to count it (uncounted_before_gaps).
 std::size_t drop_cr_before_gap(char* text, std::size_t size, std::size_t from, bool gap_there) {
   if (gap_there || size - from < 2 || text[size - 2] != '\r' || text[size - 1] != '\n') {
     return size;
@@ -472,6 +472,18 @@ std::uint64_t offset_in_body(std::uint64_t body_offset, const std::vector<Gap>& 
     from = gap.at;
   }
   return offset + (pos - from);
+}
+
+// The "\r" of each "\r\n" left before a gap (after a line whose text ends in "\r": see
+// drop_cr_before_gap): the stage never sees it, so the framing's scan does not count it.
+std::vector<std::size_t> uncounted_before_gaps(std::string_view body,
+                                               const std::vector<Gap>& gaps) {
+  std::vector<std::size_t> positions;
+  for (const Gap& gap : gaps) {
+    if (gap.at < 2 || body.substr(gap.at - 2, 2) != "\r\n") continue;
+    if (positions.empty() || positions.back() != gap.at - 2) positions.push_back(gap.at - 2);
+  }
+  return positions;
 }
 
 // The gaps up to `cut` stay with the chunk (those after its rows it reports after them); those
@@ -542,7 +554,7 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
   if (carry_all) {
     cut = 0;
   } else if (!chunk.ends_file()) {
-    cut = framing.whole_records(body, at_file_start);
+    cut = framing.whole_records(body, at_file_start, uncounted_before_gaps(body, gaps));
   }
   out.carry.assign(body.substr(cut));
   out.carry_offset = offset_in_body(in.carry_offset, gaps, cut);

@@ -74,7 +74,10 @@ class ChunkFraming {
   virtual ~ChunkFraming() = default;
   // The length of the longest prefix of `text` made of whole records (0: none ends in it).
   // `text` is whole lines of one file from a record start, the file's start if `file_start`.
-  virtual std::size_t whole_records(std::string_view text, bool file_start) const = 0;
+  // `uncounted`: the positions, in order, of bytes of `text` the stage never sees (a "\r" of a
+  // line end before a line `read` skipped): a record's length against --max-line leaves them out.
+  virtual std::size_t whole_records(std::string_view text, bool file_start,
+                                    std::span<const std::size_t> uncounted) const = 0;
   // The length of the prelude of a file whose first lines are `text` (0: it has none), or
   // nullopt when `text` does not hold all of it yet.
   virtual std::optional<std::size_t> prelude(std::string_view text) const = 0;

@@ -313,8 +313,9 @@ class CsvFraming final : public ChunkFraming {
   CsvFraming(char sep, bool header, std::size_t max_line)
       : sep_(sep), header_(header), max_line_(max_line) {}
 
-  std::size_t whole_records(std::string_view text, bool file_start) const override {
-    return csv::whole_rows_length(text, sep_, max_line_, first_field(text, file_start));
+  std::size_t whole_records(std::string_view text, bool file_start,
+                            std::span<const std::size_t> uncounted) const override {
+    return csv::whole_rows_length(text, sep_, max_line_, first_field(text, file_start), uncounted);
   }
 
   std::optional<std::size_t> prelude(std::string_view text) const override {

@@ -142,7 +142,11 @@ write("gaps-crlf.csv", b"h0,h1,h2\r\n", {
     # A line whose text ends in "\r" before two skipped lines, in a row and after a whole row.
     12000: b'x,"y\r\r\n' + gap(b"X", 2000) + gap(b"X", 2000) + b'q",z\r\n',
     25000: b'x,"y\r\r\n' + gap(b"X", 600000) + gap(b"X", 600000) + b'q",z\r\n',
-    27000: b"x,y,z\r\r\n" + gap(b"X", 600000)})
+    27000: b"x,y,z\r\r\n" + gap(b"X", 600000),
+    # Such a line opening a row exactly --max-line long as one pass joins it (its "\r" kept,
+    # then "\n"): the scan must not count the "\r" of the line end before the gap.
+    14000: b'x,"a\r\r\n' + gap(b"X", 2000) + gap(b"B", 1018) + b'end",z\r\n',
+    26000: b'x,"a\r\r\n' + gap(b"X", 600000) + gap(b"B", 524282) + b'end",z\r\n'})
 write("gaps-header.csv", b'"h\r\n' + gap(b"X", 2000) + b'1",h2,h3\r\n', {})
 PY
 # Bad rows early and late: a stage after the threads that stops early (head) has seen the bad
