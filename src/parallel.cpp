@@ -76,6 +76,7 @@ struct Chunk {
   mutable std::uint64_t framed_offset = 0;
   mutable std::string framed_copy;  // the rows, when prelude and carry outgrow the front
   mutable std::vector<Gap> gaps;    // in framed_rows, in order: the chunk reports them
+  mutable std::vector<std::size_t> prelude_breaks;  // see FramedLink
   // A block of a mapped file is not copied: the chunk views it and holds its window instead.
   std::string_view mapped_lines;
   std::shared_ptr<const void> mapped_window;
@@ -166,6 +167,10 @@ constexpr std::size_t kBatchesPerFramedChunk = kFramedRangeBytes / kFramedPieceB
 struct FramedLink {
   std::string prelude;
   std::uint64_t prelude_lines = 0;
+  // Where gaps fell inside the prelude (a header row across a skipped line): the stage must see
+  // its lines apart there, so that it joins them with "\n" as one pass did, not as written
+  // ("x\r\r\n" is "x\r" then "\n" in one pass; as contiguous text, "x\r" then "\r\n").
+  std::vector<std::size_t> prelude_breaks;
   // The rows after the last row end, and the file offset of their first byte; after a gap, the
   // next chunk's lines continue them.
   std::string carry;
@@ -448,16 +453,21 @@ std::size_t drop_cr_before_gap(char* text, std::size_t size, std::size_t from, b
 // The prelude passed on: at a file's start, the one found at the start of its rows (false when
 // it is not complete yet, and then every row is carried on); elsewhere, the one passed in,
 // moved, not copied: a header row can be as long as a chunk.
+// (With the positions of the gaps inside it: see FramedLink::prelude_breaks.)
 bool pass_prelude(const ChunkFraming& framing, std::string_view body, bool at_file_start,
-                  FramedLink& in, FramedLink& out) {
+                  const std::vector<Gap>& gaps, FramedLink& in, FramedLink& out) {
   if (!at_file_start) {
     out.prelude = std::move(in.prelude);
     out.prelude_lines = in.prelude_lines;
+    out.prelude_breaks = std::move(in.prelude_breaks);
     return true;
   }
   const std::optional<std::size_t> found = framing.prelude(body);
   out.prelude.assign(body.substr(0, found.value_or(0)));
   out.prelude_lines = count_newlines(out.prelude.data(), out.prelude.data() + out.prelude.size());
+  for (const Gap& gap : gaps) {
+    if (gap.at < out.prelude.size()) out.prelude_breaks.push_back(gap.at);
+  }
   return found.has_value();
 }
 
@@ -549,7 +559,8 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
   }
   FramedLink out;
   // After this, `prelude` (which may view in.prelude, now moved) is used only for its size.
-  const bool carry_all = !pass_prelude(framing, body, at_file_start, in, out) && !chunk.ends_file();
+  const bool carry_all =
+      !pass_prelude(framing, body, at_file_start, gaps, in, out) && !chunk.ends_file();
   std::size_t cut = body.size();
   if (carry_all) {
     cut = 0;
@@ -562,6 +573,7 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
   out.carry_scanned = cut == 0 ? body.size() : 0;
   split_gaps(std::move(gaps), cut, chunk, out);
   chunk.prelude_size = cut == 0 ? 0 : prelude.size();
+  if (chunk.prelude_size != 0) chunk.prelude_breaks = out.prelude_breaks;
   chunk.prelude_lines = cut == 0 || at_file_start ? 0 : in.prelude_lines;
   chunk.framed_rows = cut == 0 ? std::string_view() : rows.substr(0, prelude.size() + cut);
   pool.pass_link(chunk.seq, std::move(out));
@@ -614,7 +626,17 @@ BatchStream worker_source(Pool& pool, const ChunkFraming* framing, WorkerState& 
       const std::vector<Gap>& gaps = chunk.gaps;
       std::size_t next_gap = 0;
       std::uint64_t past_gaps = 0;  // the bytes the gaps so far hold: what the offsets skip
+      const std::vector<std::size_t>& breaks = chunk.prelude_breaks;
+      std::size_t next_break = 0;
       for (std::size_t pos = 0;;) {
+        // A break in the prelude: its next line's offset moves two on, so the stage never sees
+        // its line 2 bytes after the end of the line before ("\r\n" between them) and joins
+        // the two with "\n"; back after the prelude (whose offsets are never seen).
+        if (next_break < breaks.size() && breaks[next_break] == pos) {
+          past_gaps += 2;
+          ++next_break;
+        }
+        if (!breaks.empty() && pos == chunk.prelude_size) past_gaps = 0;
         for (; next_gap < gaps.size() && chunk.prelude_size + gaps[next_gap].at == pos;
              ++next_gap) {
           const Gap& gap = gaps[next_gap];
@@ -624,6 +646,8 @@ BatchStream worker_source(Pool& pool, const ChunkFraming* framing, WorkerState& 
         if (pos == lines.size()) break;
         std::size_t end = piece_end(lines, pos, piece_bytes);
         if (next_gap < gaps.size()) end = std::min(end, chunk.prelude_size + gaps[next_gap].at);
+        if (next_break < breaks.size()) end = std::min(end, breaks[next_break]);
+        if (!breaks.empty() && pos < chunk.prelude_size) end = std::min(end, chunk.prelude_size);
         if (end < pos) throw std::logic_error("-j: the gaps of a csv chunk are out of order");
         const bool last = end == lines.size() && next_gap == gaps.size();
         const std::string_view piece = lines.substr(pos, end - pos);

@@ -148,6 +148,7 @@ write("gaps-crlf.csv", b"h0,h1,h2\r\n", {
     14000: b'x,"a\r\r\n' + gap(b"X", 2000) + gap(b"B", 1018) + b'end",z\r\n',
     26000: b'x,"a\r\r\n' + gap(b"X", 600000) + gap(b"B", 524282) + b'end",z\r\n'})
 write("gaps-header.csv", b'"h\r\n' + gap(b"X", 2000) + b'1",h2,h3\r\n', {})
+write("gaps-header-rr.csv", b'"h\r\r\n' + gap(b"X", 2000) + b'1",h2,h3\r\n', {})
 PY
 # Bad rows early and late: a stage after the threads that stops early (head) has seen the bad
 # records of the rows before it, as in one pass. (Both report those of the batch that holds the
@@ -214,6 +215,7 @@ tasks=(
   "--on-error skip --max-line 1KiB read gaps-crlf.csv | csv | field _line _offset h0 h1 h2"
   "--on-error skip --max-line 512KiB read gaps-crlf.csv | csv | field _line _offset h0 h1 h2"
   "--on-error skip --max-line 1KiB read gaps-header.csv | csv | to jsonl"
+  "--on-error skip --max-line 1KiB read gaps-header-rr.csv | csv | to jsonl"
   "--on-error skip read bad-early.csv | csv | head 1"
   "--on-error dead-letter=dead.txt read bad-early.csv | csv | head 3000 | field _line id"
   # Aggregates run on the threads (partial states, merged): many groups, first seen in every
