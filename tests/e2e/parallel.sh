@@ -216,6 +216,8 @@ tasks=(
   "--on-error skip --max-line 512KiB read gaps-crlf.csv | csv | field _line _offset h0 h1 h2"
   "--on-error skip --max-line 1KiB read gaps-header.csv | csv | to jsonl"
   "--on-error skip --max-line 1KiB read gaps-header-rr.csv | csv | to jsonl"
+  "--on-error dead-letter=dead.txt --max-line 1KiB read gaps.csv gaps-crlf.csv | csv | field h0 id"
+  "--on-error dead-letter=dead.txt --max-line 512KiB read gaps-crlf.csv gaps.csv | csv | field h0 id"
   "--on-error skip read bad-early.csv | csv | head 1"
   "--on-error dead-letter=dead.txt read bad-early.csv | csv | head 3000 | field _line id"
   # Aggregates run on the threads (partial states, merged): many groups, first seen in every
