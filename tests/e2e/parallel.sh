@@ -107,20 +107,29 @@ for seed in (1, 2, 3):
 PY
 # Lines over --max-line (600 KB: over a 512 KiB range, and over 1 KiB) inside quoted fields:
 # one pass skips them and joins the row across them, and so must -j, whose chunks (ranges, or
-# copies under 1 KiB) end there. A row across two of them, one that is good once joined, one
-# between rows, and a quote still open after one at the end of the file.
+# copies under 1 KiB) end there. A row across two of them (three fields: a bad row, reported
+# after both), one that is good once joined, one between rows, and a quote still open after one
+# at the end of the file. Each goes in where a row of users.csv starts.
 python3 - "$work/users.csv" >"$work/gaps.csv" <<'PY'
 import sys
 users = open(sys.argv[1], "rb").read().splitlines(keepends=True)
 out = sys.stdout.buffer
 long = lambda c: c * 600000 + b"\n"
-out.writelines(users[:5000])
+# The first line at or after line n that starts a row (users.csv has quoted newlines).
+def row_start(n):
+    quotes = sum(line.count(b'"') for line in users[:n])
+    while quotes % 2:
+        quotes += users[n].count(b'"')
+        n += 1
+    return n
+cuts = [row_start(n) for n in (5000, 15000, 30000)]
+out.writelines(users[:cuts[0]])
 out.write(b'5001,"across\n' + long(b"q") + b"two\n" + long(b"r") + b'gaps",x\n')
-out.writelines(users[5000:15000])
+out.writelines(users[cuts[0]:cuts[1]])
 out.write(b'15001,"good\n' + long(b"s") + b'once joined",a@b.c,DE,2026-01-01,\n')
-out.writelines(users[15000:30000])
+out.writelines(users[cuts[1]:cuts[2]])
 out.write(long(b"t"))
-out.writelines(users[30000:])
+out.writelines(users[cuts[2]:])
 out.write(b'99999,"open\n' + long(b"u"))
 PY
 # The same with CRLF: one pass joins the lines around a skipped one with "\n", so a row that is
