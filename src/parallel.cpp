@@ -149,7 +149,8 @@ struct Result {
   HeldBadRecords bad_records;  // for the consumer to report, in input order
   // By batch: the bad records held when it came out of the worker (the consumer reports those
   // before it gets the batch, as one pass reports a stage's bad records before its batch goes
-  // on: a stage after the prefix that stops early, such as head, has seen them all).
+  // on: a stage after the prefix that stops early, such as head, has seen them all). One per
+  // batch: the worker records one for each batch it keeps (work()).
   std::vector<HeldBadRecords::Mark> held_before;
   // Numbered late: the chunk's lines were numbered from 1 (its records and bad records); the
   // consumer, which knows where the chunk before ended, shifts them. line_count: the chunk's.
@@ -587,6 +588,67 @@ std::size_t piece_end(std::string_view lines, std::size_t pos, std::size_t bytes
   return newline == std::string_view::npos ? lines.size() : newline + 1;
 }
 
+// The batches of a chunk's lines: one, or for a chunk that stands alone (framed csv) one per
+// 64 KiB (see worker_source).
+BatchStream chunk_batches(Pool& pool, const Chunk& chunk, std::uint64_t first_line,
+                          ErrorPolicy& errors) {
+  // The prelude's own line numbers and offsets are never seen: the stage takes it as the
+  // header, as it took the file's first row.
+  std::uint64_t line = first_line - chunk.prelude_lines;
+  const std::uint64_t offset = chunk.lines_offset() - chunk.prelude_size;
+  const std::string_view lines = chunk.lines();
+  // (A piece may end inside a row, even inside the prelude: the stage carries an open row
+  // on to the next batch, as between the blocks `read` makes. So a piece ends at each gap,
+  // which is reported there, and the bytes after it have their own offsets.)
+  const std::size_t piece_bytes = chunk.stands_alone ? kFramedPieceBytes : lines.size();
+  const std::vector<Gap>& gaps = chunk.gaps;
+  std::size_t next_gap = 0;
+  std::uint64_t past_gaps = 0;  // the bytes the gaps so far hold: what the offsets skip
+  const std::vector<std::size_t>& breaks = chunk.prelude_breaks;
+  std::size_t next_break = 0;
+  for (std::size_t pos = 0;;) {
+    // A break in the prelude: its next line's offset moves two on, so the stage never sees
+    // its line 2 bytes after the end of the line before ("\r\n" between them) and joins
+    // the two with "\n"; back after the prelude (whose offsets are never seen).
+    if (next_break < breaks.size() && breaks[next_break] == pos) {
+      past_gaps += 2;
+      ++next_break;
+    }
+    if (!breaks.empty() && pos == chunk.prelude_size) past_gaps = 0;
+    for (; next_gap < gaps.size() && chunk.prelude_size + gaps[next_gap].at == pos; ++next_gap) {
+      const Gap& gap = gaps[next_gap];
+      errors.report(BadRecord{chunk.origin, line++, 0, gap.reason, gap.head});
+      if (pos < lines.size()) past_gaps = gap.resume_offset - (offset + pos);
+    }
+    if (pos == lines.size()) break;
+    std::size_t end = piece_end(lines, pos, piece_bytes);
+    if (next_gap < gaps.size()) end = std::min(end, chunk.prelude_size + gaps[next_gap].at);
+    if (next_break < breaks.size()) end = std::min(end, breaks[next_break]);
+    if (!breaks.empty() && pos < chunk.prelude_size) end = std::min(end, chunk.prelude_size);
+    if (end < pos) throw std::logic_error("-j: the gaps of a csv chunk are out of order");
+    const bool last = end == lines.size() && next_gap == gaps.size();
+    const std::string_view piece = lines.substr(pos, end - pos);
+    Batch batch = pool.spare_batch();
+    batch.reset(chunk.origin, RecordKind::Line);
+    batch.set_pending_lines(piece, line, offset + pos + past_gaps);
+    if (chunk.stands_alone && pos == 0) batch.set_starts_chunk();
+    if (chunk.stands_alone && last) batch.set_ends_chunk();
+    if (!last) line += count_newlines(piece.data(), piece.data() + piece.size());
+    pos = end;
+    co_yield batch;
+  }
+  if (chunk.stands_alone && !lines.empty() && !gaps.empty() &&
+      chunk.prelude_size + gaps.back().at == lines.size()) {
+    // Rows end after the gaps at the chunk's end, as in one pass: an open row is reported
+    // after them.
+    Batch batch = pool.spare_batch();
+    batch.reset(chunk.origin, RecordKind::Line);
+    batch.set_pending_lines(lines.substr(lines.size()), line, offset + lines.size());
+    batch.set_ends_chunk();
+    co_yield batch;
+  }
+}
+
 // A worker's source: the lines of each chunk as batches of pending lines, one per chunk, or for
 // a framed chunk (csv) one per 64 KiB. Why: a framed chunk's batches hold every field of every
 // row, about three times its text, and the stages after the csv stage pass over them again.
@@ -614,64 +676,9 @@ BatchStream worker_source(Pool& pool, const ChunkFraming* framing, WorkerState& 
     if (chunk.skipped_line && !chunk.framed) {
       errors.report(BadRecord{chunk.origin, first_line, 0, chunk.skipped_reason, chunk.text});
     } else {
-      // The prelude's own line numbers and offsets are never seen: the stage takes it as the
-      // header, as it took the file's first row.
-      std::uint64_t line = first_line - chunk.prelude_lines;
-      const std::uint64_t offset = chunk.lines_offset() - chunk.prelude_size;
-      const std::string_view lines = chunk.lines();
-      // (A piece may end inside a row, even inside the prelude: the stage carries an open row
-      // on to the next batch, as between the blocks `read` makes. So a piece ends at each gap,
-      // which is reported there, and the bytes after it have their own offsets.)
-      const std::size_t piece_bytes = chunk.stands_alone ? kFramedPieceBytes : lines.size();
-      const std::vector<Gap>& gaps = chunk.gaps;
-      std::size_t next_gap = 0;
-      std::uint64_t past_gaps = 0;  // the bytes the gaps so far hold: what the offsets skip
-      const std::vector<std::size_t>& breaks = chunk.prelude_breaks;
-      std::size_t next_break = 0;
-      for (std::size_t pos = 0;;) {
-        // A break in the prelude: its next line's offset moves two on, so the stage never sees
-        // its line 2 bytes after the end of the line before ("\r\n" between them) and joins
-        // the two with "\n"; back after the prelude (whose offsets are never seen).
-        if (next_break < breaks.size() && breaks[next_break] == pos) {
-          past_gaps += 2;
-          ++next_break;
-        }
-        if (!breaks.empty() && pos == chunk.prelude_size) past_gaps = 0;
-        for (; next_gap < gaps.size() && chunk.prelude_size + gaps[next_gap].at == pos;
-             ++next_gap) {
-          const Gap& gap = gaps[next_gap];
-          errors.report(BadRecord{chunk.origin, line++, 0, gap.reason, gap.head});
-          if (pos < lines.size()) past_gaps = gap.resume_offset - (offset + pos);
-        }
-        if (pos == lines.size()) break;
-        std::size_t end = piece_end(lines, pos, piece_bytes);
-        if (next_gap < gaps.size()) end = std::min(end, chunk.prelude_size + gaps[next_gap].at);
-        if (next_break < breaks.size()) end = std::min(end, breaks[next_break]);
-        if (!breaks.empty() && pos < chunk.prelude_size) end = std::min(end, chunk.prelude_size);
-        if (end < pos) throw std::logic_error("-j: the gaps of a csv chunk are out of order");
-        const bool last = end == lines.size() && next_gap == gaps.size();
-        const std::string_view piece = lines.substr(pos, end - pos);
-        Batch batch = pool.spare_batch();
-        batch.reset(chunk.origin, RecordKind::Line);
-        batch.set_pending_lines(piece, line, offset + pos + past_gaps);
-        if (chunk.stands_alone && pos == 0) batch.set_starts_chunk();
-        if (chunk.stands_alone && last) batch.set_ends_chunk();
-        if (!last) line += count_newlines(piece.data(), piece.data() + piece.size());
-        pos = end;
-        co_yield batch;
-      }
-      if (chunk.stands_alone && !lines.empty() && !gaps.empty() &&
-          chunk.prelude_size + gaps.back().at == lines.size()) {
-        // Rows end after the gaps at the chunk's end, as in one pass: an open row is reported
-        // after them.
-        Batch batch = pool.spare_batch();
-        batch.reset(chunk.origin, RecordKind::Line);
-        batch.set_pending_lines(lines.substr(lines.size()), line, offset + lines.size());
-        batch.set_ends_chunk();
-        co_yield batch;
-      }
+      co_yield elements_of(chunk_batches(pool, chunk, first_line, errors));
       if (chunk.loaded.overlong && !chunk.framed) {  // the range's last line, after the others
-        const std::string_view body = lines.substr(chunk.prelude_size);
+        const std::string_view body = chunk.lines().substr(chunk.prelude_size);
         const std::uint64_t overlong_line =
             first_line + count_newlines(body.data(), body.data() + body.size());
         errors.report(BadRecord{chunk.origin, overlong_line, 0,
@@ -994,9 +1001,7 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
     const std::uint64_t shift = line_shift(result, next_line);
     HeldBadRecords::Mark reported;
     for (std::size_t i = 0; i < result.batches.size(); ++i) {
-      if (i < result.held_before.size()) {
-        result.bad_records.report_to(errors, shift, reported, result.held_before[i]);
-      }
+      result.bad_records.report_to(errors, shift, reported, result.held_before[i]);
       Batch& batch = result.batches[i];
       if (shift != 0) batch.shift_line_numbers(shift);
       co_yield batch;
