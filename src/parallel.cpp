@@ -525,11 +525,13 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
   }
   chunk.framed_offset = in.carry_offset;
   std::optional<Gap> own_gap = chunk.own_gap();
+  // A gap of the carry's is right before the chunk's own (it has no lines): its '\r' went.
+  const bool gap_at_carry_end =
+      own.empty() && !in.gaps.empty() && in.gaps.back().at == in.carry.size();
   if (keep_carrying(pool, chunk, in, own.size())) {
     in.carry += own;
     if (own_gap) {
-      const bool gap_there = !in.gaps.empty() && in.gaps.back().at == in.carry.size();
-      in.carry.resize(drop_cr_before_gap(in.carry.data(), in.carry.size(), 0, gap_there));
+      in.carry.resize(drop_cr_before_gap(in.carry.data(), in.carry.size(), 0, gap_at_carry_end));
       own_gap->at = in.carry.size();
       in.gaps.push_back(std::move(*own_gap));
     }
@@ -545,8 +547,6 @@ void frame_chunk(Pool& pool, const ChunkFraming& framing, const Chunk& chunk) {
   const bool at_file_start = in.carry_starts_file;
   const std::string_view prelude =
       at_file_start ? std::string_view() : std::string_view(in.prelude);
-  const bool gap_at_carry_end =
-      own.empty() && !in.gaps.empty() && in.gaps.back().at == in.carry.size();
   const std::span<char> joined = join_rows(chunk, prelude, in.carry);
   const std::string_view rows(
       joined.data(),
@@ -890,7 +890,8 @@ class Chunker {
     if (framing_ != nullptr) {
       chunk.stands_alone = true;
       chunk.file_start = chunk.file_range->begin == 0;
-      // (Its worker also ends the file's rows at a skipped line or where the file shrank.)
+      // (Its worker also ends the file's rows where the file shrank; across its overlong last
+      // line, if any, they go on: Chunk::own_gap.)
       chunk.file_end = it_ == source_.end() || (*it_).file_range() == nullptr ||
                        (*it_).file_range()->file != chunk.file_range->file;
     }
