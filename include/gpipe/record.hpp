@@ -3,8 +3,10 @@
 // LIFETIME RULE. A stage receives a `Batch&` from its upstream generator and may read it, change
 // it in place (drop records, add fields, store new text in its arena) and yield it on. Everything
 // the batch refers to — record text, field views, arena strings — stays valid until the consumer
-// advances the upstream generator again. A stage that must keep something past that point (tail,
-// uniq, sort, aggregates) copies it into storage it owns.
+// advances the upstream generator again. A stage that must keep something past that point copies
+// it into storage it owns: a stage that keeps records (tail, uniq, and every later one that does:
+// sort, top, dedup, tee, batch, window, sinks) keeps them whole as OwnedRecords
+// (gpipe/owned_record.hpp), never as a partial copy of its own; aggregates keep only their state.
 //
 // Why batches: coroutines switch once per batch (thousands of records), not once per record, and
 // a record is a few words of views into the reader's buffer, so nothing is allocated per record.
@@ -120,6 +122,7 @@ class Batch {
     return records_;
   }
   std::vector<Field>& fields() { return fields_; }
+  const std::vector<Field>& fields() const { return fields_; }
   Arena& arena() { return arena_; }
 
   // Lazily split lines: a line source may hand over a block of complete lines ("a\nb\n", the

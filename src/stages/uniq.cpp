@@ -1,6 +1,7 @@
 // `uniq [F…] [--sep S]`: drops adjacent repeats.
 #include <cstring>
 
+#include "gpipe/owned_record.hpp"
 #include "stages/stages.hpp"
 #include "stages/transforms.hpp"
 
@@ -19,22 +20,12 @@ void append_key_part(std::string& key, const Value& value) {
   key.append(value.text);
 }
 
-// What makes two records repeats: the selected fields' values; without a selection, a
-// record's fields if it has them (what it prints as), else its text.
-std::string_view record_key(Batch& batch, const Record& record,
-                            std::optional<FieldSelection>& selection, std::vector<Field>& selected,
-                            std::string& key) {
-  if (!selection && !record.has_fields()) return record.text;
+// The selected fields' values of `record`, as one key.
+std::string_view selection_key(Batch& batch, const Record& record, FieldSelection& selection,
+                               std::vector<Field>& selected, std::string& key) {
   key.clear();
-  if (selection) {
-    selection->select(batch, record, selected);
-    for (const Field& field : selected) append_key_part(key, field.value);
-  } else {
-    const Field* const first = batch.fields().data() + record.first_field;
-    for (const Field* f = first; f != first + record.field_count; ++f) {
-      append_key_part(key, f->value);
-    }
-  }
+  selection.select(batch, record, selected);
+  for (const Field& field : selected) append_key_part(key, field.value);
   return key;
 }
 
@@ -48,7 +39,7 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   for (const Argument& argument : args.rest()) {
     try {
       const FieldRef ref = FieldRef::parse(argument.text);
-      if (ref.kind() == FieldRef::Kind::Name) ctx.demand.need(ref.name());
+      ctx.demand.need(ref);
     } catch (const std::invalid_argument& e) {
       args.fail(argument, e.what());
     }
@@ -66,18 +57,26 @@ BuiltStage build(StageArgs& args, Context& ctx) {
 }  // namespace
 
 BatchStream drop_adjacent_repeats(BatchStream in, std::optional<FieldSelection> selection) {
-  // Owned copies that keep their capacity: no allocation per record once warm.
-  std::string previous;
+  // Storage that keeps its capacity: no allocation per record once warm.
+  OwnedRecord previous;  // without a selection: the last record kept, compared whole
+  OriginKeeper origins;
+  std::string previous_key;  // with a selection: the last kept record's selected values
   std::string key;
   bool have_previous = false;
   std::vector<Field> selected;
   for (Batch& batch : in) {
+    const std::shared_ptr<const Origin>& origin = origins.keep(batch.origin());
     std::vector<Record>& records = batch.records();
     std::size_t kept = 0;
     for (const Record& record : records) {
-      const std::string_view this_key = record_key(batch, record, selection, selected, key);
-      if (have_previous && this_key == previous) continue;
-      previous.assign(this_key);
+      if (selection) {
+        const std::string_view this_key = selection_key(batch, record, *selection, selected, key);
+        if (have_previous && this_key == previous_key) continue;
+        previous_key.assign(this_key);
+      } else {
+        if (have_previous && previous.same_as(batch, record)) continue;
+        previous.assign(batch, record, origin);
+      }
       have_previous = true;
       records[kept++] = record;
     }
@@ -93,10 +92,17 @@ const StageInfo kUniq{
     .summary = "drops adjacent repeats",
     .details =
         "Drops each record that repeats the one just before it, keeping the first of each run,\n"
-        "as Unix uniq does (sort first, or use `dedup`, to drop repeats that are not adjacent).\n"
-        "Records are compared by their text, or, after `field`/`csv`/`json`, by their fields'\n"
-        "values. With F… (positions or names, as in `field`; --sep S to split text on S), only\n"
-        "those fields are compared, and the whole first record of each run is kept.\n"
+        "as Unix uniq does (it drops adjacent repeats only).\n"
+        "\n"
+        "Records are compared whole, as they print. A line of text, a raw block and a JSON\n"
+        "value from `json` or `items` are compared by their text, byte for byte (two JSON\n"
+        "lines are repeats when their text is equal). A record made of fields (a CSV row, kv\n"
+        "pairs, parse captures, or any record reshaped by field, select, set, drop or rename)\n"
+        "is compared by its fields' names and values, as it prints: the CSV rows `\"a\",b`\n"
+        "and `a,b` are repeats.\n"
+        "\n"
+        "With F… (positions or names, as in `field`; --sep S to split text on S), only those\n"
+        "fields' values are compared, and the whole first record of each run is kept.\n"
         "\n"
         "  read app.log | field 4 | uniq\n"
         "  read app.log | uniq 2 3",

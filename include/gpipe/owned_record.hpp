@@ -1,0 +1,111 @@
+// OwnedRecord: a record copied out of its batch whole, for every stage that keeps a record past
+// the batch it came in (tail, uniq; sort, top, dedup, tee, batch, window and the sinks as they
+// come). No stage writes its own partial copy of a record: it keeps OwnedRecords.
+//
+// A record is more than its text: what it prints as and how later stages see it also depend on
+// its batch (origin, RecordKind, DataFormat) and on its fields and flags. An OwnedRecord keeps
+// all of it, and append_to() makes it a record of a new batch that prints and behaves exactly as
+// the original did: a JSON line prints untouched, a CSV row keeps its columns and header, a
+// reshaped record keeps its fields, and _file, _line, _offset are the original's.
+//
+// Storage is reused: assign() into a warm OwnedRecord (a ring slot, the previous record of uniq)
+// allocates nothing unless the new record is larger than any it held before.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gpipe/record.hpp"
+
+namespace gpipe {
+
+// Copies of the origins of kept records. Upstream origins may change (a csv stage reuses one
+// Origin object for each file it reads) or be gone by the time a kept record is emitted, so kept
+// records share a copy, made once per input rather than once per record.
+class OriginKeeper {
+ public:
+  // The kept copy of `origin` (null for a batch without one).
+  const std::shared_ptr<const Origin>& keep(const Origin* origin);
+
+ private:
+  const Origin* last_seen_ = nullptr;
+  std::shared_ptr<const Origin> last_copy_;
+};
+
+class OwnedRecord {
+ public:
+  // Copies `record` of `batch` (text, fields, flags, line, offset, the batch's kind and format).
+  // `origin` is the batch's origin as an OriginKeeper keeps it.
+  void assign(const Batch& batch, const Record& record, std::shared_ptr<const Origin> origin);
+
+  // Whether this record can join `batch`: the same origin, kind and format (a batch has one).
+  bool fits(const Batch& batch) const;
+  // Resets `batch` to hold records like this one (its origin, kind and format), empty.
+  void start_batch(Batch& batch) const;
+  // Appends this record to `batch`, which fits() it. The record's text and fields view this
+  // object's storage: it must stay unchanged for as long as the batch is in use.
+  void append_to(Batch& batch) const;
+
+  // Whole-record identity, as `uniq` compares records: as the user sees them. A record whose
+  // text is what it is (a line, a raw block, a JSON value from `json`/`items`) is compared by its
+  // text; a record made of fields (a CSV row, kv pairs, parse captures, anything reshaped by
+  // field/select/set/drop/rename) by its fields' names and values, since that is what it prints
+  // as: the CSV rows `"a",b` and `a,b` are the same record.
+  bool same_as(const Batch& batch, const Record& record) const;
+
+  std::string_view text() const { return {bytes_.data(), text_size_}; }
+  std::uint64_t line() const { return line_; }
+  std::uint64_t offset() const { return offset_; }
+  RecordKind kind() const { return kind_; }
+  DataFormat format() const { return format_; }
+  const Origin* origin() const { return origin_.get(); }
+  bool has_fields() const { return has_fields_; }
+  bool whole_json() const { return whole_json_; }
+  std::size_t field_count() const { return fields_.size(); }
+  Field field(std::size_t i) const;
+
+ private:
+  // A field's name and value as places in bytes_. Values that view the record's own text (most
+  // CSV columns, JSON strings without escapes) point into the copied text instead of being
+  // copied twice.
+  struct Span {
+    std::size_t offset = 0;
+    std::size_t size = 0;
+  };
+  struct KeptField {
+    Span name;
+    Span value;
+    Value::Kind kind = Value::Kind::Null;
+  };
+  Span keep_bytes(std::string_view source_text, std::string_view bytes);
+  std::string_view view(Span span) const { return {bytes_.data() + span.offset, span.size}; }
+
+  std::string bytes_;  // the text, then names and values that are not part of the text
+  std::size_t text_size_ = 0;
+  std::vector<KeptField> fields_;
+  std::shared_ptr<const Origin> origin_;
+  std::uint64_t line_ = 0;
+  std::uint64_t offset_ = 0;
+  RecordKind kind_ = RecordKind::Line;
+  DataFormat format_ = DataFormat::Text;
+  bool has_fields_ = false;
+  bool whole_json_ = false;
+};
+
+// Identity of a record in a batch: compares by text exactly when OwnedRecord::same_as does.
+inline bool identified_by_text(const Record& record) {
+  return !record.has_fields() || record.whole_json;
+}
+
+// The kept records, in order, as batches: a new batch whenever the origin, kind or format
+// changes, and at most `batch_size` records a batch. The records must outlive the stream.
+BatchStream emit_owned_records(std::span<const OwnedRecord> first,
+                               std::span<const OwnedRecord> second = {},
+                               std::size_t batch_size = 4096);
+
+}  // namespace gpipe

@@ -1,0 +1,209 @@
+// OwnedRecord: a record kept past its batch comes back whole (text, kind, format, origin, line,
+// offset, whole_json, fields with names, values and kinds), reuses its storage, and compares
+// whole as uniq needs; emit_owned_records rebuilds batches by origin, kind and format.
+#include "gpipe/owned_record.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace gpipe {
+namespace {
+
+// A batch of one record with fields whose values are partly views into the record's text and
+// partly strings in the batch's arena, as parsers make them.
+struct OneRecord {
+  Batch batch;
+  Origin origin{"users.csv"};
+  std::string text = "7,\"Åsa\",,x";
+
+  OneRecord() {
+    batch.reset(&origin, RecordKind::Line);
+    batch.set_format(DataFormat::Csv);
+    const std::string_view all(text);
+    const Field fields[] = {
+        {"id", Value{Value::Kind::Number, all.substr(0, 1)}},
+        {"name", Value{Value::Kind::String, batch.arena().store("Åsa")}},
+        {"empty", Value::string("")},
+        {"gone", Value::null()},
+    };
+    Record record;
+    record.text = text;
+    record.line = 12;
+    record.offset = 345;
+    record.first_field = batch.add_fields(fields);
+    record.field_count = 4;
+    batch.raw_records().push_back(record);
+  }
+  const Record& record() { return batch.raw_records().front(); }
+};
+
+TEST(OwnedRecord, AppendToGivesBackEverythingTheRecordWas) {
+  OneRecord source;
+  OriginKeeper origins;
+  OwnedRecord kept;
+  kept.assign(source.batch, source.record(), origins.keep(source.batch.origin()));
+  const std::string text = source.text;
+  source.text.assign(source.text.size(), '#');  // the source buffer is reused
+  source.batch.reset(nullptr, RecordKind::Bytes);
+
+  Batch out;
+  kept.start_batch(out);
+  kept.append_to(out);
+  ASSERT_EQ(out.raw_records().size(), 1u);
+  const Record& back = out.raw_records().front();
+  EXPECT_EQ(back.text, text);
+  EXPECT_EQ(back.line, 12u);
+  EXPECT_EQ(back.offset, 345u);
+  EXPECT_FALSE(back.whole_json);
+  EXPECT_EQ(out.format(), DataFormat::Csv);
+  EXPECT_EQ(out.kind(), RecordKind::Line);
+  ASSERT_NE(out.origin(), nullptr);
+  EXPECT_EQ(out.origin()->name, "users.csv");
+  ASSERT_EQ(back.field_count, 4u);
+  const Field* f = out.fields().data() + back.first_field;
+  EXPECT_EQ(f[0].name, "id");
+  EXPECT_EQ(f[0].value.kind, Value::Kind::Number);
+  EXPECT_EQ(f[0].value.text, "7");
+  EXPECT_EQ(f[1].name, "name");
+  EXPECT_EQ(f[1].value.text, "Åsa");
+  EXPECT_EQ(f[2].value.kind, Value::Kind::String);
+  EXPECT_EQ(f[2].value.text, "");
+  EXPECT_TRUE(f[3].value.is_null());
+  EXPECT_EQ(f[3].name, "gone");
+}
+
+TEST(OwnedRecord, KeepsWholeJsonAndRecordsWithoutFields) {
+  Batch batch;
+  const Origin origin{"t.jsonl"};
+  batch.reset(&origin, RecordKind::Line);
+  batch.set_format(DataFormat::Json);
+  Record json;
+  json.text = R"({"a": 1})";
+  json.whole_json = true;
+  json.first_field = 0;
+  json.field_count = 0;  // no path was asked for
+  Record line;
+  line.text = "plain";
+  batch.raw_records() = {json, line};
+
+  OriginKeeper origins;
+  OwnedRecord kept_json, kept_line;
+  kept_json.assign(batch, batch.raw_records()[0], origins.keep(&origin));
+  kept_line.assign(batch, batch.raw_records()[1], origins.keep(&origin));
+  EXPECT_TRUE(kept_json.whole_json());
+  EXPECT_TRUE(kept_json.has_fields());
+  EXPECT_EQ(kept_json.field_count(), 0u);
+  EXPECT_FALSE(kept_line.has_fields());
+
+  Batch out;
+  kept_json.start_batch(out);
+  kept_json.append_to(out);
+  kept_line.append_to(out);
+  EXPECT_TRUE(out.raw_records()[0].whole_json);
+  EXPECT_TRUE(out.raw_records()[0].has_fields());
+  EXPECT_FALSE(out.raw_records()[1].has_fields());
+  EXPECT_EQ(out.raw_records()[1].text, "plain");
+}
+
+TEST(OwnedRecord, AWarmRecordReusesItsStorage) {
+  OneRecord source;
+  OwnedRecord kept;
+  kept.assign(source.batch, source.record(), nullptr);
+  const char* const storage = kept.text().data();
+  for (int i = 0; i < 100; ++i) kept.assign(source.batch, source.record(), nullptr);
+  EXPECT_EQ(kept.text().data(), storage);
+}
+
+TEST(OwnedRecord, ValuesInsideTheTextAreNotCopiedTwice) {
+  OneRecord source;
+  OwnedRecord kept;
+  kept.assign(source.batch, source.record(), nullptr);
+  // "7" lies in the text: the kept value views the kept text.
+  EXPECT_EQ(kept.field(0).value.text.data(), kept.text().data());
+}
+
+TEST(OwnedRecord, SameAsComparesTextOrFieldsAsTheRecordPrints) {
+  Batch batch;
+  batch.reset(nullptr, RecordKind::Line);
+  const Field ab[] = {{"k", Value::string("a")}, {"v", Value::string("b")}};
+  const Field ab_number[] = {{"k", Value::string("a")}, {"v", Value{Value::Kind::Number, "b"}}};
+  const Field other_name[] = {{"k", Value::string("a")}, {"w", Value::string("b")}};
+  const auto with_fields = [&](std::string_view text, std::span<const Field> fields) {
+    Record r;
+    r.text = text;
+    r.first_field = batch.add_fields(fields);
+    r.field_count = static_cast<std::uint32_t>(fields.size());
+    return r;
+  };
+  const Record quoted = with_fields("\"a\",b", ab);
+  const Record plain = with_fields("a,b", ab);
+  const Record number = with_fields("a,b", ab_number);
+  const Record renamed = with_fields("a,b", other_name);
+  Record json1, json2, line;
+  json1.text = R"({"a":1})";
+  json1.whole_json = true;
+  json1.first_field = 0;
+  json1.field_count = 0;
+  json2 = json1;
+  json2.text = R"({"a": 1})";
+  line.text = R"({"a":1})";
+
+  OwnedRecord kept;
+  kept.assign(batch, quoted, nullptr);
+  EXPECT_TRUE(kept.same_as(batch, plain));  // the same values print the same row
+  EXPECT_FALSE(kept.same_as(batch, number));
+  EXPECT_FALSE(kept.same_as(batch, renamed));
+  EXPECT_FALSE(kept.same_as(batch, json1));
+  kept.assign(batch, json1, nullptr);
+  EXPECT_TRUE(kept.same_as(batch, json1));
+  EXPECT_FALSE(kept.same_as(batch, json2));  // JSON lines compare as written
+  EXPECT_FALSE(kept.same_as(batch, line));   // a line is not a JSON value of the same text
+  kept.assign(batch, line, nullptr);
+  EXPECT_TRUE(kept.same_as(batch, line));
+}
+
+TEST(OriginKeeper, OneCopyPerInputEvenWhenTheUpstreamObjectIsReused) {
+  OriginKeeper keeper;
+  Origin reused{"a.csv"};
+  const std::shared_ptr<const Origin> first = keeper.keep(&reused);
+  EXPECT_EQ(keeper.keep(&reused), first);  // no copy per batch of one input
+  reused.name = "b.csv";                   // the upstream stage moved on to another file
+  const std::shared_ptr<const Origin> second = keeper.keep(&reused);
+  EXPECT_NE(second, first);
+  EXPECT_EQ(first->name, "a.csv");
+  EXPECT_EQ(second->name, "b.csv");
+  EXPECT_EQ(keeper.keep(nullptr), nullptr);
+}
+
+TEST(EmitOwnedRecords, ANewBatchPerOriginKindFormatAndBatchSize) {
+  const Origin a{"a"}, b{"b"};
+  OriginKeeper keeper;
+  std::vector<OwnedRecord> kept;
+  const auto keep = [&](const Origin* origin, DataFormat format, std::string_view text) {
+    Batch batch;
+    batch.reset(origin, RecordKind::Line);
+    batch.set_format(format);
+    Record r;
+    r.text = text;
+    kept.emplace_back().assign(batch, r, keeper.keep(origin));
+  };
+  keep(&a, DataFormat::Text, "1");
+  keep(&a, DataFormat::Text, "2");
+  keep(&a, DataFormat::Text, "3");
+  keep(&a, DataFormat::Json, "4");
+  keep(&b, DataFormat::Json, "5");
+  std::vector<std::string> batches;
+  const std::span<const OwnedRecord> all(kept);
+  // The second span comes after the first, as a ring's two halves.
+  for (Batch& batch : emit_owned_records(all.subspan(1), all.first(1), 2)) {
+    std::string described = batch.origin()->name + (batch.format() == DataFormat::Json ? "J" : "T");
+    for (const Record& r : batch.records()) described += std::string(r.text);
+    batches.push_back(described);
+  }
+  EXPECT_EQ(batches, (std::vector<std::string>{"aT23", "aJ4", "bJ5", "aT1"}));
+}
+
+}  // namespace
+}  // namespace gpipe
