@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "gpipe/errors.hpp"
+#include "gpipe/field_ref.hpp"
 
 namespace gpipe {
 
@@ -42,6 +43,11 @@ void FieldDemand::need(std::string_view name) {
     if (known == name) return;
   }
   names.emplace_back(name);
+}
+
+void FieldDemand::need(const FieldRef& ref) {
+  if (ref.kind() == FieldRef::Kind::Name) need(ref.name());
+  if (ref.kind() == FieldRef::Kind::Position) need_all();
 }
 
 std::string describe(const BadRecord& bad) {

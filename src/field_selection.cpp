@@ -21,13 +21,18 @@ void FieldSelection::select(Batch& batch, const Record& record, std::vector<Fiel
   const bool split = !record.has_fields() && split_limit_ != 0;
   if (split) splitter_.split(record.text, split_, split_limit_);
   for (const FieldRef& ref : refs_) {
-    Value value;
+    Field field{ref.name(), Value::null()};
     if (split && ref.kind() == FieldRef::Kind::Position) {
-      if (ref.position() < split_.size()) value = Value::string(split_[ref.position()]);
+      if (ref.position() < split_.size()) field.value = Value::string(split_[ref.position()]);
+    } else if (ref.kind() == FieldRef::Kind::Position && record.has_fields()) {
+      // A position picks a named field (a CSV column, a JSON key): it keeps its name.
+      if (ref.position() < record.field_count) {
+        field = batch.fields()[record.first_field + ref.position()];
+      }
     } else {
-      value = lookup_field(batch, record, ref, splitter_);
+      field.value = lookup_field(batch, record, ref, splitter_);
     }
-    out.push_back(Field{ref.name(), value});
+    out.push_back(field);
   }
 }
 

@@ -23,8 +23,10 @@ class FieldSelection {
 
   // Throws std::invalid_argument for a malformed F.
   // The selected fields of `record`, in the order asked for, into `out` (cleared first, its
-  // capacity kept). Each is named as its F was written; values view the record's text, the
-  // batch's fields or its arena, so they live as long as the batch.
+  // capacity kept). Each is named as its F was written, except that a position on a record
+  // with fields keeps the name of the field it picks (`select 0` of a JSON object keeps its
+  // first key); values view the record's text, the batch's fields or its arena, so they live
+  // as long as the batch.
   void select(Batch& batch, const Record& record, std::vector<Field>& out);
 
   std::size_t size() const { return refs_.size(); }

@@ -16,6 +16,8 @@
 
 namespace gpipe {
 
+class FieldRef;
+
 inline constexpr std::size_t kKiB = 1024;
 inline constexpr std::size_t kMiB = 1024 * kKiB;
 
@@ -181,6 +183,9 @@ struct FieldDemand {
 
   void need(std::string_view name);
   void need_all() { all = true; }
+  // What a reference needs: a name, that field; a position, every field in order (a JSON
+  // object's positions index its top-level keys, so all of them must be made).
+  void need(const FieldRef& ref);
 };
 
 struct Context {

@@ -16,7 +16,7 @@ std::vector<FieldRef> group_by_arguments(StageArgs& args, Context& ctx) {
     } catch (const std::invalid_argument& e) {
       args.fail(rest[i], e.what());
     }
-    if (by.back().kind() == FieldRef::Kind::Name) ctx.demand.need(by.back().name());
+    ctx.demand.need(by.back());
   }
   return by;
 }

@@ -31,7 +31,7 @@ BuiltStage build_field_selection(StageArgs& args, Context& ctx, SelectionOutput 
   for (const Argument& argument : arguments) {
     try {
       const FieldRef ref = FieldRef::parse(argument.text);
-      if (ref.kind() == FieldRef::Kind::Name) ctx.demand.need(ref.name());
+      ctx.demand.need(ref);
     } catch (const std::invalid_argument& e) {
       args.fail(argument, e.what());
     }
