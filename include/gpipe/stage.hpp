@@ -38,6 +38,11 @@ class StageArgs {
   bool flag(std::initializer_list<std::string_view> spellings);
   // An option with a value: `--sep=,` or `--sep ,`. Consumes it. Errors if the value is missing.
   std::optional<Argument> option(std::initializer_list<std::string_view> spellings);
+  // `--sep S`, read the same way by every stage that has it: `tab` and `\t` (a backslash and a
+  // t, as a shell passes it on) mean a tab, as a tab itself does; anything else is taken as it is
+  // written. The argument returned holds the separator as its text and points at what was
+  // written. Errors if the value is empty.
+  std::optional<Argument> separator_option();
 
   // Positional (non-option) arguments, in order.
   bool has_positional() const;

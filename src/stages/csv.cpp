@@ -338,8 +338,7 @@ class CsvFraming final : public ChunkFraming {
 
 char separator_argument(StageArgs& args, const Argument& arg) {
   const std::string_view text = arg.text;
-  if (text == "\\t" || text == "tab") return '\t';
-  if (text.size() != 1) args.fail(arg, "the separator must be one byte (or \\t)");
+  if (text.size() != 1) args.fail(arg, "the separator must be one byte (or tab)");
   if (text[0] == csv::kQuote || text[0] == '\n' || text[0] == '\r') {
     args.fail(arg, "the separator cannot be a quote or a line break");
   }
@@ -360,7 +359,7 @@ std::vector<std::string> column_names(StageArgs& args, const Argument& arg) {
 
 BuiltStage build(StageArgs& args, Context& ctx) {
   CsvOptions options;
-  if (const auto sep = args.option({"--sep"})) options.sep = separator_argument(args, *sep);
+  if (const auto sep = args.separator_option()) options.sep = separator_argument(args, *sep);
   options.header = !args.flag({"--no-header"});
   if (const auto columns = args.option({"--columns"})) {
     options.columns = column_names(args, *columns);
@@ -402,7 +401,7 @@ const StageInfo kCsv{
         "header, and a quoted field still open at the end of the input (or longer than\n"
         "--max-line).\n"
         "\n"
-        "  --sep C          the separator: one byte, or \\t for tab (default ,)\n"
+        "  --sep C          the separator: one byte, or tab (also \\t) (default ,)\n"
         "  --no-header      every row is data; columns are named 0, 1, 2, … and the first row\n"
         "                   sets the width\n"
         "  --columns a,b,…  name the columns; every row is data\n"

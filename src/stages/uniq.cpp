@@ -40,10 +40,7 @@ std::string_view record_key(Batch& batch, const Record& record,
 
 BuiltStage build(StageArgs& args, Context& ctx) {
   FieldSplitter splitter;
-  if (const auto separator = args.option({"--sep"})) {
-    if (separator->text.empty()) args.fail(*separator, "the separator must not be empty");
-    splitter = FieldSplitter(separator->text);
-  }
+  if (const auto separator = args.separator_option()) splitter = FieldSplitter(separator->text);
   std::vector<std::string> specs;
   for (const Argument& argument : args.rest()) {
     try {
@@ -95,8 +92,9 @@ const StageInfo kUniq{
         "Drops each record that repeats the one just before it, keeping the first of each run,\n"
         "as Unix uniq does (sort first, or use `dedup`, to drop repeats that are not adjacent).\n"
         "Records are compared by their text, or, after `field`/`csv`/`json`, by their fields'\n"
-        "values. With F… (positions or names, as in `field`; --sep S to split text on S), only\n"
-        "those fields are compared, and the whole first record of each run is kept.\n"
+        "values. With F… (positions or names, as in `field`; --sep S to split text on S, tab\n"
+        "or \\t for a tab), only those fields are compared, and the whole first record of each\n"
+        "run is kept.\n"
         "\n"
         "  read app.log | field 4 | uniq\n"
         "  read app.log | uniq 2 3",
