@@ -36,6 +36,14 @@ std::string printable(std::string_view raw) {
   return out;
 }
 
+// What a dead-letter entry adds to its reason when it holds only the record's first bytes:
+// " [cut: the first 1024 bytes follow]", with " of N" when the whole length is known.
+std::string cut_note(const BadRecord& bad) {
+  std::string note = " [cut: the first " + std::to_string(bad.raw.size());
+  if (bad.raw_length != 0) note += " of " + std::to_string(bad.raw_length);
+  return note + " bytes follow]";
+}
+
 }  // namespace
 
 void FieldDemand::need(std::string_view name) {
@@ -70,6 +78,9 @@ void HeldBadRecords::hold(const BadRecord& bad, std::string_view raw) {
   Entry entry;
   entry.line = bad.line;
   entry.column = static_cast<std::uint32_t>(std::min<std::uint64_t>(bad.column, UINT32_MAX));
+  if (bad.raw_cut || raw.size() > kStable - 1) {
+    cuts_.push_back(Cut{entries_.size(), bad.raw_cut ? bad.raw_length : raw.size()});
+  }
   raw = raw.substr(0, std::min<std::size_t>(raw.size(), kStable - 1));
   entry.raw_size = static_cast<std::uint32_t>(raw.size());
   const std::less_equal<const char*> not_after;  // (a total order, unlike <= on pointers)
@@ -115,6 +126,8 @@ void HeldBadRecords::report_to(ErrorPolicy& errors, std::uint64_t line_shift, Ma
                                Mark to) const {
   // Moved first: a report that throws (--on-error=fail) is not made again.
   const Mark begin = std::exchange(from, to);
+  auto cut = std::lower_bound(cuts_.begin(), cuts_.end(), begin.entries,
+                              [](const Cut& c, std::size_t entry) { return c.entry < entry; });
   for (std::size_t i = begin.entries; i < to.entries; ++i) {
     const Entry& entry = entries_[i];
     const std::string_view reason =
@@ -124,7 +137,13 @@ void HeldBadRecords::report_to(ErrorPolicy& errors, std::uint64_t line_shift, Ma
                                      ? stable_.substr(entry.raw_begin, raw_size)
                                      : std::string_view(raw_).substr(entry.raw_begin, raw_size);
     const Origin* origin = entry.origin == 0 ? nullptr : &origins_[entry.origin - 1].copy;
-    errors.report(BadRecord{origin, entry.line + line_shift, entry.column, reason, raw});
+    BadRecord bad{origin, entry.line + line_shift, entry.column, reason, raw};
+    if (cut != cuts_.end() && cut->entry == i) {
+      bad.raw_cut = true;
+      bad.raw_length = cut->length;
+      ++cut;
+    }
+    errors.report(bad);
   }
   if (to.counted > begin.counted) errors.count_more(to.counted - begin.counted);
 }
@@ -170,9 +189,11 @@ void ErrorPolicy::report(const BadRecord& bad) {
         throw IoError(errno_message("cannot open dead-letter file", dead_letter_path_, errno));
       }
     }
-    // One line per bad record: location and reason, a tab, then the raw text with newlines
-    // escaped so that each bad record stays one line.
+    // One line per bad record: location and reason (and how much of the record follows, when
+    // not all of it), a tab, then the raw text with newlines escaped so that each bad record
+    // stays one line.
     std::string line = describe(bad);
+    if (bad.raw_cut) line += cut_note(bad);
     line += '\t';
     for (char c : bad.raw) {
       if (c == '\n') {

@@ -352,6 +352,51 @@ std::optional<std::size_t> split_row(std::string_view row, char sep, Arena& aren
 
 namespace {
 
+std::string_view unescape_tsv(std::string_view text, Arena& arena) {
+  char* const out = arena.allocate(text.size());
+  std::size_t size = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\\' && i + 1 < text.size()) {
+      const char next = text[i + 1];
+      if (next == 't' || next == 'n' || next == 'r' || next == '\\') {
+        c = next == 't' ? '\t' : next == 'n' ? '\n' : next == 'r' ? '\r' : '\\';
+        ++i;
+      }
+    }
+    out[size++] = c;
+  }
+  return {out, size};
+}
+
+template <class Out>
+void split_tsv_fields(std::string_view row, Arena& arena, Out& out) {
+  for (std::size_t start = 0;;) {
+    const std::size_t tab = row.find('\t', start);
+    const std::string_view value = row.substr(start, tab - start);
+    out.add(value.find('\\') == std::string_view::npos ? value : unescape_tsv(value, arena));
+    if (tab == std::string_view::npos) return;
+    start = tab + 1;
+  }
+}
+
+}  // namespace
+
+void split_tsv_row(std::string_view row, Arena& arena, std::vector<std::string_view>& values) {
+  values.clear();
+  ValuesOut out{values};
+  split_tsv_fields(row, arena, out);
+}
+
+std::size_t split_tsv_row(std::string_view row, Arena& arena,
+                          std::span<const std::string_view> names, std::vector<Field>& fields) {
+  FieldsOut out{fields, names};
+  split_tsv_fields(row, arena, out);
+  return out.count;
+}
+
+namespace {
+
 // For the rare positions (of "" and of line ends inside quotes).
 void push_positions(std::vector<std::size_t>& out, std::size_t base, std::uint64_t bits) {
   for (; bits != 0; bits &= bits - 1) {

@@ -46,6 +46,15 @@ std::optional<std::size_t> split_row(std::string_view row, char sep, Arena& aren
                                      std::span<const std::string_view> names,
                                      std::vector<Field>& fields);
 
+// TSV as `to tsv` writes it (as Miller's TSV and PostgreSQL's COPY text format have it): a line
+// is a row, every tab separates, quotes are ordinary bytes, and \t \n \r \\ in a value stand
+// for a tab, a line feed, a carriage return and a backslash; any other backslash is kept as it
+// is. A value without a backslash views `row`; one with a backslash is unescaped into `arena`.
+// The same two forms as split_row; a TSV row never goes on on the next line.
+void split_tsv_row(std::string_view row, Arena& arena, std::vector<std::string_view>& values);
+std::size_t split_tsv_row(std::string_view row, Arena& arena,
+                          std::span<const std::string_view> names, std::vector<Field>& fields);
+
 // Splits the rows of a block of whole lines (Batch::pending_block) straight from the block,
 // without cutting it into lines first. Why: with rows of 60-100 bytes, finding each line's end
 // (a memchr per line), making a record of it and then scanning it again for separators cost

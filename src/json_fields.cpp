@@ -469,6 +469,25 @@ bool JsonFieldExtractor::extract(std::string_view json, Arena& arena, std::vecto
     append_slots(out);
     return true;
   }
+  std::uint64_t column = 0;
+  error_code e = walk_document(json, arena, out, column);
+  if (e) e = locate_error(json, arena, out, e, column);
+  if (e) {
+    error.message = json_error_message(e);
+    error.column = column;
+    return false;
+  }
+  // With every top-level key made, demanded paths below them resolve inside those fields'
+  // values; adding them as fields too would make keys such as "user.id" in JSON output.
+  if (all_) return true;
+  append_slots(out);
+  return true;
+}
+
+// The On-Demand walk over the whole document; on an error, `column` is where simdjson says it
+// stopped (1-based), or 0 when it cannot say.
+error_code JsonFieldExtractor::walk_document(std::string_view json, Arena& arena,
+                                             std::vector<Field>& out, std::uint64_t& column) {
   std::fill(values_.begin(), values_.end(), Value::null());
   document_end_ = json.data() + json.size() + kJsonPadding;
   od::document doc;
@@ -481,21 +500,95 @@ bool JsonFieldExtractor::extract(std::string_view json, Arena& arena, std::vecto
     const char* rest = nullptr;
     if (doc.current_location().get(rest) == SUCCESS) e = simdjson::TRAILING_CONTENT;
   }
-  if (e) {
-    error.message = json_error_message(e);
-    error.column = 0;
-    const char* at = nullptr;
-    if (iterated && doc.current_location().get(at) == SUCCESS && at >= json.data() &&
-        at <= json.data() + json.size()) {
-      error.column = static_cast<std::uint64_t>(at - json.data()) + 1;
-    }
-    return false;
+  column = 0;
+  const char* at = nullptr;
+  if (e && iterated && doc.current_location().get(at) == SUCCESS && at >= json.data() &&
+      at <= json.data() + json.size()) {
+    column = static_cast<std::uint64_t>(at - json.data()) + 1;
   }
-  // With every top-level key made, demanded paths below them resolve inside those fields'
-  // values; adding them as fields too would make keys such as "user.id" in JSON output.
-  if (all_) return true;
-  append_slots(out);
-  return true;
+  return e;
+}
+
+namespace {
+
+// Where the first value of a document ends, told by its brackets and strings alone: the error
+// path's guide where simdjson cannot say where it stopped. simdjson checks that the brackets
+// of a whole document balance before it reads any value, so text after a complete value
+// (`{"a":1} x`) reads as an object that "ended early" at column 1, and a string still open at
+// the end of the line has no location at all.
+struct FirstValue {
+  enum class End { Complete, InString, Open } end = End::Open;
+  std::size_t at = 0;  // Complete: just past the value; InString: the string's opening quote
+};
+
+// From `pos` at an opening quote: just past the closing one, or npos.
+std::size_t past_string(std::string_view json, std::size_t pos) {
+  for (++pos; pos < json.size(); ++pos) {
+    if (json[pos] == '\\') {
+      ++pos;
+    } else if (json[pos] == '"') {
+      return pos + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+FirstValue first_value(std::string_view json) {
+  std::size_t pos = 0;
+  while (pos < json.size() && is_json_space(json[pos])) ++pos;
+  const std::size_t start = pos;
+  std::size_t depth = 0;
+  while (pos < json.size()) {
+    const char c = json[pos];
+    if (c == '"') {
+      const std::size_t end = past_string(json, pos);
+      if (end == std::string_view::npos) return {FirstValue::End::InString, pos};
+      pos = end;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+      ++pos;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0) return {pos > start ? FirstValue::End::Complete : FirstValue::End::Open, pos};
+      --depth;
+      ++pos;
+    } else if (depth == 0 && (is_json_space(c) || c == ',' || c == ':')) {
+      return {pos > start ? FirstValue::End::Complete : FirstValue::End::Open, pos};
+    } else {
+      ++pos;
+    }
+    if (depth == 0 && (c == '"' || c == '}' || c == ']')) return {FirstValue::End::Complete, pos};
+  }
+  return {depth == 0 && pos > start ? FirstValue::End::Complete : FirstValue::End::Open, pos};
+}
+
+}  // namespace
+
+// An error the walk gave without a true location gets one: the column of text after a complete
+// first value (`{"a":1} x`: 9), after checking that the value itself is valid, whose own error
+// comes first; the opening quote of a string still open at the end. Returns the error to
+// report (SUCCESS never: the document stays invalid).
+error_code JsonFieldExtractor::locate_error(std::string_view json, Arena& arena,
+                                            std::vector<Field>& out, error_code e,
+                                            std::uint64_t& column) {
+  const FirstValue value = first_value(json);
+  if (value.end == FirstValue::End::InString) {
+    column = value.at + 1;
+    return simdjson::UNCLOSED_STRING;
+  }
+  if (value.end != FirstValue::End::Complete) return e;
+  std::size_t trailing = value.at;
+  while (trailing < json.size() && is_json_space(json[trailing])) ++trailing;
+  if (trailing == json.size() || value.at == 0) return e;
+  std::uint64_t value_column = 0;
+  const std::size_t fields_before = out.size();
+  const error_code inner = walk_document(json.substr(0, value.at), arena, out, value_column);
+  out.resize(fields_before);
+  if (inner) {
+    column = value_column;
+    return inner;
+  }
+  column = trailing + 1;
+  return simdjson::TRAILING_CONTENT;
 }
 
 void JsonFieldExtractor::append_slots(std::vector<Field>& out) const {

@@ -90,6 +90,10 @@ class JsonFieldExtractor {
                                  Arena& arena, std::vector<Field>& out);
   simdjson::error_code all_top_level(simdjson::ondemand::object object, Arena& arena,
                                      std::vector<Field>& out);
+  simdjson::error_code walk_document(std::string_view json, Arena& arena, std::vector<Field>& out,
+                                     std::uint64_t& column);
+  simdjson::error_code locate_error(std::string_view json, Arena& arena, std::vector<Field>& out,
+                                    simdjson::error_code e, std::uint64_t& column);
   bool extract_with_dom(std::string_view json, Arena& arena);
   void append_slots(std::vector<Field>& out) const;
   bool dom_walk(simdjson::dom::element element, std::size_t node, Arena& arena);

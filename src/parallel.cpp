@@ -617,7 +617,7 @@ BatchStream chunk_batches(Pool& pool, const Chunk& chunk, std::uint64_t first_li
     if (!breaks.empty() && pos == chunk.prelude_size) past_gaps = 0;
     for (; next_gap < gaps.size() && chunk.prelude_size + gaps[next_gap].at == pos; ++next_gap) {
       const Gap& gap = gaps[next_gap];
-      errors.report(BadRecord{chunk.origin, line++, 0, gap.reason, gap.head});
+      errors.report(BadRecord{chunk.origin, line++, 0, gap.reason, gap.head, /*raw_cut=*/true});
       if (pos < lines.size()) past_gaps = gap.resume_offset - (offset + pos);
     }
     if (pos == lines.size()) break;
@@ -674,7 +674,8 @@ BatchStream worker_source(Pool& pool, const ChunkFraming* framing, WorkerState& 
     const std::uint64_t first_line = pool.numbered_late(chunk) ? 1 : pool.number_lines(chunk);
     state.bad_records.set_stable(chunk.lines());
     if (chunk.skipped_line && !chunk.framed) {
-      errors.report(BadRecord{chunk.origin, first_line, 0, chunk.skipped_reason, chunk.text});
+      errors.report(BadRecord{chunk.origin, first_line, 0, chunk.skipped_reason, chunk.text,
+                              /*raw_cut=*/true});
     } else {
       co_yield elements_of(chunk_batches(pool, chunk, first_line, errors));
       if (chunk.loaded.overlong && !chunk.framed) {  // the range's last line, after the others
@@ -683,7 +684,7 @@ BatchStream worker_source(Pool& pool, const ChunkFraming* framing, WorkerState& 
             first_line + count_newlines(body.data(), body.data() + body.size());
         errors.report(BadRecord{chunk.origin, overlong_line, 0,
                                 chunk.file_range->file->overlong_reason(),
-                                chunk.loaded.overlong_head});
+                                chunk.loaded.overlong_head, /*raw_cut=*/true});
       }
       // After the lines read before the end, as in one pass.
       if (chunk.loaded.shrank) throw IoError(shrank_message(chunk.file_range->file->name()));

@@ -67,6 +67,36 @@ void check_position(const StageInfo& info, const StageCall& call, std::size_t in
   }
 }
 
+// Follows what flows between the stages, from the first on: raw byte blocks (`chunks`) or
+// records. A stage that needs records where blocks reach it would pass them on untouched (a
+// `field` or `to jsonl` that silently did nothing), so it is an error before anything is read.
+class RawBlockCheck {
+ public:
+  void pass(const StageInfo& info, const BuiltStage& built, const StageCall& call) {
+    switch (info.raw_blocks) {
+      case RawBlocks::Made:
+        maker_ = info.name;
+        return;
+      case RawBlocks::Parsed:
+        maker_ = {};
+        return;
+      case RawBlocks::PassedOn:
+        if (!built.needs_records) return;
+        break;
+      case RawBlocks::Rejected:
+        break;
+    }
+    if (!maker_.empty()) {
+      throw PipelineError("'" + call.name + "' needs records, but '" + std::string(maker_) +
+                              "' makes raw byte blocks (use 'read' for lines)",
+                          call.name_span);
+    }
+  }
+
+ private:
+  std::string_view maker_;  // the stage whose blocks flow here (a table name), or empty
+};
+
 BuiltStage build(const StageInfo& info, const StageCall& call, Context& ctx) {
   StageArgs args(call);
   BuiltStage built = info.build(args, ctx);
@@ -158,8 +188,10 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
   std::vector<const StageInfo*> built_infos;  // which stage each entry of `built` is
   std::vector<bool> reads_line_numbers;       // and whether it may read _line
   built.reserve(calls.size() + 1);
+  RawBlockCheck raw_blocks;
   auto add = [&](const StageInfo& info, const StageCall& call) {
     built.push_back(build(info, call, ctx));
+    raw_blocks.pass(info, built.back(), call);
     built_infos.push_back(&info);
     reads_line_numbers.push_back(mentions_line_numbers(call));
   };

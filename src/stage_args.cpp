@@ -118,6 +118,15 @@ std::optional<Argument> StageArgs::option(std::initializer_list<std::string_view
   return value;
 }
 
+std::optional<Argument> StageArgs::separator_option() {
+  std::optional<Argument> separator = option({"--sep"});
+  if (!separator) return separator;
+  if (separator->text.empty()) fail(*separator, "the separator must not be empty");
+  // Spelled out because a tab is awkward to type inside a quoted pipeline.
+  if (separator->text == "tab" || separator->text == "\\t") separator->text = "\t";
+  return separator;
+}
+
 bool StageArgs::has_positional() const {
   for (const Slot& slot : slots_) {
     if (!slot.used && !is_option(slot.arg)) return true;

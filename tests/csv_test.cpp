@@ -232,15 +232,32 @@ TEST(CsvTest, BlankLinesBetweenRowsAreSkipped) {
 TEST(CsvTest, OtherSeparators) {
   EXPECT_EQ(parse("csv --sep ';'", "a;b\n1,5;\"x;y\"\n"),
             (Rows{{2, {{"a", "1,5"}, {"b", "x;y"}}}}));
+  // A tab separator with quoted fields (a spreadsheet's export) takes --quoted.
   const Rows tab{{2, {{"a", "1,5"}, {"b", "x\ty"}}}};
-  EXPECT_EQ(parse("csv --sep '\t'", "a\tb\n1,5\t\"x\ty\"\n"), tab);
-  EXPECT_EQ(parse("csv --sep tab", "a\tb\n1,5\t\"x\ty\"\n"), tab);
-  EXPECT_EQ(parse("csv --sep '\\t'", "a\tb\n1,5\t\"x\ty\"\n"), tab);
+  EXPECT_EQ(parse("csv --sep '\t' --quoted", "a\tb\n1,5\t\"x\ty\"\n"), tab);
+  EXPECT_EQ(parse("csv --sep tab --quoted", "a\tb\n1,5\t\"x\ty\"\n"), tab);
+  EXPECT_EQ(parse("csv --quoted --sep '\\t'", "a\tb\n1,5\t\"x\\ty\"\n"),
+            (Rows{{2, {{"a", "1,5"}, {"b", "x\\ty"}}}}));
   EXPECT_EQ(parse("csv --sep '|'", "a|b\n1|2\n"), (Rows{{2, {{"a", "1"}, {"b", "2"}}}}));
+}
+
+// Without --quoted a tab separator reads TSV as `to tsv` writes it: quotes are ordinary bytes,
+// \t \n \r \\ are unescaped (in names too), any other backslash is kept.
+TEST(CsvTest, TabSeparatorReadsTsvEscapes) {
+  const Rows want{{2, {{"a\tb", "\"q\" x"}, {"c", "1\t2\n3\r4\\5\\d\\"}}},
+                  {3, {{"a\tb", "\""}, {"c", ""}}}};
+  for (const char* stage : {"csv --sep tab", "csv --sep '\t'", "csv --sep '\\t'"}) {
+    EXPECT_EQ(parse(stage, "a\\tb\tc\n\"q\" x\t1\\t2\\n3\\r4\\\\5\\d\\\n\"\t\n"), want) << stage;
+  }
+  // Rows are lines: a quote never joins them.
+  EXPECT_EQ(parse("csv --sep tab", "a\tb\n\"x\ty\n1\t2\n"),
+            (Rows{{2, {{"a", "\"x"}, {"b", "y"}}}, {3, {{"a", "1"}, {"b", "2"}}}}));
 }
 
 TEST(CsvTest, BadArguments) {
   Context ctx;
+  EXPECT_THROW(test::build_stage("csv --quoted", ctx), PipelineError);
+  EXPECT_THROW(test::build_stage("csv --sep ';' --quoted", ctx), PipelineError);
   EXPECT_THROW(test::build_stage("csv --sep ab", ctx), PipelineError);
   EXPECT_THROW(test::build_stage("csv --sep '\"'", ctx), PipelineError);
   EXPECT_THROW(test::build_stage("csv --columns a,,b", ctx), PipelineError);

@@ -207,11 +207,15 @@ TEST(HeldBadRecords, DeadLetterLinesAreThoseOfReportsMadeAtOnce) {
       {&one, 3, 4, "reason A", std::string_view(chunk).substr(11, 7)},
       {&two, 9, 0, "reason B", "not in the chunk\nat all"},
       {nullptr, 1, 0, "reason A", ""},
+      {&two, 11, 0, "line longer than --max-line (4 bytes)", "abcd", true},
+      {&two, 12, 0, "reason C", "ab\ncd", true, 9000},
   };
   {
     ErrorPolicy policy(ErrorPolicy::Mode::DeadLetter, at_once);
     for (const BadRecord& bad : bads) {
-      policy.report(BadRecord{bad.origin, bad.line + 40, bad.column, bad.reason, bad.raw});
+      BadRecord shifted = bad;
+      shifted.line += 40;
+      policy.report(shifted);
     }
     policy.flush();
   }
@@ -222,10 +226,19 @@ TEST(HeldBadRecords, DeadLetterLinesAreThoseOfReportsMadeAtOnce) {
     for (const BadRecord& bad : bads) EXPECT_FALSE(report_held(policy, held, bad));
     held.report_to(policy, 40);
     policy.flush();
-    EXPECT_EQ(policy.count(), 4U);
+    EXPECT_EQ(policy.count(), 6U);
   }
   EXPECT_EQ(file_text(later), file_text(at_once));
-  EXPECT_NE(file_text(later).find("one.log:43:4: reason A\tbad\ttwo"), std::string::npos);
+  EXPECT_NE(file_text(later).find("one.log:43:4: reason A\tbad\ttwo\n"), std::string::npos);
+  // A record held whole says nothing more; one cut says how much of it follows.
+  EXPECT_NE(file_text(later).find("two.log:49: reason B\tnot in the chunk\\nat all\n"),
+            std::string::npos);
+  EXPECT_NE(file_text(later).find("two.log:51: line longer than --max-line (4 bytes) [cut: the "
+                                  "first 4 bytes follow]\tabcd\n"),
+            std::string::npos);
+  EXPECT_NE(file_text(later).find(
+                "two.log:52: reason C [cut: the first 5 of 9000 bytes follow]\tab\\ncd\n"),
+            std::string::npos);
 }
 
 }  // namespace

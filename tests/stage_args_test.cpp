@@ -136,6 +136,29 @@ TEST(StageArgsOptions, MissingValue) {
                "option '--sep' needs a value", 6, 5);
 }
 
+// Every stage's --sep reads the same: `tab`, `\t` typed plainly and a tab itself are a tab.
+TEST(StageArgsOptions, SeparatorSpellsTabThreeWays) {
+  for (const std::string_view text :
+       {"field 1 --sep tab", "field 1 --sep=tab", "field 1 --sep \\t", "field 1 --sep '\t'",
+        "field 1 --sep '\\t'", "field 1 --sep '\\\\t'", "field 1 --sep \"\t\""}) {
+    Parsed p(text);
+    const auto sep = p.args.separator_option();
+    ASSERT_TRUE(sep.has_value()) << text;
+    EXPECT_EQ(sep->text, "\t") << text;
+  }
+  for (const std::string_view other : {"tabs", "\\\\", "\\\\tt", "t", ",,"}) {
+    Parsed p("field 1 --sep '" + std::string(other) + "'");
+    const auto sep = p.args.separator_option();
+    ASSERT_TRUE(sep.has_value());
+    EXPECT_NE(sep->text, "\t") << other;
+  }
+  Parsed none("field 1");
+  EXPECT_FALSE(none.args.separator_option().has_value());
+  Parsed empty("field 1 --sep ''");
+  expect_error(error_of([&] { empty.args.separator_option(); }), "the separator must not be empty",
+               14, 2);
+}
+
 TEST(StageArgsPositionals, InOrderSkippingOptions) {
   Parsed p("sqlite -q out.db -5 users");
   EXPECT_TRUE(p.args.has_positional());

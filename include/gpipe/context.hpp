@@ -39,7 +39,11 @@ struct BadRecord {
   std::uint64_t line = 0;
   std::uint64_t column = 0;
   std::string_view reason;
-  std::string_view raw;  // the record's raw text (possibly truncated by the stage)
+  std::string_view raw;  // the record's raw text, or its first bytes (raw_cut)
+  // `raw` is only the record's first bytes (a line over --max-line is never read whole): a
+  // dead-letter entry says so, with the record's whole length when it is known (not 0).
+  bool raw_cut = false;
+  std::uint64_t raw_length = 0;
 };
 
 // "app.log:12:5: invalid JSON: ..." — file, line, column where known, reason.
@@ -99,6 +103,13 @@ class HeldBadRecords {
     Origin copy;
   };
   std::vector<CopiedOrigin> origins_;
+  // The entries whose raw text is only the record's first bytes, in order (rare: lines over
+  // --max-line), so that the report says so as a report made at once would.
+  struct Cut {
+    std::size_t entry = 0;
+    std::uint64_t length = 0;  // the whole record's, or 0 when not known
+  };
+  std::vector<Cut> cuts_;
   std::uint64_t counted_only_ = 0;
 };
 

@@ -38,6 +38,11 @@ class StageArgs {
   bool flag(std::initializer_list<std::string_view> spellings);
   // An option with a value: `--sep=,` or `--sep ,`. Consumes it. Errors if the value is missing.
   std::optional<Argument> option(std::initializer_list<std::string_view> spellings);
+  // `--sep S`, read the same way by every stage that has it: `tab` and `\t` (a backslash and a
+  // t, as a shell passes it on) mean a tab, as a tab itself does; anything else is taken as it is
+  // written. The argument returned holds the separator as its text and points at what was
+  // written. Errors if the value is empty.
+  std::optional<Argument> separator_option();
 
   // Positional (non-option) arguments, in order.
   bool has_positional() const;
@@ -119,9 +124,22 @@ struct BuiltStage {
   bool reads_plain_file = false;
   // -j: set by an aggregate that may run on the threads, right after the parallel prefix.
   std::shared_ptr<const AggregateSplit> split;
+  // Set by a stage that passes raw blocks on (StageInfo::raw_blocks) when its arguments need
+  // records all the same: `to jsonl` has no lines or fields to print of a block.
+  bool needs_records = false;
 };
 
 enum class StageRole { Source, Transform, Format, Sink };
+
+// What a stage does with the raw byte blocks `chunks` makes (RecordKind::Bytes): they have no
+// lines, fields or values, so a stage that needs those would pass them on untouched and its
+// work would silently not be done. The planner rejects it before anything is read.
+enum class RawBlocks : std::uint8_t {
+  Rejected,  // it needs records (lines, rows, values): an error after `chunks`
+  PassedOn,  // it takes blocks whole and passes them on as they are (head, skip, tail, write)
+  Made,      // it makes them (chunks)
+  Parsed,    // it reads them into records (items)
+};
 
 struct StageInfo {
   std::string_view name;
@@ -134,6 +152,8 @@ struct StageInfo {
   // transform factory may be called once per thread (its shared state is immutable): it can run
   // in the parallel prefix of a pipeline (-j, src/parallel.cpp).
   bool parallel = false;
+  // Set in the table (stage_table.cpp), where the stages that take raw blocks are listed.
+  RawBlocks raw_blocks = RawBlocks::Rejected;
 };
 
 // The table, in the order `gpipe help` lists it.

@@ -89,6 +89,10 @@ const StageInfo kChunks{
         "`-` is standard input, globs are expanded (sorted), and zstd/gzip input is decompressed\n"
         "by its magic bytes. _line is the block's number (from 1) and _offset its byte offset.\n"
         "\n"
+        "A block is not a record with lines or fields: after `chunks` come only `head`, `skip`\n"
+        "and `tail` (which count blocks), `items`, `to text` and `write`. Any other stage is an\n"
+        "error before anything is read (use `read` for lines).\n"
+        "\n"
         "  chunks 1MiB big.log | write big.log.zst",
     .build = build,
 };

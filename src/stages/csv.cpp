@@ -1,5 +1,5 @@
-// `csv [--sep C] [--no-header] [--columns a,b,…]`: CSV rows (RFC 4180) as records with named
-// columns. The row splitting is in src/csv_parser.cpp; this file joins the lines of rows that
+// `csv [--sep C] [--quoted] [--no-header] [--columns a,b,…]`: CSV rows (RFC 4180) as records with
+// named columns. The row splitting is in src/csv_parser.cpp; this file joins the lines of rows that
 // span lines, keeps each file's header, and checks every row's width.
 #include <memory>
 #include <mutex>
@@ -21,6 +21,8 @@ namespace {
 
 struct CsvOptions {
   char sep = ',';
+  // TSV (a tab separator without --quoted): backslash escapes, no quotes (csv::split_tsv_row).
+  bool tsv = false;
   bool header = true;                // the first row of each file names the columns
   std::vector<std::string> columns;  // --columns: the names, and every row is data
 };
@@ -100,7 +102,7 @@ class CsvParser {
     batch.raw_records().clear();
     std::size_t pos = 0;
     while (pos < block.size()) {
-      if (at_file_start_ || row_open_ || names_of_file_.empty()) {
+      if (options_.tsv || at_file_start_ || row_open_ || names_of_file_.empty()) {
         pos = take_block_line(batch, block, pos, line++, offset);
         continue;
       }
@@ -163,6 +165,13 @@ class CsvParser {
   // Splits a row straight into the batch's fields, or into `values_` while the file's columns
   // have no names yet. The number of values, or nullopt when the row goes on on the next line.
   std::optional<std::size_t> split(Batch& batch, std::string_view row) {
+    if (options_.tsv) {
+      if (!names_of_file_.empty()) {
+        return csv::split_tsv_row(row, batch.arena(), names_of_file_, batch.fields());
+      }
+      csv::split_tsv_row(row, batch.arena(), values_);
+      return values_.size();
+    }
     if (names_of_file_.empty()) {
       if (!csv::split_row(row, options_.sep, batch.arena(), values_)) return std::nullopt;
       return values_.size();
@@ -310,18 +319,20 @@ BatchStream parse_csv(BatchStream in, CsvOptions options, std::shared_ptr<NameTa
 // goes in front of every chunk.
 class CsvFraming final : public ChunkFraming {
  public:
-  CsvFraming(char sep, bool header, std::size_t max_line)
-      : sep_(sep), header_(header), max_line_(max_line) {}
+  CsvFraming(char sep, bool tsv, bool header, std::size_t max_line)
+      : sep_(sep), tsv_(tsv), header_(header), max_line_(max_line) {}
 
   std::size_t whole_records(std::string_view text, bool file_start,
                             std::span<const std::size_t> uncounted) const override {
+    if (tsv_) return text.size();  // whole lines are whole rows
     return csv::whole_rows_length(text, sep_, max_line_, first_field(text, file_start), uncounted);
   }
 
   std::optional<std::size_t> prelude(std::string_view text) const override {
     if (!header_) return 0;
     const std::size_t length =
-        csv::first_row_length(text, sep_, max_line_, first_field(text, true));
+        tsv_ ? first_line_length(text, first_field(text, true))
+             : csv::first_row_length(text, sep_, max_line_, first_field(text, true));
     if (length == 0) return std::nullopt;
     return length;
   }
@@ -331,15 +342,27 @@ class CsvFraming final : public ChunkFraming {
     return file_start && text.starts_with(kBom) ? kBom.size() : 0;
   }
 
+  // TSV's header: the first line that is not blank, with the blank lines before it (0 when it
+  // does not end in `text`), as csv::first_row_length for rows that are lines.
+  static std::size_t first_line_length(std::string_view text, std::size_t start) {
+    for (;;) {
+      const std::size_t newline = text.find('\n', start);
+      if (newline == std::string_view::npos) return 0;
+      const std::string_view line = chomp_cr(text.substr(start, newline - start));
+      start = newline + 1;
+      if (!line.empty()) return start;
+    }
+  }
+
   char sep_;
+  bool tsv_;
   bool header_;
   std::size_t max_line_;
 };
 
 char separator_argument(StageArgs& args, const Argument& arg) {
   const std::string_view text = arg.text;
-  if (text == "\\t" || text == "tab") return '\t';
-  if (text.size() != 1) args.fail(arg, "the separator must be one byte (or \\t)");
+  if (text.size() != 1) args.fail(arg, "the separator must be one byte (or tab)");
   if (text[0] == csv::kQuote || text[0] == '\n' || text[0] == '\r') {
     args.fail(arg, "the separator cannot be a quote or a line break");
   }
@@ -360,7 +383,14 @@ std::vector<std::string> column_names(StageArgs& args, const Argument& arg) {
 
 BuiltStage build(StageArgs& args, Context& ctx) {
   CsvOptions options;
-  if (const auto sep = args.option({"--sep"})) options.sep = separator_argument(args, *sep);
+  if (const auto sep = args.separator_option()) options.sep = separator_argument(args, *sep);
+  // A tab means TSV, read back as `to tsv` writes it, unless its fields are quoted CSV-style.
+  const bool quoted = args.flag({"--quoted"});
+  if (options.sep == '\t') {
+    options.tsv = !quoted;
+  } else if (quoted) {
+    args.fail("--quoted applies only to --sep tab (other separators always read quotes)");
+  }
   options.header = !args.flag({"--no-header"});
   if (const auto columns = args.option({"--columns"})) {
     options.columns = column_names(args, *columns);
@@ -370,7 +400,8 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   // With --no-header the first row of a file sets the width of all its rows: one pass only.
   built.sequential = !options.header && options.columns.empty();
   if (!built.sequential) {
-    built.framing = std::make_shared<CsvFraming>(options.sep, options.header, ctx.options.max_line);
+    built.framing = std::make_shared<CsvFraming>(options.sep, options.tsv, options.header,
+                                                 ctx.options.max_line);
   }
   built.transform = [options, names = std::make_shared<NameTable>(), &ctx](BatchStream in) {
     return parse_csv(std::move(in), options, names, ctx);
@@ -383,7 +414,7 @@ BuiltStage build(StageArgs& args, Context& ctx) {
 const StageInfo kCsv{
     .name = "csv",
     .role = StageRole::Transform,
-    .synopsis = "csv [--sep C] [--no-header] [--columns a,b,…]",
+    .synopsis = "csv [--sep C] [--quoted] [--no-header] [--columns a,b,…]",
     .summary = "CSV rows (RFC 4180) as records with named columns",
     .details =
         "Parses lines of CSV (RFC 4180) into records, one per row, with a field per column.\n"
@@ -402,14 +433,23 @@ const StageInfo kCsv{
         "header, and a quoted field still open at the end of the input (or longer than\n"
         "--max-line).\n"
         "\n"
-        "  --sep C          the separator: one byte, or \\t for tab (default ,)\n"
+        "  --sep C          the separator: one byte, or tab (also \\t) for TSV (default ,)\n"
+        "  --quoted         with --sep tab: fields are quoted as in CSV, not escaped as in TSV\n"
         "  --no-header      every row is data; columns are named 0, 1, 2, … and the first row\n"
         "                   sets the width\n"
         "  --columns a,b,…  name the columns; every row is data\n"
         "\nEach file has its own header. An empty header cell is named by its position.\n"
         "\n"
+        "TSV (--sep tab) is read as `to tsv` writes it, as Miller's TSV and PostgreSQL's COPY\n"
+        "text format have it, so that a TSV file reads back to the values written: each line\n"
+        "is a row and each tab separates, a quote is an ordinary character, and \\t \\n \\r\n"
+        "\\\\ in a value stand for a tab, a line feed, a carriage return and a backslash (any\n"
+        "other backslash is kept as it is). A tab-separated file whose fields are quoted as\n"
+        "in CSV (a spreadsheet's export) takes --quoted: then the rules above apply, with a\n"
+        "tab for the comma, and backslashes are ordinary characters.\n"
+        "\n"
         "  read users.csv | csv | where country == 'DE' | select name email\n"
-        "  read data.tsv | csv --sep '\\t' | field 2\n"
+        "  read data.tsv | csv --sep tab | field 2\n"
         "  read - | csv --columns ts,level,msg | count by level",
     .build = build,
     .parallel = true,

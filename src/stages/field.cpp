@@ -21,10 +21,7 @@ BatchStream select_fields(BatchStream in, FieldSelection selection, SelectionOut
 
 BuiltStage build_field_selection(StageArgs& args, Context& ctx, SelectionOutput output) {
   FieldSplitter splitter;
-  if (const auto separator = args.option({"--sep"})) {
-    if (separator->text.empty()) args.fail(*separator, "the separator must not be empty");
-    splitter = FieldSplitter(separator->text);
-  }
+  if (const auto separator = args.separator_option()) splitter = FieldSplitter(separator->text);
   std::vector<Argument> arguments{args.positional("field")};
   for (Argument& argument : args.rest()) arguments.push_back(std::move(argument));
   std::vector<std::string> specs;
@@ -67,7 +64,7 @@ const std::string_view kFieldDetails =
     "            _line, _offset, which every record has.\n"
     "A field that is not there is null and prints as empty; it is not an error.\n"
     "\n"
-    "  --sep S   split text on S instead of white space\n"
+    "  --sep S   split text on S instead of white space (tab or \\t: a tab)\n"
     "\n"
     "  read app.log | field 0 2\n"
     "  read data.txt | field 3 0 --sep ,\n"

@@ -35,8 +35,7 @@ BatchStream kv_pairs(BatchStream in, std::string separator, Context* ctx) {
 
 BuiltStage build(StageArgs& args, Context& ctx) {
   std::string separator = "=";
-  if (const auto option = args.option({"--sep"})) {
-    if (option->text.empty()) args.fail(*option, "the separator must not be empty");
+  if (const auto option = args.separator_option()) {
     if (option->text.find_first_of(" \t\"") != std::string::npos) {
       args.fail(*option, "the separator must not hold a space, a tab or a '\"'");
     }

@@ -66,7 +66,8 @@ BatchStream read_file(const std::string& path, const Origin& origin, Batch& batc
           co_yield batch;
           break;
         }
-        ctx.errors.report(BadRecord{&origin, overlong.line, 0, overlong_reason, overlong.head});
+        ctx.errors.report(
+            BadRecord{&origin, overlong.line, 0, overlong_reason, overlong.head, /*raw_cut=*/true});
         break;
       case LineReader::Event::End:
         co_return;

@@ -7,16 +7,27 @@
 
 namespace gpipe {
 
+namespace {
+
+// The stages that may come after `chunks` say here what they do with its raw blocks; every
+// other stage needs records there and is an error (the planner's check, RawBlocks).
+constexpr StageInfo with_raw_blocks(StageInfo info, RawBlocks raw_blocks) {
+  info.raw_blocks = raw_blocks;
+  return info;
+}
+
+}  // namespace
+
 std::span<const StageInfo> stage_table() {
   static const std::array kTable = {
       // sources
       stages::kRead,
-      stages::kChunks,
+      with_raw_blocks(stages::kChunks, RawBlocks::Made),
       stages::kSeq,
       // parsers
       stages::kCsv,
       stages::kJson,
-      stages::kItems,
+      with_raw_blocks(stages::kItems, RawBlocks::Parsed),
       stages::kParse,
       stages::kKv,
       // filters and transforms
@@ -27,15 +38,15 @@ std::span<const StageInfo> stage_table() {
       stages::kSet,
       stages::kDrop,
       stages::kRename,
-      stages::kHead,
-      stages::kSkip,
-      stages::kTail,
+      with_raw_blocks(stages::kHead, RawBlocks::PassedOn),
+      with_raw_blocks(stages::kSkip, RawBlocks::PassedOn),
+      with_raw_blocks(stages::kTail, RawBlocks::PassedOn),
       stages::kUniq,
       // aggregates
       stages::kCount,
       // output
-      stages::kTo,
-      stages::kWrite,
+      with_raw_blocks(stages::kTo, RawBlocks::PassedOn),
+      with_raw_blocks(stages::kWrite, RawBlocks::PassedOn),
   };
   return kTable;
 }

@@ -26,6 +26,9 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   // own text, so they need nothing more.)
   if (format == OutputFormat::Csv || format == OutputFormat::Tsv) ctx.demand.need_all();
   BuiltStage built;
+  // Raw blocks (`chunks`) print as they are, which is text; the other formats are made of
+  // fields and lines a block does not have.
+  built.needs_records = format != OutputFormat::Text;
   built.configure_output = [format, ofs](OutputSpec& spec) {
     spec.format = format;
     if (ofs) spec.ofs = ofs->text;
@@ -49,7 +52,8 @@ const StageInfo kTo{
         "       tab, or by S with --ofs S. A missing (null) field prints as empty.\n"
         "tsv    fields joined by tabs, one record per line, with tab, newline, carriage return\n"
         "       and backslash inside a value written as \\t \\n \\r \\\\ so that every line has\n"
-        "       the same columns.\n"
+        "       the same columns. Nothing is quoted. `csv --sep tab` reads it back to the same\n"
+        "       values (a record with one empty field prints a blank line, which csv skips).\n"
         "csv    RFC 4180: a value is quoted only when it holds a comma, a double quote or a line\n"
         "       break, and quotes inside are doubled; lines end in \\n. Null prints as empty,\n"
         "       nested JSON as its compact text.\n"
@@ -64,7 +68,8 @@ const StageInfo kTo{
         "fields get no header. When the names change (records of another shape), a blank line\n"
         "and a new header row follow, as Miller does.\n"
         "\n"
-        "Raw blocks from `chunks` are written as they are in every format.\n"
+        "Raw blocks from `chunks` are written as they are by `to text` (and with no `to`);\n"
+        "tsv, csv and jsonl need records, so after `chunks` they are an error.\n"
         "\n"
         "  read app.log | field 0 3 | to text --ofs ,\n"
         "  read app.log | field 0 3 | to tsv | write fields.tsv\n"

@@ -31,10 +31,7 @@ std::string_view selection_key(Batch& batch, const Record& record, FieldSelectio
 
 BuiltStage build(StageArgs& args, Context& ctx) {
   FieldSplitter splitter;
-  if (const auto separator = args.option({"--sep"})) {
-    if (separator->text.empty()) args.fail(*separator, "the separator must not be empty");
-    splitter = FieldSplitter(separator->text);
-  }
+  if (const auto separator = args.separator_option()) splitter = FieldSplitter(separator->text);
   std::vector<std::string> specs;
   for (const Argument& argument : args.rest()) {
     try {
@@ -101,8 +98,9 @@ const StageInfo kUniq{
         "is compared by its fields' names and values, as it prints: the CSV rows `\"a\",b`\n"
         "and `a,b` are repeats.\n"
         "\n"
-        "With F… (positions or names, as in `field`; --sep S to split text on S), only those\n"
-        "fields' values are compared, and the whole first record of each run is kept.\n"
+        "With F… (positions or names, as in `field`; --sep S to split text on S,\n"
+        "tab or \\t for a tab), only those fields' values are compared, and the whole first\n"
+        "record of each run is kept.\n"
         "\n"
         "  read app.log | field 4 | uniq\n"
         "  read app.log | uniq 2 3",

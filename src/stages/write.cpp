@@ -1,4 +1,6 @@
 // write: sends the output to a file instead of standard output.
+#include <string>
+
 #include "stages/stages.hpp"
 
 namespace gpipe::stages {
@@ -9,8 +11,15 @@ BuiltStage build(StageArgs& args, Context&) {
   const bool append = args.flag({"--append"});
   const Argument& path_arg = args.positional("PATH");
   if (path_arg.text.empty()) args.fail(path_arg, "empty file name");
+  // `-` is standard output, as it is standard input for `read`; an empty path says so to the
+  // output. Appending is the shell's choice there (`>>`), so the flag would do nothing.
+  const bool to_stdout = path_arg.text == "-";
+  if (to_stdout && append) {
+    args.fail(path_arg, "--append does not apply to standard output ('-'); use the shell's >>");
+  }
   BuiltStage built;
-  built.configure_output = [path = path_arg.text, append](OutputSpec& spec) {
+  built.configure_output = [path = to_stdout ? std::string() : path_arg.text,
+                            append](OutputSpec& spec) {
     spec.path = path;
     spec.append = append;
   };
@@ -34,6 +43,8 @@ const StageInfo kWrite{
         "replaced one keeps its own.\n"
         "\n"
         "A PATH ending in .zst is compressed with zstd (level 3), one ending in .gz with gzip.\n"
+        "`write -` writes to standard output, as if there were no `write` (a file named - is\n"
+        "`write ./-`).\n"
         "\n"
         "--append adds to the end of PATH (creating it if needed) instead of replacing it; a\n"
         "compressed PATH gets a new zstd frame or gzip member, which zstdcat and zcat read as\n"
