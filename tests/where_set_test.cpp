@@ -159,9 +159,14 @@ TEST(WhereTest, FiltersRecordsWithFields) {
 
 TEST(WhereTest, AsksForTheFieldsItReads) {
   Context ctx;
-  test::build_stage("where user.screen_name == \"x\" and $1 > 2 and retweet_count > 1", ctx);
+  test::build_stage("where user.screen_name == \"x\" and len($) > 2 and retweet_count > 1", ctx);
   EXPECT_EQ(ctx.demand.names, (std::vector<std::string>{"user.screen_name", "retweet_count"}));
   EXPECT_FALSE(ctx.demand.all);
+  // A position indexes every field of a record, in order: `json` must make them all.
+  Context positional;
+  test::build_stage("where user.screen_name == \"x\" and $1 > 2", positional);
+  EXPECT_EQ(positional.demand.names, (std::vector<std::string>{"user.screen_name"}));
+  EXPECT_TRUE(positional.demand.all);
 }
 
 TEST(WhereTest, ErrorsPointIntoThePipeline) {
