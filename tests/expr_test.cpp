@@ -422,6 +422,16 @@ TEST(ExprTest, TimeFunctions) {
   EXPECT_EQ(eval("strftime(-9.3e18, \"%F\")"), "null");
   EXPECT_EQ(eval("strftime(strptime(\"2026-01-02\", \"%Y-%m-%d\") + 86400, \"%F\")"),
             "\"2026-01-03\"");
+  // %f: six digits of microseconds, as Python's strftime; the time is rounded to the
+  // microsecond first (1795248968.74 is 1795248968.7399998 as a double).
+  EXPECT_EQ(eval("strftime(1795248968.74, \"%H:%M:%S.%f\")"), "\"08:16:08.740000\"");
+  EXPECT_EQ(eval("strftime(0.000001, \"%S.%f\")"), "\"00.000001\"");
+  EXPECT_EQ(eval("strftime(1.9999996, \"%S.%f\")"), "\"02.000000\"");  // carried
+  EXPECT_EQ(eval("strftime(-0.5, \"%Y %S.%f\")"), "\"1969 59.500000\"");
+  EXPECT_EQ(eval("strftime(1.5, \"%%f %f %%%f\")"), "\"%f 500000 %500000\"");
+  EXPECT_EQ(eval("strftime(strptime(\"08:16:08.123456\", \"%H:%M:%S.%f\"), \"%f\")"), "\"123456\"");
+  // strptime's %f is the first that is not a literal "%%f".
+  EXPECT_EQ(eval("strptime(\"%f 1970-01-01 00:00:01.25\", \"%%f %Y-%m-%d %H:%M:%S.%f\")"), "1.25");
   // now() is one value for the whole run, in epoch seconds.
   EXPECT_EQ(eval("now() == now()"), "true");
   EXPECT_EQ(eval("now() > 1700000000"), "true");

@@ -4,14 +4,14 @@
 // is parsed: at start-up for a literal format.
 //
 //   %[flags][width][.precision]conversion
-//   flags        - (left-justify)  + (always a sign)  space (a space for the sign)  0 (pad with
-//                zeros)  # (0x / 0 prefix for x and o)
-//   width        the least number of characters; precision: digits after the point (f e),
-//   significant
-//                digits (g), least digits (d x o), most characters (s). Both at most kMaxWidth.
-//   conversion   s (any value as text; null is empty), d i (integer, truncated toward zero),
-//                x X o (hexadecimal, octal; a negative number keeps its sign, as Python prints it),
-//                f F e E g G (floating point), %% (a percent sign)
+//   flags       - (left-justify)  + (always a sign)  space (a space for the sign)
+//               0 (pad with zeros)  # (a 0x prefix for x, a leading 0 for o)
+//   width       the least number of characters
+//   precision   digits after the point (f e), significant digits (g), least digits (d x o),
+//               most characters (s); width and precision are at most kMaxWidth
+//   conversion  s (any value as text; null is empty), d i (integer, truncated toward zero),
+//               x X o (hexadecimal, octal; a negative number keeps its sign, as Python prints
+//               it), f F e E g G (floating point), %% (a percent sign)
 #pragma once
 
 #include <cstddef>
