@@ -281,6 +281,10 @@ TEST(SetTest, ArgumentErrors) {
             "missing field name: set NAME = EXPR\n"
             "  set\n"
             "  ^~~");
+  EXPECT_EQ(pipeline_error("set $-1 = 5"),
+            "set cannot count from the end: name the field, or give its position ($3)\n"
+            "  set $-1 = 5\n"
+            "      ^~~");
   EXPECT_EQ(pipeline_error("set y=lenn($)"),
             "unknown function 'lenn' (did you mean 'len'?)\n"
             "  set y=lenn($)\n"
