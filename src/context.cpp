@@ -55,7 +55,9 @@ void FieldDemand::need(std::string_view name) {
 
 void FieldDemand::need(const FieldRef& ref) {
   if (ref.kind() == FieldRef::Kind::Name) need(ref.name());
-  if (ref.kind() == FieldRef::Kind::Position) need_all();
+  if (ref.kind() == FieldRef::Kind::Position || ref.kind() == FieldRef::Kind::PositionFromEnd) {
+    need_all();
+  }
 }
 
 std::string describe(const BadRecord& bad) {

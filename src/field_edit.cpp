@@ -24,6 +24,8 @@ FieldTarget parse_field_target(StageArgs& args, const Argument& arg, std::string
     case FieldRef::Kind::Name:
       target.name = ref.name();
       break;
+    case FieldRef::Kind::PositionFromEnd:
+      args.fail(arg, "a position from the end (" + ref.name() + ") cannot be " + std::string(verb));
     default:
       args.fail(arg, "every record has " + ref.name() + "; it cannot be " + std::string(verb));
   }

@@ -83,6 +83,18 @@ Value lookup_position(Batch& batch, const Record& record, std::size_t position,
   return Value::string(out);
 }
 
+// `from_end` fields before the end: 1 is the last.
+Value lookup_position_from_end(Batch& batch, const Record& record, std::size_t from_end,
+                               const FieldSplitter& splitter) {
+  if (record.has_fields()) {
+    if (from_end > record.field_count) return Value::null();
+    return batch.fields()[record.first_field + record.field_count - from_end].value;
+  }
+  std::string_view out;
+  if (!splitter.nth_from_end(record.text, from_end, out)) return Value::null();
+  return Value::string(out);
+}
+
 }  // namespace
 
 Value number_value(Arena& arena, std::uint64_t number) {
@@ -129,12 +141,17 @@ bool parse_json_path(std::string_view text, std::vector<PathStep>& steps, std::s
 
 FieldRef FieldRef::parse(std::string_view text) {
   FieldRef ref;
-  if (all_digits(text)) {
-    ref.kind_ = Kind::Position;
+  const bool from_end = text.starts_with('-') && all_digits(text.substr(1));
+  if (all_digits(text) || from_end) {
+    ref.kind_ = from_end ? Kind::PositionFromEnd : Kind::Position;
     ref.name_ = std::string(text);
+    const std::string_view digits = text.substr(from_end ? 1 : 0);
     const auto [end, error] =
-        std::from_chars(text.data(), text.data() + text.size(), ref.position_);
+        std::from_chars(digits.data(), digits.data() + digits.size(), ref.position_);
     if (error != std::errc()) throw std::invalid_argument("field position too large");
+    if (from_end && ref.position_ == 0) {
+      throw std::invalid_argument("-0 is not a position: 0 is the first field, -1 the last");
+    }
     return ref;
   }
   if (text == "_file") ref.kind_ = Kind::File;
@@ -156,6 +173,8 @@ Value lookup_field(Batch& batch, const Record& record, const FieldRef& ref,
   switch (ref.kind()) {
     case FieldRef::Kind::Position:
       return lookup_position(batch, record, ref.position(), splitter);
+    case FieldRef::Kind::PositionFromEnd:
+      return lookup_position_from_end(batch, record, ref.position(), splitter);
     case FieldRef::Kind::File:
       return batch.origin() ? Value::string(batch.origin()->name) : Value::null();
     case FieldRef::Kind::Line:

@@ -2,6 +2,7 @@
 //
 // An F made of digits is a 0-based position: the n-th awk-style (or --sep) field of a text
 // record, or the n-th field of a record that already has fields (CSV, JSON, an earlier `field`).
+// A negative one counts from the end: -1 is the last field.
 // Any other F is a name or JSON path, looked up as lookup_field() does (field_ref.hpp). A missing
 // field is null, never an error.
 #pragma once
@@ -35,7 +36,8 @@ class FieldSelection {
  private:
   std::vector<FieldRef> refs_;
   FieldSplitter splitter_;
-  std::size_t split_limit_ = 0;          // 1 + the largest position: split no further
+  bool split_text_ = false;              // some F is a position: split text records
+  std::size_t split_limit_ = 0;          // 1 + the largest position (0: all, for -1)
   std::vector<std::string_view> split_;  // reused for every record
 };
 

@@ -52,7 +52,36 @@ void for_each_separated_field(std::string_view text, std::string_view separator,
   }
 }
 
+// awk's fields are runs of non-blank characters, the same read from either end, so the last ones
+// are found by scanning back from the end, without reading the line before them.
+bool nth_awk_field_from_end(std::string_view text, std::size_t n, std::string_view& out) {
+  const char* const begin = text.data();
+  const char* p = begin + text.size();
+  while (n != 0) {
+    while (p > begin && is_blank(p[-1])) --p;
+    if (p == begin) return false;
+    const char* const end = p;
+    while (p > begin && !is_blank(p[-1])) --p;
+    if (--n == 0) {
+      out = std::string_view(p, static_cast<std::size_t>(end - p));
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+bool FieldSplitter::nth_from_end(std::string_view text, std::size_t n,
+                                 std::string_view& out) const {
+  if (separator_.empty()) return nth_awk_field_from_end(text, n, out);
+  // A separator of several bytes may overlap itself ("aa" in "aaa"), and only a scan from the
+  // start finds the occurrences that separate: count the fields, then take one.
+  std::size_t count = 0;
+  for_each_separated_field(text, separator_, [&](std::string_view) { return ++count, true; });
+  if (n == 0 || n > count) return false;
+  return nth(text, count - n, out);
+}
 
 bool FieldSplitter::nth(std::string_view text, std::size_t n, std::string_view& out) const {
   std::size_t index = 0;

@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -78,6 +79,15 @@ class ExprRecord {
     return "?";
   }
 
+  // The bytes evaluating `expression` takes from the batch's arena (the arena is a bump
+  // allocator: allocate(0) is where the next allocation starts).
+  std::ptrdiff_t arena_growth(const std::string& expression) {
+    const Expression compiled = Expression::compile(expression);
+    const char* const before = batch_.arena().allocate(0);
+    static_cast<void>(compiled.eval(batch_, record_));
+    return batch_.arena().allocate(0) - before;
+  }
+
  private:
   Origin origin_{"app.log"};
   Batch batch_;
@@ -136,9 +146,9 @@ TEST(ExprTest, SyntaxErrorsPointAtTheMistake) {
   expect_error("x == \"abc", "unterminated string", 5, 1);
   expect_error("1 < 2 < 3", "comparisons do not chain; join them with 'and'", 6, 1);
   expect_error("12ab > 1", "invalid number '12ab'", 0, 4);
-  expect_error("$x", "expected $ or $N (a position such as $0)", 0, 2);
+  expect_error("$x", "expected $, $N or $-N (a position such as $0 or $-1)", 0, 2);
   expect_error("a. > 1", "expected a field name after '.'", 1, 1);
-  expect_error("a[x]", "an array index must be [N], a number", 1, 1);
+  expect_error("a[1", "unclosed '['", 1, 1);
   expect_error("a == ,", "expected a value, got ','", 5, 1);
   expect_error("len(a b)", "expected ',' or ')', got 'b'", 6, 1);
   expect_error("len(a", "unclosed '('", 3, 1);
@@ -340,8 +350,8 @@ TEST(ExprTest, LiteralsAndEscapes) {
 }
 
 TEST(ExprTest, StringFunctions) {
-  EXPECT_EQ(eval("lower(\"MiXeD Ä\")"), "\"mixed Ä\"");  // ASCII letters only
-  EXPECT_EQ(eval("upper(\"mixed ä\")"), "\"MIXED ä\"");
+  EXPECT_EQ(eval("lower(\"MiXeD Ä\")"), "\"mixed ä\"");
+  EXPECT_EQ(eval("upper(\"mixed ä\")"), "\"MIXED Ä\"");
   EXPECT_EQ(eval("trim(\"  \\t a b \\n\")"), "\"a b\"");
   EXPECT_EQ(eval("trim(\"   \")"), "\"\"");
   EXPECT_EQ(eval("contains(\"timeout error\", \"out\")"), "true");
@@ -412,6 +422,16 @@ TEST(ExprTest, TimeFunctions) {
   EXPECT_EQ(eval("strftime(-9.3e18, \"%F\")"), "null");
   EXPECT_EQ(eval("strftime(strptime(\"2026-01-02\", \"%Y-%m-%d\") + 86400, \"%F\")"),
             "\"2026-01-03\"");
+  // %f: six digits of microseconds, as Python's strftime; the time is rounded to the
+  // microsecond first (1795248968.74 is 1795248968.7399998 as a double).
+  EXPECT_EQ(eval("strftime(1795248968.74, \"%H:%M:%S.%f\")"), "\"08:16:08.740000\"");
+  EXPECT_EQ(eval("strftime(0.000001, \"%S.%f\")"), "\"00.000001\"");
+  EXPECT_EQ(eval("strftime(1.9999996, \"%S.%f\")"), "\"02.000000\"");  // carried
+  EXPECT_EQ(eval("strftime(-0.5, \"%Y %S.%f\")"), "\"1969 59.500000\"");
+  EXPECT_EQ(eval("strftime(1.5, \"%%f %f %%%f\")"), "\"%f 500000 %500000\"");
+  EXPECT_EQ(eval("strftime(strptime(\"08:16:08.123456\", \"%H:%M:%S.%f\"), \"%f\")"), "\"123456\"");
+  // strptime's %f is the first that is not a literal "%%f".
+  EXPECT_EQ(eval("strptime(\"%f 1970-01-01 00:00:01.25\", \"%%f %Y-%m-%d %H:%M:%S.%f\")"), "1.25");
   // now() is one value for the whole run, in epoch seconds.
   EXPECT_EQ(eval("now() == now()"), "true");
   EXPECT_EQ(eval("now() > 1700000000"), "true");
@@ -455,6 +475,264 @@ TEST(ExprTest, PathsIntoWholeJsonRecords) {
   EXPECT_EQ(r->eval("len(entities.hashtags)"), "2");
   EXPECT_EQ(r->eval("retweet_count > 100 and lang == \"en\""), "true");
   EXPECT_EQ(r->eval("entities.hashtags[5].text"), "null");
+}
+
+TEST(ExprTest, ConcatenationJoinsTheTextOfValues) {
+  EXPECT_EQ(eval("\"a\" .. 1 .. \"b\""), "\"a1b\"");
+  EXPECT_EQ(eval("\"x\" .. null .. \"y\""), "\"xy\"");  // null is empty
+  EXPECT_EQ(eval("null .. null"), "\"\"");
+  EXPECT_EQ(eval("1 .. 2"), "\"12\"");  // a string, not a number
+  EXPECT_EQ(eval("\"v\" .. 2.50 .. true"), "\"v2.5true\"");
+  EXPECT_EQ(eval("\"3\" + \"4\""), "7");  // + stays arithmetic on numeric strings
+  EXPECT_EQ(eval("\"3\" .. \"4\""), "\"34\"");
+  // Numbers read from a record keep their text as written.
+  auto r = ExprRecord::fields({{"price", {Value::Kind::Number, "1.50"}},
+                               {"tags", {Value::Kind::Json, "[1,2]"}},
+                               {"name", Value::string("ann")}});
+  EXPECT_EQ(r->eval("price .. \" EUR\""), "\"1.50 EUR\"");
+  EXPECT_EQ(r->eval("name .. \":\" .. tags"), "\"ann:[1,2]\"");
+  EXPECT_EQ(r->eval("name..price"), "\"ann1.50\"");  // a path stops before ..
+  auto line = ExprRecord::text("GET /x 200");
+  EXPECT_EQ(line->eval("$0..\" \"..$-1"), "\"GET 200\"");
+  EXPECT_EQ(line->eval("$-1 .. $0"), "\"200GET\"");
+}
+
+TEST(ExprTest, ConcatenationBindsBetweenAdditionAndComparison) {
+  EXPECT_EQ(eval("\"n=\" .. 1 + 2"), "\"n=3\"");  // + first, as in Lua
+  EXPECT_EQ(eval("2 * 3 .. 4 - 1"), "\"63\"");
+  EXPECT_EQ(eval("\"a\" .. \"b\" == \"ab\""), "true");  // comparison last
+  EXPECT_EQ(eval("1 .. 0 > 9"), "true");                // "10" > 9, as numbers
+  EXPECT_EQ(eval("not \"a\" .. \"\" == \"a\""), "false");
+  expect_error("\"a\" .. ", "expected a value, got the end of the expression", 7, 1);
+}
+
+TEST(ExprTest, ConcatenationCopiesOnlyWhenBothSidesHaveText) {
+  auto r = ExprRecord::text("abc def");
+  EXPECT_EQ(r->arena_growth("$0 .. null"), 0);  // the other side, as it is
+  EXPECT_EQ(r->arena_growth("\"\" .. $1"), 0);
+  EXPECT_EQ(r->arena_growth("$0 .. $1"), 6);
+}
+
+TEST(ExprTest, IfEvaluatesOnlyTheBranchItTakes) {
+  EXPECT_EQ(eval("if(1 < 2, \"yes\", \"no\")"), "\"yes\"");
+  EXPECT_EQ(eval("if(null, \"yes\", \"no\")"), "\"no\"");
+  EXPECT_EQ(eval("if(\"\", 1, 0)"), "0");  // the truth of `where`
+  EXPECT_EQ(eval("if(true, 1 / 0, 2)"), "null");
+  EXPECT_EQ(eval("if(false, 1, if(true, 2, 3))"), "2");
+  // The branch not taken is not evaluated: upper() would take bytes from the arena.
+  auto r = ExprRecord::text("");
+  EXPECT_EQ(r->arena_growth("if(true, \"a\", upper(\"abcdef\"))"), 0);
+  EXPECT_EQ(r->arena_growth("if(false, upper(\"abcdef\"), \"b\")"), 0);
+  EXPECT_EQ(r->arena_growth("if(false, \"a\", upper(\"abcdef\"))"), 6);
+  expect_error("if(1, 2)",
+               "'if' takes 3 arguments, got 2 (if(cond, a, b): a when cond is true, else b)", 0, 2);
+  // `if` is still a field name when no call follows.
+  auto f = ExprRecord::fields({{"if", Value::string("x")}});
+  EXPECT_EQ(f->eval("if"), "\"x\"");
+}
+
+TEST(ExprTest, MatchGivesTheFirstGroupOrTheWholeMatch) {
+  EXPECT_EQ(eval("match(\"GET /users?id=42&x=1\", \"id=(\\\\d+)\")"), "\"42\"");
+  EXPECT_EQ(eval("match(\"GET /users?id=42\", \"[0-9]+\")"), "\"42\"");  // no group
+  EXPECT_EQ(eval("match(\"a=1 b=2\", \"(\\\\w)=(\\\\d)\")"), "\"a\"");   // the first group
+  EXPECT_EQ(eval("match(\"abc\", \"x\")"), "null");
+  EXPECT_EQ(eval("match(\"ab\", \"a(x)?b\")"), "null");  // the group took no part
+  EXPECT_EQ(eval("match(\"ab\", \"a(x*)b\")"), "\"\"");  // it matched nothing
+  EXPECT_EQ(eval("match(\"\", \"x*\")"), "\"\"");
+  EXPECT_EQ(eval("match(null, \"x\")"), "null");
+  EXPECT_EQ(eval("match(12345, \"3(4)\")"), "\"4\"");
+  // A pattern computed per record; an invalid one gives null.
+  auto r = ExprRecord::fields({{"re", Value::string("b+")}, {"bad", Value::string("(")}});
+  EXPECT_EQ(r->eval("match(\"abbbc\", re)"), "\"bbb\"");
+  EXPECT_EQ(r->eval("match(\"abbbc\", bad)"), "null");
+  // The result views the text it was found in.
+  auto line = ExprRecord::text("took 250ms");
+  EXPECT_EQ(line->eval("match($, \"(\\\\d+)ms\") > 99"), "true");
+  EXPECT_EQ(line->arena_growth("match($, \"(\\\\d+)ms\")"), 0);
+}
+
+TEST(ExprTest, MatchCompilesALiteralRegexOnce) {
+  expect_error("match(x, \"(\")", "invalid regular expression: missing ): (", 9, 3);
+  expect_error(
+      "match(x)",
+      "'match' takes 2 arguments, got 1 (match(s, re): the first group of re in s, or the match)",
+      0, 5);
+}
+
+TEST(ExprTest, SprintfConversions) {
+  EXPECT_EQ(eval("sprintf(\"%05.1f|%-4s|%x|%+d|%%|%3d\", 0.123, \"GET\", 255, 7, -2)"),
+            "\"000.1|GET |ff|+7|%| -2\"");
+  EXPECT_EQ(eval("sprintf(\"%x %X %o %#x %#o %5d %-5d| %05d\", -255, 255, 8, 255, 8, 42, 42, -42)"),
+            "\"-ff FF 10 0xff 010    42 42   | -0042\"");
+  EXPECT_EQ(eval("sprintf(\"%+.2e %g %G %.3g %i\", 12345.678, 0.0001, 1e-10, 3.14159, 7.9)"),
+            "\"+1.23e+04 0.0001 1E-10 3.14 7\"");
+  EXPECT_EQ(eval("sprintf(\"%.0f %.2f %8.3f %-8.2f|\", 2.5, 1.005, 3.14159, 2.5)"),
+            "\"2 1.00    3.142 2.50    |\"");
+  EXPECT_EQ(eval("sprintf(\"%.3d|%.0d|%5.3d|%#o|%#x\", 7, 0, -7, 0, 0)"), "\"007|| -007|0|0\"");
+  EXPECT_EQ(eval("sprintf(\"%d %d\", 1e20, -3.9)"), "\"100000000000000000000 -3\"");
+  // %s: any value as text, null as nothing; width and precision count characters.
+  EXPECT_EQ(eval("sprintf(\"%.3s|%5s|%-5s|\", \"héllo\", \"é\", \"ab\")"), "\"hél|    é|ab   |\"");
+  EXPECT_EQ(eval("sprintf(\"[%s] [%s] [%s]\", null, true, 2.50)"), "\"[] [true] [2.5]\"");
+  EXPECT_EQ(eval("sprintf(\"100%%\")"), "\"100%\"");
+  EXPECT_EQ(eval("sprintf(\"%d\", \"42\")"), "\"42\"");  // a numeric string is a number
+  EXPECT_EQ(eval("format(\"%s-%03d\", \"id\", 7)"), "\"id-007\"");
+  // A number conversion of a value that is not a number gives null.
+  EXPECT_EQ(eval("sprintf(\"%d\", \"abc\")"), "null");
+  EXPECT_EQ(eval("sprintf(\"%f\", null)"), "null");
+  EXPECT_EQ(eval("sprintf(\"%x\", 1e30)"), "null");  // beyond 64 bits
+  EXPECT_EQ(eval("sprintf(null)"), "null");
+}
+
+TEST(ExprTest, SprintfChecksALiteralFormatAtCompileTime) {
+  expect_error("sprintf(\"%d %d\", 1)", "the format has 2 conversions but 1 value follows", 0, 7);
+  expect_error("sprintf(\"%d\")", "the format has 1 conversion but 0 values follow", 0, 7);
+  expect_error("sprintf(\"x\", 1)", "the format has 0 conversions but 1 value follows", 0, 7);
+  expect_error("sprintf(\"%q\", 1)",
+               "invalid format: unknown conversion '%q' (known: %s %d %i %x %X %o %f %F %e %E %g "
+               "%G %%)",
+               8, 4);
+  expect_error("sprintf(\"%ld\", 1)",
+               "invalid format: unknown conversion '%l' (known: %s %d %i %x %X %o %f %F %e %E %g "
+               "%G %%)",
+               8, 5);
+  expect_error("sprintf(\"%n\", 1)",  // never reaches the C library
+               "invalid format: unknown conversion '%n' (known: %s %d %i %x %X %o %f %F %e %E %g "
+               "%G %%)",
+               8, 4);
+  expect_error("sprintf(\"%5\", 1)", "invalid format: the format ends inside a conversion", 8, 4);
+  expect_error("sprintf(\"%*d\", 1, 2)",
+               "invalid format: unknown conversion '%*' (known: %s %d %i %x %X %o %f %F %e %E %g "
+               "%G %%)",
+               8, 5);
+  expect_error("sprintf(\"%2000d\", 1)", "invalid format: width and precision are at most 1000", 8,
+               8);
+  expect_error("sprintf()", "'sprintf' takes 1 to 16 arguments, got 0 (sprintf(fmt, values…))", 0,
+               7);
+  // A computed format is checked per record: a bad one, or one taking another number of
+  // values, gives null.
+  auto r = ExprRecord::fields({{"fmt", Value::string("%d-%d")}, {"bad", Value::string("%q")}});
+  EXPECT_EQ(r->eval("sprintf(fmt, 1, 2)"), "\"1-2\"");
+  EXPECT_EQ(r->eval("sprintf(fmt, 1)"), "null");
+  EXPECT_EQ(r->eval("sprintf(bad, 1)"), "null");
+}
+
+TEST(ExprTest, SplitMakesAnArrayThatIndexes) {
+  EXPECT_EQ(eval("split(\"a,b,,c\", \",\")"), "json:[\"a\",\"b\",\"\",\"c\"]");
+  EXPECT_EQ(eval("split(\"\", \",\")"), "json:[\"\"]");  // as Python's "".split(",")
+  EXPECT_EQ(eval("split(\"a::b\", \"::\")"), "json:[\"a\",\"b\"]");
+  EXPECT_EQ(eval("split(\"hé!\", \"\")"), "json:[\"h\",\"é\",\"!\"]");             // characters
+  EXPECT_EQ(eval("split(\"q\\\"\\\\\\tx\", \",\")"), "json:[\"q\\\"\\\\\\tx\"]");  // escaped
+  EXPECT_EQ(eval("split(\"a\xff,b\", \",\")"), "json:[\"a\\ufffd\",\"b\"]");       // valid JSON
+  EXPECT_EQ(eval("split(null, \",\")"), "null");
+  EXPECT_EQ(eval("split(\"a,b,c\", \",\")[1]"), "\"b\"");
+  EXPECT_EQ(eval("split(\"a,b,c\", \",\")[-1]"), "\"c\"");
+  EXPECT_EQ(eval("split(\"a,b,c\", \",\")[3]"), "null");
+  EXPECT_EQ(eval("split(\"a,b,c\", \",\")[-4]"), "null");
+  EXPECT_EQ(eval("split(\"a,b,c\", \",\")[1 + 1]"), "\"c\"");
+  EXPECT_EQ(eval("split(\"a,b,c\", \",\")[\"x\"]"), "null");
+  EXPECT_EQ(eval("len(split(\"a,b,c\", \",\"))"), "3");
+  EXPECT_EQ(eval("split(\"1 2\", \" \")[0] + 1"), "2");
+  EXPECT_EQ(eval("split(\"x\\\"y,z\", \",\")[0]"), "\"x\"y\"");  // unescaped again
+  EXPECT_EQ(eval("split(\"a-b\", \"-\")[0] .. split(\"c-d\", \"-\")[1]"), "\"ad\"");
+  expect_error("split(\"a\", \",\")[0", "unclosed '['", 15, 1);
+  expect_error("split(\"a\", \",\")[0 1]", "expected ']', got '1'", 18, 1);
+}
+
+TEST(ExprTest, IndexingArraysOfJsonRecords) {
+  auto r = ExprRecord::fields(
+      {{"tags", {Value::Kind::Json, R"([1.50,"x\u00e9",[2,3],{"a":null},true,null])"}},
+       {"user", {Value::Kind::Json, R"({"a":1})"}},
+       {"name", Value::string("[1,2]")}});
+  EXPECT_EQ(r->eval("(tags)[0]"), "1.5");
+  EXPECT_EQ(r->eval("str((tags)[0])"), "\"1.50\"");  // as written
+  EXPECT_EQ(r->eval("(tags)[1]"), "\"xé\"");
+  EXPECT_EQ(r->eval("(tags)[2]"), "json:[2,3]");
+  EXPECT_EQ(r->eval("(tags)[2][1]"), "3");
+  EXPECT_EQ(r->eval("(tags)[3]"), "json:{\"a\":null}");
+  EXPECT_EQ(r->eval("(tags)[4]"), "true");
+  EXPECT_EQ(r->eval("(tags)[5]"), "null");
+  EXPECT_EQ(r->eval("(tags)[-2]"), "true");
+  // A path step is [N]; any other index ends the path and indexes its value.
+  EXPECT_EQ(r->eval("tags[-2]"), "true");
+  EXPECT_EQ(r->eval("tags[1 + 1][0]"), "2");
+  EXPECT_EQ(r->eval("tags[2][1]"), "3");
+  EXPECT_EQ(r->eval("(user)[0]"), "null");  // an object has no positions
+  EXPECT_EQ(r->eval("(name)[0]"), "null");  // a string is not an array, whatever its text
+}
+
+TEST(ExprTest, LowerAndUpperMapUnicodeLetters) {
+  EXPECT_EQ(eval("lower(\"Åsa\")"), "\"åsa\"");
+  EXPECT_EQ(eval("lower(\"ÉCOLE\")"), "\"école\"");
+  EXPECT_EQ(eval("upper(\"école\")"), "\"ÉCOLE\"");
+  EXPECT_EQ(eval("lower(\"ΑΒΓ ΣΟΦΊΑ\")"), "\"αβγ σοφία\"");  // no final-sigma rule
+  EXPECT_EQ(eval("upper(\"Привет\")"), "\"ПРИВЕТ\"");
+  EXPECT_EQ(eval("lower(\"ПРИВЕТ\")"), "\"привет\"");
+  // ß has no one-character capital in Python's full mapping (SS); utf8proc's simple mapping
+  // gives the capital sharp s, U+1E9E, whose lower case is ß again.
+  EXPECT_EQ(eval("upper(\"straße\")"), "\"STRAẞE\"");
+  EXPECT_EQ(eval("lower(\"STRAẞE\")"), "\"straße\"");
+  // A mapped character may take more bytes than the original: Ⱥ (2 bytes) to ⱥ (3 bytes).
+  EXPECT_EQ(eval("lower(\"\xC8\xBA\")"), "\"\xE2\xB1\xA5\"");
+  EXPECT_EQ(eval("lower(\"MiXeD 123 _!\")"), "\"mixed 123 _!\"");
+  EXPECT_EQ(eval("upper(\"MiXeD 123 _!\")"), "\"MIXED 123 _!\"");
+  EXPECT_EQ(eval("upper(\"\")"), "\"\"");
+  EXPECT_EQ(eval("upper(null)"), "null");
+  // Invalid UTF-8 (a stray continuation byte, a truncated sequence) is copied as it is.
+  EXPECT_EQ(eval("upper(\"a\x80\xC3Ä\xE2\x82z\")"), "\"A\x80\xC3Ä\xE2\x82Z\"");
+  EXPECT_EQ(eval("lower(\"Ä\xFFÖ\")"), "\"ä\xFFö\"");
+}
+
+TEST(ExprTest, OverflowToInfinityIsNull) {
+  EXPECT_EQ(eval("1e300 * 1e300"), "null");
+  EXPECT_EQ(eval("-1e300 * 1e300"), "null");
+  EXPECT_EQ(eval("1e308 + 1e308"), "null");
+  EXPECT_EQ(eval("1e999"), "null");  // a literal beyond a double
+  EXPECT_EQ(eval("-(1e300 * 1e300)"), "null");
+  EXPECT_EQ(eval("1e300 * 1e300 .. \"\""), "\"\"");
+  EXPECT_EQ(eval("str(1e300 * 1e300)"), "null");
+  EXPECT_EQ(eval("1e300 * 1e10"), "null");
+  EXPECT_EQ(eval("1e300 * 10"), "1e+301");  // large but finite stays a number
+  // A number read from the input keeps its text even beyond a double; computing with it is null.
+  auto r = ExprRecord::fields({{"big", {Value::Kind::Number, "1e999"}}});
+  EXPECT_EQ(r->eval("str(big)"), "\"1e999\"");
+  EXPECT_EQ(r->eval("big * 2"), "null");
+  EXPECT_EQ(r->eval("int(big)"), "null");
+  EXPECT_EQ(r->eval("float(big)"), "null");
+  EXPECT_EQ(r->eval("-big"), "null");
+  EXPECT_EQ(r->eval("sprintf(\"%f\", big)"), "null");
+}
+
+TEST(ExprTest, PositionsFromTheEnd) {
+  auto r = ExprRecord::text("  alpha\tbeta  42 ");
+  EXPECT_EQ(r->eval("$-1"), "\"42\"");
+  EXPECT_EQ(r->eval("$-3"), "\"alpha\"");
+  EXPECT_EQ(r->eval("$-4"), "null");
+  EXPECT_EQ(r->eval("$-1 + 1"), "43");
+  EXPECT_EQ(r->eval("$-1-1"), "41");    // $-1, then minus
+  EXPECT_EQ(r->eval("$ - 1"), "null");  // the record minus one: not a number
+  auto f =
+      ExprRecord::fields({{"a", {Value::Kind::Number, "5"}}, {"b", {Value::Kind::Number, "7"}}});
+  EXPECT_EQ(f->eval("$-1"), "7");
+  EXPECT_EQ(f->eval("$-2"), "5");
+  auto keyed = ExprRecord::json(R"({"-1":"key","x":1})");
+  EXPECT_EQ(keyed->eval(".\"-1\""), "\"key\"");  // a key named -1 is quoted
+  expect_error("$-0", "-0 is not a position: 0 is the first field, -1 the last", 0, 3);
+  expect_error("$-1x", "expected $, $N or $-N (a position such as $0 or $-1)", 0, 4);
+}
+
+TEST(ExprTest, PositionalReferencesDemandEveryField) {
+  const auto demand_of = [](const std::string& stage) {
+    FieldDemand demand;
+    const std::vector<StageCall> calls = parse_pipeline(stage, {});
+    Expression::compile(expr::ExpressionSource::from_words(calls.front().args, true), demand);
+    return demand;
+  };
+  EXPECT_TRUE(demand_of("where $1 > 6").all);
+  EXPECT_TRUE(demand_of("where $-1 > 6").all);
+  EXPECT_TRUE(demand_of("where a > 1 or len($0) > 0").all);
+  const FieldDemand named = demand_of("where a > 1 and len($) > 0");  // $ is the record's text
+  EXPECT_FALSE(named.all);
+  EXPECT_EQ(named.names, (std::vector<std::string>{"a"}));
 }
 
 TEST(ExprTest, FieldNamesAreCollectedForDemand) {

@@ -27,6 +27,22 @@ TEST(FieldRefTest, DigitsArePositions) {
   EXPECT_EQ(ref.name(), "12");
 }
 
+TEST(FieldRefTest, NegativeNumbersArePositionsFromTheEnd) {
+  const FieldRef last = FieldRef::parse("-1");
+  EXPECT_EQ(last.kind(), FieldRef::Kind::PositionFromEnd);
+  EXPECT_EQ(last.position(), 1u);
+  EXPECT_EQ(last.name(), "-1");
+  EXPECT_EQ(FieldRef::parse("-12").position(), 12u);
+  EXPECT_THROW(FieldRef::parse("-0"), std::invalid_argument);  // 0 is the first field
+  EXPECT_THROW(FieldRef::parse("-99999999999999999999999"), std::invalid_argument);
+  // Not a number after the dash: still a name. A key literally named -1 is quoted.
+  EXPECT_EQ(FieldRef::parse("-x").kind(), FieldRef::Kind::Name);
+  EXPECT_EQ(FieldRef::parse("-").kind(), FieldRef::Kind::Name);
+  const FieldRef quoted = FieldRef::parse(R"(."-1")");
+  EXPECT_EQ(quoted.kind(), FieldRef::Kind::Name);
+  EXPECT_EQ(steps_text(quoted), "<-1>");
+}
+
 TEST(FieldRefTest, MetaFields) {
   EXPECT_EQ(FieldRef::parse("_file").kind(), FieldRef::Kind::File);
   EXPECT_EQ(FieldRef::parse("_line").kind(), FieldRef::Kind::Line);
@@ -96,6 +112,27 @@ TEST_F(LookupTest, PositionsSplitTextAsAwk) {
   EXPECT_EQ(value(r, "3"), "<null>");
   EXPECT_EQ(lookup_field(batch, text_record("x,,z"), FieldRef::parse("1"), FieldSplitter(",")).text,
             "");
+}
+
+TEST_F(LookupTest, PositionsFromTheEndOfText) {
+  const Record r = text_record("  a\tb  c ");
+  EXPECT_EQ(value(r, "-1"), "c");
+  EXPECT_EQ(value(r, "-3"), "a");
+  EXPECT_EQ(value(r, "-4"), "<null>");  // more from the end than there are fields
+  EXPECT_EQ(value(text_record("   "), "-1"), "<null>");
+  const FieldSplitter comma(",");
+  EXPECT_EQ(lookup_field(batch, text_record("x,y,"), FieldRef::parse("-1"), comma).text, "");
+  EXPECT_EQ(lookup_field(batch, text_record("x,y,"), FieldRef::parse("-3"), comma).text, "x");
+  EXPECT_TRUE(lookup_field(batch, text_record("x,y,"), FieldRef::parse("-4"), comma).is_null());
+}
+
+TEST_F(LookupTest, PositionsFromTheEndOfRecordsWithFields) {
+  const Record r = with_fields({{"name", Value::string("ann")}, {"country", Value::string("DE")}});
+  EXPECT_EQ(value(r, "-1"), "DE");
+  EXPECT_EQ(value(r, "-2"), "ann");
+  EXPECT_EQ(value(r, "-3"), "<null>");
+  const Record keyed = with_fields({{"-1", Value::string("key")}, {"b", Value::string("last")}});
+  EXPECT_EQ(value(keyed, "-1"), "last");  // a position, not the key
 }
 
 TEST_F(LookupTest, MetaFieldsComeFromTheRecord) {

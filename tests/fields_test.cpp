@@ -84,6 +84,30 @@ TEST(FieldsTest, NthFindsTheFieldOrReportsItMissing) {
   EXPECT_EQ(out.data(), text.data() + 4);
 }
 
+TEST(FieldsTest, NthFromEndFindsTheFieldOrReportsItMissing) {
+  const FieldSplitter awk;
+  std::string_view out;
+  ASSERT_TRUE(awk.nth_from_end("  a  bb\tccc ", 1, out));
+  EXPECT_EQ(out, "ccc");
+  ASSERT_TRUE(awk.nth_from_end("  a  bb\tccc ", 3, out));
+  EXPECT_EQ(out, "a");
+  EXPECT_FALSE(awk.nth_from_end("  a  bb\tccc ", 4, out));
+  EXPECT_FALSE(awk.nth_from_end("  a  bb\tccc ", 0, out));
+  EXPECT_FALSE(awk.nth_from_end(" \t ", 1, out));
+
+  const FieldSplitter comma(",");
+  ASSERT_TRUE(comma.nth_from_end("a,,c,", 1, out));  // the empty field after the last comma
+  EXPECT_EQ(out, "");
+  ASSERT_TRUE(comma.nth_from_end("a,,c,", 4, out));
+  EXPECT_EQ(out, "a");
+  EXPECT_FALSE(comma.nth_from_end("a,,c,", 5, out));
+  EXPECT_FALSE(comma.nth_from_end("", 1, out));  // no fields at all, as awk -F's NF is 0
+  // A separator that overlaps itself splits as a scan from the start does: "aaa" on "aa" is
+  // "" and "a", so the last field is "a".
+  ASSERT_TRUE(FieldSplitter("aa").nth_from_end("aaa", 1, out));
+  EXPECT_EQ(out, "a");
+}
+
 std::vector<std::string> run(const std::string& stage, std::vector<std::string> lines,
                              bool pending = false) {
   Context ctx;
@@ -96,6 +120,14 @@ TEST(FieldsTest, FieldStageSelectsPositionsInOrderLikeAwk) {
   EXPECT_EQ(run("field 0", lines), (Fields{"a", "x", "", "p"}));
   EXPECT_EQ(run("field 2 0", lines), (Fields{"c\ta", "\tx", "\t", "\tp"}));
   EXPECT_EQ(run("field 1", lines, true), (Fields{"b", "", "", "q"}));
+}
+
+TEST(FieldsTest, FieldStageCountsNegativePositionsFromTheEnd) {
+  const std::vector<std::string> lines = {"  a b  c", "x", "", "\tp\tq"};
+  EXPECT_EQ(run("field -1", lines), (Fields{"c", "x", "", "q"}));
+  EXPECT_EQ(run("field -1 0 -2", lines), (Fields{"c\ta\tb", "x\tx\t", "\t\t", "q\tp\tp"}));
+  EXPECT_EQ(run("field 0 -1", lines, true), (Fields{"a\tc", "x\tx", "\t", "p\tq"}));
+  EXPECT_EQ(run("field -1 --sep ,", {"a,b,", "a,b"}), (Fields{"", "b"}));
 }
 
 TEST(FieldsTest, FieldStageWithSeparator) {

@@ -159,9 +159,14 @@ TEST(WhereTest, FiltersRecordsWithFields) {
 
 TEST(WhereTest, AsksForTheFieldsItReads) {
   Context ctx;
-  test::build_stage("where user.screen_name == \"x\" and $1 > 2 and retweet_count > 1", ctx);
+  test::build_stage("where user.screen_name == \"x\" and len($) > 2 and retweet_count > 1", ctx);
   EXPECT_EQ(ctx.demand.names, (std::vector<std::string>{"user.screen_name", "retweet_count"}));
   EXPECT_FALSE(ctx.demand.all);
+  // A position indexes every field of a record, in order: `json` must make them all.
+  Context positional;
+  test::build_stage("where user.screen_name == \"x\" and $1 > 2", positional);
+  EXPECT_EQ(positional.demand.names, (std::vector<std::string>{"user.screen_name"}));
+  EXPECT_TRUE(positional.demand.all);
 }
 
 TEST(WhereTest, ErrorsPointIntoThePipeline) {
@@ -276,6 +281,10 @@ TEST(SetTest, ArgumentErrors) {
             "missing field name: set NAME = EXPR\n"
             "  set\n"
             "  ^~~");
+  EXPECT_EQ(pipeline_error("set $-1 = 5"),
+            "set cannot count from the end: name the field, or give its position ($3)\n"
+            "  set $-1 = 5\n"
+            "      ^~~");
   EXPECT_EQ(pipeline_error("set y=lenn($)"),
             "unknown function 'lenn' (did you mean 'len'?)\n"
             "  set y=lenn($)\n"

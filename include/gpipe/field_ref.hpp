@@ -3,6 +3,8 @@
 //
 //   3, 0          a position: the n-th field of a record that has fields (CSV, JSON, an earlier
 //                 `field`), else the n-th awk-style field of its text
+//   -1, -2        a position counted from the end, as Python counts: -1 is the last field
+//                 (a key named -1 is written quoted: ."-1")
 //   _file _line _offset   where the record came from; every record has them
 //   name          a field of that name: a CSV column, a `kv` key, a `parse` capture, a `set` field
 //   user.screen_name, entities.hashtags[0].text, ."user name".id
@@ -34,7 +36,10 @@ struct PathStep {
 
 class FieldRef {
  public:
-  enum class Kind { Position, File, Line, Offset, Name };
+  // PositionFromEnd is a kind of its own, not a flag on Position, so that code which reads
+  // position() of a Position (fast paths that split a line only up to it) cannot mistake -1 for
+  // 1; it is found by lookup_field like every other kind.
+  enum class Kind { Position, PositionFromEnd, File, Line, Offset, Name };
 
   // Throws std::invalid_argument with the reason ("unterminated quote in field name") when
   // `text` is not a field reference; builders turn that into a PipelineError with a caret.
@@ -42,6 +47,7 @@ class FieldRef {
 
   Kind kind() const { return kind_; }
   const std::string& name() const { return name_; }
+  // Position: 0-based from the start. PositionFromEnd: how far from the end, 1 for the last.
   std::size_t position() const { return position_; }
   // The name as a JSON path: one step for a plain key, several for `a.b[0]`.
   std::span<const PathStep> path() const { return path_; }

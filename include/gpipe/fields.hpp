@@ -17,6 +17,8 @@ class FieldSplitter {
 
   // The n-th field (0-based); false when the record has fewer fields.
   bool nth(std::string_view text, std::size_t n, std::string_view& out) const;
+  // The n-th field from the end (1 is the last); false when the record has fewer than n fields.
+  bool nth_from_end(std::string_view text, std::size_t n, std::string_view& out) const;
   // Splits into at most `limit` leading fields (all when limit is 0); reuses `out`'s capacity.
   void split(std::string_view text, std::vector<std::string_view>& out,
              std::size_t limit = 0) const;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "expr/printf_format.hpp"
 #include "gpipe/field_ref.hpp"
 
 namespace gpipe::expr {
@@ -29,6 +30,9 @@ enum class NodeKind {
   Compare,  // op: == != < <= > >=
   Match,    // op: =~ !~
   Arith,    // op: + - * / %
+  Concat,   // a .. b
+  Index,    // a[i]: an element of an array value
+  If,       // if(cond, a, b): a call that evaluates only the branch it takes
   Call,
 };
 
@@ -43,9 +47,12 @@ struct Node {
   std::optional<FieldRef> field;
   std::vector<std::unique_ptr<Node>> children;
   const Function* function = nullptr;
-  // The pattern of =~ / !~ (right side) or of replace() (second argument), compiled once when
-  // it is a string literal; null when the pattern is computed per record.
+  // The pattern of =~ / !~ (right side) or of replace() and match() (second argument), compiled
+  // once when it is a string literal; null when the pattern is computed per record.
   std::unique_ptr<RE2> regex;
+  // The format of sprintf() (first argument), parsed once when it is a string literal; empty
+  // when it is computed per record.
+  std::vector<FormatItem> format;
   // A Compare by == or != of a field and a string literal (the test of most filters): which
   // child is the literal, 0 or 1; -1 for any other node. See compare_with_literal in eval.cpp.
   int literal_side = -1;

@@ -5,8 +5,11 @@
 // numbers, which compare as numbers, as awk compares numeric-looking fields. Null: any
 // comparison with null is false, except that `x == null` is true when x is null and `!=` is
 // always the negation of `==`. Arithmetic with null, a non-numeric string, or a division or
-// remainder by zero, gives null.
+// remainder by zero, gives null, and so does a result that overflows to infinity (Val::of_number).
+// `..` joins the text of its sides (null is empty).
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "equal_bytes.hpp"
 #include "expr/expression.hpp"
@@ -150,6 +153,28 @@ Val arithmetic(Op op, const Val& a, const Val& b) {
   }
 }
 
+// `a .. b`: the text of both, null as empty, numbers as written (or in shortest form when
+// computed). One side empty: the other is returned as it is, with no copy.
+Val concatenate(const Val& a, const Val& b, Arena& arena) {
+  const std::string_view left = to_text(a, arena).value_or(std::string_view());
+  const std::string_view right = to_text(b, arena).value_or(std::string_view());
+  if (left.empty()) return Val::of_string(right);
+  if (right.empty()) return Val::of_string(left);
+  char* out = arena.allocate(left.size() + right.size());
+  std::memcpy(out, left.data(), left.size());
+  std::memcpy(out + left.size(), right.data(), right.size());
+  return Val::of_string({out, left.size() + right.size()});
+}
+
+// A call with more arguments than the usual frame holds (sprintf): its own, wider frame, kept out
+// of line so that the recursion of every other call stays small.
+[[gnu::noinline]] Val call_wide(const Node& node, Env& env) {
+  Val args[kMaxArgs];
+  const std::size_t n = node.children.size();
+  for (std::size_t i = 0; i < n; ++i) args[i] = eval_node(*node.children[i], env);
+  return node.function->impl(std::span<const Val>(args, n), node, env.batch.arena());
+}
+
 Val call(const Node& node, Env& env) {
   if (node.function->impl == nullptr) {  // coalesce: evaluates only as far as it must
     for (const auto& child : node.children) {
@@ -158,8 +183,9 @@ Val call(const Node& node, Env& env) {
     }
     return Val::null();
   }
-  Val args[kMaxFixedArgs];
   const std::size_t n = node.children.size();
+  if (n > kMaxFixedArgs) return call_wide(node, env);
+  Val args[kMaxFixedArgs];
   for (std::size_t i = 0; i < n; ++i) args[i] = eval_node(*node.children[i], env);
   return node.function->impl(std::span<const Val>(args, n), node, env.batch.arena());
 }
@@ -202,6 +228,17 @@ Val eval_node(const Node& node, Env& env) {
       const Val a = eval_node(*node.children[0], env);
       return arithmetic(node.op, a, eval_node(*node.children[1], env));
     }
+    case NodeKind::Concat: {
+      const Val a = eval_node(*node.children[0], env);
+      return concatenate(a, eval_node(*node.children[1], env), env.batch.arena());
+    }
+    case NodeKind::Index: {
+      const Val container = eval_node(*node.children[0], env);
+      return element_at(container, eval_node(*node.children[1], env), env.batch.arena());
+    }
+    case NodeKind::If:
+      return truthy(eval_node(*node.children[0], env)) ? eval_node(*node.children[1], env)
+                                                       : eval_node(*node.children[2], env);
     case NodeKind::Call:
       return call(node, env);
   }
@@ -211,6 +248,15 @@ Val eval_node(const Node& node, Env& env) {
 void collect_names(const Node& node, std::vector<std::string>& names) {
   if (node.field && node.field->kind() == FieldRef::Kind::Name) names.push_back(node.field->name());
   for (const auto& child : node.children) collect_names(*child, names);
+}
+
+bool reads_position(const Node& node) {
+  if (node.field && (node.field->kind() == FieldRef::Kind::Position ||
+                     node.field->kind() == FieldRef::Kind::PositionFromEnd)) {
+    return true;
+  }
+  return std::any_of(node.children.begin(), node.children.end(),
+                     [](const auto& child) { return reads_position(*child); });
 }
 
 }  // namespace
@@ -224,6 +270,10 @@ std::vector<std::string> Expression::field_names() const {
   std::vector<std::string> names;
   collect_names(*root_, names);
   return names;
+}
+
+bool Expression::reads_positions() const {
+  return reads_position(*root_);
 }
 
 Expression Expression::compile(std::string_view text) {

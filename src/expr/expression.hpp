@@ -42,7 +42,9 @@ class Expression {
   static Expression compile(std::string_view text);
 
   // Compiles an expression written as a stage's argument words (see ExpressionSource), asking
-  // `demand` for every named field it refers to. Throws PipelineError pointing into the pipeline.
+  // `demand` for every named field it refers to, and for all of them when it reads a position
+  // (so that `json | where $1 > 6` sees every top-level key, in document order). Throws
+  // PipelineError pointing into the pipeline.
   static Expression compile(const ExpressionSource& source, FieldDemand& demand);
 
   Val eval(Batch& batch, const Record& record) const;
@@ -50,6 +52,8 @@ class Expression {
 
   // Every named field the expression reads (FieldRef::name()).
   std::vector<std::string> field_names() const;
+  // Whether it reads a positional field ($0, $1, $-1), which needs every field of a record.
+  bool reads_positions() const;
 
  private:
   std::shared_ptr<const Node> root_;

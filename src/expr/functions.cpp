@@ -3,34 +3,75 @@
 #include "expr/functions.hpp"
 
 #include <simdjson.h>
+#include <utf8proc.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <string>
+
+#include "expr/json_array.hpp"
+#include "expr/lexer.hpp"
+#include "expr/printf_format.hpp"
 
 namespace gpipe::expr {
 
 namespace {
 
-// ASCII case mapping: bytes of other UTF-8 characters are left as they are.
+bool is_ascii(std::string_view text) {
+  unsigned char any = 0;
+  for (const char c : text) any |= static_cast<unsigned char>(c);
+  return any < 0x80;
+}
+
+char map_ascii_case(char c, bool upper) {
+  if (upper && c >= 'a' && c <= 'z') return static_cast<char>(c - 'a' + 'A');
+  if (!upper && c >= 'A' && c <= 'Z') return static_cast<char>(c - 'A' + 'a');
+  return c;
+}
+
+// Unicode letters are mapped, as Miller, Python and DuckDB map them (Å to å, Σ to σ), by
+// utf8proc's simple mappings: one code point to one, so ß becomes ẞ (U+1E9E) where Python's full
+// mapping makes SS. Text that is all ASCII never reaches utf8proc. Bytes that are not valid UTF-8
+// are copied through as they are.
 Val map_case(std::span<const Val> args, Arena& arena, bool upper) {
   const auto text = to_text(args[0], arena);
   if (!text) return Val::null();
-  char* out = arena.allocate(text->size());
-  for (std::size_t i = 0; i < text->size(); ++i) {
-    const char c = (*text)[i];
-    if (upper && c >= 'a' && c <= 'z') {
-      out[i] = static_cast<char>(c - 'a' + 'A');
-    } else if (!upper && c >= 'A' && c <= 'Z') {
-      out[i] = static_cast<char>(c - 'A' + 'a');
-    } else {
-      out[i] = c;
-    }
+  if (is_ascii(*text)) {
+    char* out = arena.allocate(text->size());
+    for (std::size_t i = 0; i < text->size(); ++i) out[i] = map_ascii_case((*text)[i], upper);
+    return Val::of_string({out, text->size()});
   }
-  return Val::of_string({out, text->size()});
+  // A mapped character may take more bytes than the original (ⱥ, U+2C65, is the lower case of
+  // the two-byte Ⱥ): the result is built in a reused buffer and then stored.
+  thread_local std::string mapped;
+  mapped.clear();
+  const auto* const bytes = reinterpret_cast<const utf8proc_uint8_t*>(text->data());
+  for (std::size_t i = 0; i < text->size();) {
+    const char c = (*text)[i];
+    if (static_cast<unsigned char>(c) < 0x80) {
+      mapped += map_ascii_case(c, upper);
+      ++i;
+      continue;
+    }
+    utf8proc_int32_t code = 0;
+    const auto length =
+        utf8proc_iterate(bytes + i, static_cast<utf8proc_ssize_t>(text->size() - i), &code);
+    if (length <= 0) {
+      mapped += c;
+      ++i;
+      continue;
+    }
+    utf8proc_uint8_t encoded[4];
+    const auto size =
+        utf8proc_encode_char(upper ? utf8proc_toupper(code) : utf8proc_tolower(code), encoded);
+    mapped.append(reinterpret_cast<const char*>(encoded), static_cast<std::size_t>(size));
+    i += static_cast<std::size_t>(length);
+  }
+  return Val::of_string(arena.store(mapped));
 }
 
 Val lower(std::span<const Val> args, const Node&, Arena& arena) {
@@ -131,6 +172,19 @@ RE2::Options regex_options() {
   return options;
 }
 
+// The regex of a call whose second argument is the pattern: the one compiled at start-up for a
+// literal, else `pattern` compiled now into `computed`. Null when that is invalid.
+const RE2* call_regex(const Node& call, std::string_view pattern, std::unique_ptr<RE2>& computed) {
+  if (call.regex) return call.regex.get();
+  computed =
+      std::make_unique<RE2>(re2::StringPiece(pattern.data(), pattern.size()), regex_options());
+  return computed->ok() ? computed.get() : nullptr;
+}
+
+void prepare_regex_argument(Node& call) {
+  call.regex = compile_literal_regex(*call.children[1]);
+}
+
 // replace(s, re, with): every match of `re` replaced; `with` may use \0..\9 (RE2 rewrite).
 // A pattern computed per record is compiled per record; an invalid one gives null.
 Val replace(std::span<const Val> args, const Node& call, Arena& arena) {
@@ -139,13 +193,8 @@ Val replace(std::span<const Val> args, const Node& call, Arena& arena) {
   const auto with = to_text(args[2], arena);
   if (!text || !pattern || !with) return Val::null();
   std::unique_ptr<RE2> computed;
-  const RE2* regex = call.regex.get();
-  if (regex == nullptr) {
-    computed =
-        std::make_unique<RE2>(re2::StringPiece(pattern->data(), pattern->size()), regex_options());
-    if (!computed->ok()) return Val::null();
-    regex = computed.get();
-  }
+  const RE2* const regex = call_regex(call, *pattern, computed);
+  if (regex == nullptr) return Val::null();
   if (!RE2::PartialMatch(re2::StringPiece(text->data(), text->size()), *regex)) {
     return Val::of_string(*text, args[0].from_field);  // nothing to replace: no copy
   }
@@ -153,6 +202,108 @@ Val replace(std::span<const Val> args, const Node& call, Arena& arena) {
   buffer.assign(text->data(), text->size());
   RE2::GlobalReplace(&buffer, *regex, re2::StringPiece(with->data(), with->size()));
   return Val::of_string(arena.store(buffer));
+}
+
+// match(s, re): the text of the first capture group of the first match, or of the whole match
+// when the regex has no group; null when nothing matches or the group took no part in the match
+// (a(x)?b on "ab"), as Python's re.search(…).group(1) gives None. The result views `s`.
+Val match_function(std::span<const Val> args, const Node& call, Arena& arena) {
+  const auto text = to_text(args[0], arena);
+  const auto pattern = to_text(args[1], arena);
+  if (!text || !pattern) return Val::null();
+  std::unique_ptr<RE2> computed;
+  const RE2* const regex = call_regex(call, *pattern, computed);
+  if (regex == nullptr) return Val::null();
+  // An empty text may have no storage; RE2 points its pieces into the subject.
+  const re2::StringPiece subject(text->data() != nullptr ? text->data() : "", text->size());
+  re2::StringPiece pieces[2];
+  const int wanted = regex->NumberOfCapturingGroups() > 0 ? 2 : 1;
+  if (!regex->Match(subject, 0, subject.size(), RE2::UNANCHORED, pieces, wanted)) {
+    return Val::null();
+  }
+  const re2::StringPiece& piece = pieces[wanted - 1];
+  if (piece.data() == nullptr) return Val::null();
+  return Val::of_string({piece.data(), piece.size()}, args[0].from_field);
+}
+
+// split(s, sep): the parts of s between occurrences of sep, as a JSON array of strings (an
+// empty sep splits s into its characters, each invalid UTF-8 byte one). As Python's
+// str.split(sep): splitting "" gives [""], and "a,,b" has an empty part.
+Val split_function(std::span<const Val> args, const Node&, Arena& arena) {
+  const auto text = to_text(args[0], arena);
+  const auto separator = to_text(args[1], arena);
+  if (!text || !separator) return Val::null();
+  thread_local std::string json;
+  json.assign(1, '[');
+  const auto append_part = [&](std::string_view part) {
+    if (json.size() > 1) json += ',';
+    append_json_string(json, part);
+  };
+  if (separator->empty()) {
+    for (std::size_t start = 0; start < text->size();) {
+      std::size_t end = start + 1;
+      while (end < text->size() && (static_cast<unsigned char>((*text)[end]) & 0xC0) == 0x80) ++end;
+      append_part(text->substr(start, end - start));
+      start = end;
+    }
+  } else {
+    for (std::size_t start = 0;;) {
+      const std::size_t at = text->find(*separator, start);
+      append_part(text->substr(start, at == std::string_view::npos ? at : at - start));
+      if (at == std::string_view::npos) break;
+      start = at + separator->size();
+    }
+  }
+  json += ']';
+  Val v;
+  v.kind = Val::Kind::Json;
+  v.text = arena.store(json);
+  return v;
+}
+
+// sprintf(fmt, values…): see printf_format.hpp. A literal format was parsed at start-up (and its
+// conversions counted against the values); a computed one is parsed here, and gives null when
+// it is malformed or takes another number of values.
+Val sprintf_function(std::span<const Val> args, const Node& call, Arena& arena) {
+  const auto format = to_text(args[0], arena);
+  if (!format) return Val::null();
+  thread_local std::vector<FormatItem> computed;
+  std::span<const FormatItem> items = call.format;
+  if (items.empty()) {
+    std::string error;
+    std::size_t offset = 0;
+    if (!parse_format(*format, computed, error, offset)) return Val::null();
+    items = computed;
+  }
+  if (conversion_count(items) != args.size() - 1) return Val::null();
+  thread_local std::string out;
+  out.clear();
+  if (!append_formatted(out, *format, items, args.subspan(1), arena)) return Val::null();
+  return Val::of_string(arena.store(out));
+}
+
+void prepare_format(Node& call) {
+  const Node& format = *call.children[0];
+  if (format.kind != NodeKind::String) return;
+  std::string error;
+  std::size_t offset = 0;
+  if (!parse_format(format.text, call.format, error, offset)) {
+    throw SyntaxError("invalid format: " + error, format.offset, format.length);
+  }
+  const std::size_t wanted = conversion_count(call.format);
+  const std::size_t given = call.children.size() - 1;
+  if (wanted != given) {
+    throw SyntaxError("the format has " + std::to_string(wanted) +
+                          (wanted == 1 ? " conversion" : " conversions") + " but " +
+                          std::to_string(given) +
+                          (given == 1 ? " value follows" : " values follow"),
+                      call.offset, call.length);
+  }
+}
+
+// if(cond, a, b) is evaluated by the evaluator, which takes only one branch.
+void prepare_if(Node& call) {
+  call.kind = NodeKind::If;
 }
 
 // The byte offset of code point `index` in `text` (its size when past the end).
@@ -198,13 +349,44 @@ const char* c_string(std::string& buffer, std::string_view text) {
   return buffer.c_str();
 }
 
+// Where %f is in a time format (not the "%f" of a literal "%%f"), or npos.
+std::size_t find_fraction(std::string_view format) {
+  for (std::size_t i = 0; i + 1 < format.size(); ++i) {
+    if (format[i] != '%') continue;
+    if (format[i + 1] == 'f') return i;
+    ++i;  // "%%" or another conversion: its second byte is not the start of one
+  }
+  return std::string_view::npos;
+}
+
+// `format` with each %f replaced by six digits of microseconds, as Python's strftime writes it
+// ("%%" stays for strftime to read).
+const char* with_microseconds(std::string& out, std::string_view format, long microseconds) {
+  out.clear();
+  for (std::size_t i = 0; i < format.size(); ++i) {
+    if (format[i] == '%' && i + 1 < format.size()) {
+      if (format[i + 1] == 'f') {
+        char digits[8];
+        std::snprintf(digits, sizeof digits, "%06ld", microseconds);
+        out += digits;
+      } else {
+        out += format.substr(i, 2);
+      }
+      ++i;
+      continue;
+    }
+    out += format[i];
+  }
+  return out.c_str();
+}
+
 // Reads `text` by `format` into `tm` with strptime(3), plus %f: fractional seconds (digits
 // after the seconds, e.g. .740 in 08:16:08.740Z — write it as %S.%f). Returns the fraction, or
 // nothing when the text does not match the whole format.
 std::optional<double> parse_time(const char* text, std::string_view format, std::tm& tm) {
   thread_local std::string head;
   thread_local std::string tail;
-  const std::size_t f = format.find("%f");
+  const std::size_t f = find_fraction(format);
   const char* end = strptime(text, c_string(head, format.substr(0, f)), &tm);
   if (end == nullptr) return std::nullopt;
   double fraction = 0;
@@ -239,7 +421,9 @@ Val parse_time_function(std::span<const Val> args, const Node&, Arena& arena) {
   return Val::of_number(static_cast<double>(seconds - offset) + *fraction);
 }
 
-// strftime(n, fmt): epoch seconds formatted in UTC.
+// strftime(n, fmt): epoch seconds formatted in UTC. The time is first rounded to the microsecond,
+// as Python's datetime takes a timestamp, so %f of 1.74 is 740000 (not 739999) and a time a
+// hair below a whole second is that second.
 Val format_time_function(std::span<const Val> args, const Node&, Arena& arena) {
   const auto seconds = to_number(args[0]);
   const auto format = to_text(args[1], arena);
@@ -249,19 +433,26 @@ Val format_time_function(std::span<const Val> args, const Node&, Arena& arena) {
   if (!seconds || !format || !std::isfinite(*seconds) || std::fabs(*seconds) > kLimit) {
     return Val::null();
   }
-  const auto whole = static_cast<std::time_t>(std::floor(*seconds));
+  double floor = std::floor(*seconds);
+  long microseconds = std::lround((*seconds - floor) * 1e6);
+  if (microseconds == 1'000'000) {
+    floor += 1;
+    microseconds = 0;
+  }
+  const auto whole = static_cast<std::time_t>(floor);
   std::tm tm{};
   if (gmtime_r(&whole, &tm) == nullptr) return Val::null();
   thread_local std::string fmt;
   char buffer[512];
-  const std::size_t n = std::strftime(buffer, sizeof buffer, c_string(fmt, *format), &tm);
+  const std::size_t n =
+      std::strftime(buffer, sizeof buffer, with_microseconds(fmt, *format, microseconds), &tm);
   if (n == 0 && !format->empty()) return Val::null();
   return Val::of_string(arena.store({buffer, n}));
 }
 
 constexpr Function kFunctions[] = {
-    {"lower", 1, 1, lower, "lower(s): s in lower case (ASCII letters)"},
-    {"upper", 1, 1, upper, "upper(s): s in upper case (ASCII letters)"},
+    {"lower", 1, 1, lower, "lower(s): s in lower case"},
+    {"upper", 1, 1, upper, "upper(s): s in upper case"},
     {"trim", 1, 1, trim, "trim(s): s without leading and trailing white space"},
     {"len", 1, 1, len, "len(x): characters of a string, elements of an array, keys of an object"},
     {"int", 1, 1, to_int, "int(x): x as a number, truncated toward zero"},
@@ -270,12 +461,19 @@ constexpr Function kFunctions[] = {
     {"contains", 2, 2, contains, "contains(s, sub)"},
     {"startswith", 2, 2, startswith, "startswith(s, prefix)"},
     {"endswith", 2, 2, endswith, "endswith(s, suffix)"},
-    {"replace", 3, 3, replace, "replace(s, re, with)"},
+    {"replace", 3, 3, replace, "replace(s, re, with)", prepare_regex_argument},
+    {"match", 2, 2, match_function, "match(s, re): the first group of re in s, or the match",
+     prepare_regex_argument},
+    {"split", 2, 2, split_function, "split(s, sep): an array of the parts of s"},
+    {"sprintf", 1, kMaxArgs, sprintf_function, "sprintf(fmt, values…)", prepare_format},
+    {"format", 1, kMaxArgs, sprintf_function, "format(fmt, values…), as sprintf", prepare_format},
+    {"if", 3, 3, nullptr, "if(cond, a, b): a when cond is true, else b", prepare_if},
     {"substr", 2, 3, substr, "substr(s, start[, length])"},
     {"coalesce", 1, kVariadic, nullptr, "coalesce(a, b, …): the first that is not null"},
     {"now", 0, 0, now, "now(): epoch seconds when the run started"},
     {"strptime", 2, 2, parse_time_function, "strptime(s, fmt): epoch seconds"},
-    {"strftime", 2, 2, format_time_function, "strftime(n, fmt): UTC time as text"},
+    {"strftime", 2, 2, format_time_function,
+     "strftime(n, fmt): UTC time as text (%f: microseconds)"},
 };
 
 }  // namespace
@@ -289,6 +487,22 @@ const Function* find_function(std::string_view name) {
     if (f.name == name) return &f;
   }
   return nullptr;
+}
+
+std::unique_ptr<RE2> compile_literal_regex(const Node& pattern) {
+  if (pattern.kind != NodeKind::String) return nullptr;
+  auto regex = std::make_unique<RE2>(pattern.text, regex_options());
+  if (!regex->ok()) {
+    throw SyntaxError("invalid regular expression: " + regex->error(), pattern.offset,
+                      pattern.length);
+  }
+  return regex;
+}
+
+Val element_at(const Val& container, const Val& index, Arena& arena) {
+  if (container.kind != Val::Kind::Json) return Val::null();
+  const auto position = to_number(index);
+  return position ? json_array_element(container.text, *position, arena) : Val::null();
 }
 
 double start_time() {

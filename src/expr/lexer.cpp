@@ -1,6 +1,7 @@
 // The expression lexer. Field names are words of letters, digits and '_' (and any byte of a
 // UTF-8 character), joined by '.' and [N]; a key with other characters is quoted: ."user name",
-// a."x-y". '-' is always minus, so `a-b` subtracts.
+// a."x-y". '-' is always minus, so `a-b` subtracts, except right after '$': `$-1` is the last
+// positional field. ".." is concatenation, so a path stops before it: `a..b` is a .. b.
 #include "expr/lexer.hpp"
 
 #include <algorithm>
@@ -28,6 +29,7 @@ constexpr std::array<std::string_view, 6> kKeywords = {"and", "or", "not", "true
 // Longest first, so "<=" is not read as "<" then "=".
 constexpr std::array<std::string_view, 13> kOperators = {"==", "!=", "<=", ">=", "=~", "!~", "<",
                                                          ">",  "+",  "-",  "*",  "/",  "%"};
+constexpr std::string_view kConcat = "..";
 
 class Lexer {
  public:
@@ -55,9 +57,17 @@ class Lexer {
                              : TokenKind::Comma,
                   start);
     }
+    if (c == '[' || c == ']') {
+      ++pos_;
+      return make(c == '[' ? TokenKind::LBracket : TokenKind::RBracket, start);
+    }
     if (c == '\'' || c == '"') return string_token();
     if (is_digit(c)) return number_token();
     if (c == '$') return dollar_token();
+    if (text_.substr(pos_).starts_with(kConcat)) {  // before paths, which may start with '.'
+      pos_ += kConcat.size();
+      return make(TokenKind::Operator, start);
+    }
     if (is_word_start(c) || c == '.') return field_token();
     for (std::string_view op : kOperators) {
       if (text_.substr(pos_).starts_with(op)) {
@@ -128,12 +138,14 @@ class Lexer {
     return make(TokenKind::Number, start);
   }
 
-  // `$` is the whole record, `$N` the N-th positional field.
+  // `$` is the whole record, `$N` the N-th positional field, `$-N` the N-th from the end.
   Token dollar_token() {
     const std::size_t start = pos_++;
+    if (pos_ + 1 < text_.size() && text_[pos_] == '-' && is_digit(text_[pos_ + 1])) ++pos_;
     digits();
     if (pos_ < text_.size() && is_word_char(text_[pos_])) {
-      throw SyntaxError("expected $ or $N (a position such as $0)", start, pos_ + 1 - start);
+      throw SyntaxError("expected $, $N or $-N (a position such as $0 or $-1)", start,
+                        pos_ + 1 - start);
     }
     return make(TokenKind::Field, start);
   }
@@ -149,13 +161,11 @@ class Lexer {
     ++pos_;
   }
 
-  void index_step() {
-    const std::size_t start = pos_++;
-    digits();
-    if (pos_ == start + 1 || pos_ == text_.size() || text_[pos_] != ']') {
-      throw SyntaxError("an array index must be [N], a number", start, 1);
-    }
-    ++pos_;
+  // True when text_[pos_] starts a path step [N]: digits, then ']'.
+  bool at_path_index() const {
+    std::size_t end = pos_ + 1;
+    while (end < text_.size() && is_digit(text_[end])) ++end;
+    return end > pos_ + 1 && end < text_.size() && text_[end] == ']';
   }
 
   // A path: an optional leading '.', then keys (words or "quoted") joined by '.' and [N].
@@ -172,9 +182,15 @@ class Lexer {
       } else if (expect_key) {
         throw SyntaxError("expected a field name after '.'", pos_ > start ? pos_ - 1 : start, 1);
       } else if (c == '[') {
-        index_step();
+        // Any other index (a[-1], a[i + 1]) ends the path: the parser reads it as an index
+        // into the path's value.
+        if (!at_path_index()) break;
+        pos_ += 1;
+        digits();
+        ++pos_;
         continue;
       } else if (c == '.') {
+        if (text_.substr(pos_).starts_with(kConcat)) break;
         ++pos_;
         expect_key = true;
         continue;

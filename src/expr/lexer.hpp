@@ -1,5 +1,5 @@
 // Tokens of the expression language (SPEC 4): numbers, strings, field references, operators,
-// parentheses and commas. Offsets are byte offsets into the expression text, for carets.
+// parentheses, brackets and commas. Offsets are byte offsets into the expression text, for carets.
 #pragma once
 
 #include <cstddef>
@@ -26,11 +26,13 @@ class SyntaxError : public std::runtime_error {
 enum class TokenKind {
   Number,    // 42, 1.5, 2e3
   String,    // '…' or "…" (text holds the unescaped value)
-  Field,     // a name or path (user.screen_name, ."user name", a[0].b, _line), $, $0, $1, …
+  Field,     // a name or path (user.screen_name, ."user name", a[0].b, _line), $, $0, $-1, …
   Keyword,   // and or not true false null
-  Operator,  // == != < <= > >= =~ !~ + - * / %
+  Operator,  // == != < <= > >= =~ !~ .. + - * / %
   LParen,
   RParen,
+  LBracket,  // '[' after a value that is not a field path: split(s, ",")[1]
+  RBracket,
   Comma,
   End,
 };

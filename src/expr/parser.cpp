@@ -41,19 +41,6 @@ std::optional<Op> comparison_op(std::string_view text) {
   return std::nullopt;
 }
 
-// A regex literal compiled now, so a bad one is an error before anything runs.
-std::unique_ptr<RE2> compile_literal_regex(const Node& pattern) {
-  if (pattern.kind != NodeKind::String) return nullptr;
-  RE2::Options options;
-  options.set_log_errors(false);
-  auto regex = std::make_unique<RE2>(pattern.text, options);
-  if (!regex->ok()) {
-    throw SyntaxError("invalid regular expression: " + regex->error(), pattern.offset,
-                      pattern.length);
-  }
-  return regex;
-}
-
 // The key of a path that is one quoted key, `."user name"`, unescaped; else nothing.
 std::optional<std::string> lone_quoted_key(std::string_view text) {
   std::vector<PathStep> steps;
@@ -62,9 +49,10 @@ std::optional<std::string> lone_quoted_key(std::string_view text) {
     return std::nullopt;
   }
   const std::string& key = steps.front().key;
-  // Keys that would read back as a path or a position keep the quoted form.
+  // Keys that would read back as a path or a position (5, -1) keep the quoted form.
+  const std::string_view digits = std::string_view(key).substr(key.starts_with('-'));
   if (key.find_first_of(".[\"") != std::string::npos ||
-      key.find_first_not_of("0123456789") == std::string::npos) {
+      digits.find_first_not_of("0123456789") == std::string::npos) {
     return std::nullopt;
   }
   return key;
@@ -160,12 +148,12 @@ class Parser {
   }
 
   std::unique_ptr<Node> parse_comparison() {
-    auto left = parse_additive();
+    auto left = parse_concat();
     if (peek().kind != TokenKind::Operator) return left;
     const auto op = comparison_op(peek().text);
     if (!op) return left;
     const Token& at = take();
-    auto right = parse_additive();
+    auto right = parse_concat();
     if (peek().kind == TokenKind::Operator && comparison_op(peek().text)) {
       fail("comparisons do not chain; join them with 'and'");
     }
@@ -175,6 +163,16 @@ class Parser {
       return node;
     }
     return binary(NodeKind::Compare, *op, at, std::move(left), std::move(right));
+  }
+
+  // `..` binds looser than + and -, as in Lua: "n=" .. n + 1 is "n=" .. (n + 1).
+  std::unique_ptr<Node> parse_concat() {
+    auto left = parse_additive();
+    while (at_operator("..")) {
+      const Token& at = take();
+      left = binary(NodeKind::Concat, Op::Eq, at, std::move(left), parse_additive());
+    }
+    return left;
   }
 
   std::unique_ptr<Node> parse_additive() {
@@ -198,10 +196,26 @@ class Parser {
   }
 
   std::unique_ptr<Node> parse_unary() {
-    if (!at_operator("-")) return parse_primary();
+    if (!at_operator("-")) return parse_postfix();
     const Nesting nesting(*this);
     auto node = make_node(NodeKind::Negate, take());
     node->children.push_back(parse_unary());
+    return node;
+  }
+
+  // A value followed by any number of [index]: split(s, ",")[1], (tags)[0].
+  std::unique_ptr<Node> parse_postfix() {
+    auto node = parse_primary();
+    while (peek().kind == TokenKind::LBracket) {
+      const Token& open = take();
+      auto index = parse_or();
+      if (peek().kind != TokenKind::RBracket) {
+        if (peek().kind == TokenKind::End) throw SyntaxError("unclosed '['", open.offset, 1);
+        fail("expected ']', got " + describe(peek()));
+      }
+      take();
+      node = binary(NodeKind::Index, Op::Eq, open, std::move(node), std::move(index));
+    }
     return node;
   }
 
@@ -300,8 +314,10 @@ class Parser {
     std::string wanted = count_text(f.min_args);
     if (f.max_args == kVariadic) {
       wanted = "at least " + wanted;
-    } else if (f.max_args != f.min_args) {
+    } else if (f.max_args == f.min_args + 1) {
       wanted = std::to_string(f.min_args) + " or " + count_text(f.max_args);
+    } else if (f.max_args != f.min_args) {
+      wanted = std::to_string(f.min_args) + " to " + count_text(f.max_args);
     }
     throw SyntaxError("'" + name.text + "' takes " + wanted + ", got " + std::to_string(given) +
                           " (" + std::string(f.usage) + ")",
@@ -328,7 +344,7 @@ class Parser {
     }
     take();
     check_arity(function, name, node->children.size());
-    if (function.name == "replace") node->regex = compile_literal_regex(*node->children[1]);
+    if (function.prepare != nullptr) function.prepare(*node);
     return node;
   }
 

@@ -1,6 +1,7 @@
 // The expression parser: text to a tree, by recursive descent. Precedence, lowest first:
-//   or; and; not; comparison (== != < <= > >= =~ !~, not chained); + -; * / %; unary -; primary
-// (a literal, a field, a function call, or an expression in parentheses).
+//   or; and; not; comparison (== != < <= > >= =~ !~, not chained); ..; + -; * / %; unary -;
+// postfix [index]; primary (a literal, a field, a function call, or an expression in
+// parentheses).
 #pragma once
 
 #include <memory>

@@ -184,6 +184,7 @@ Expression Expression::compile(const ExpressionSource& source, FieldDemand& dema
   try {
     Expression expression = compile(source.text);
     for (const std::string& name : expression.field_names()) demand.need(name);
+    if (expression.reads_positions()) demand.need_all();
     return expression;
   } catch (const SyntaxError& e) {
     throw PipelineError(e.what(), source.map(e.offset(), e.length()));

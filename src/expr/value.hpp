@@ -3,6 +3,7 @@
 // comparison or a number allocates nothing.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -31,7 +32,12 @@ struct Val {
     v.text = b ? "true" : "false";
     return v;
   }
+  // A number computed by the expression (no written text) that overflowed to infinity or is
+  // not a number is null: there is no JSON or CSV spelling for it, and "inf" printed as a
+  // field would read back as a string. A number read from the input keeps its written text
+  // (1e999 in a JSON file prints as 1e999), even when it is too large for a double.
   static Val of_number(double n, std::string_view written = {}) {
+    if (written.empty() && !std::isfinite(n)) return null();
     Val v;
     v.kind = Kind::Number;
     v.number = n;

@@ -95,6 +95,10 @@ Target make_target(StageArgs& args, const Argument& word) {
     name.remove_prefix(1);  // awk's $3
   }
   if (name.empty()) args.fail(word, "the field name must not be empty");
+  // $-1 reads the last field in an expression; as a target it would be a field named "$-1".
+  if (word.kind != Argument::Kind::String && name.starts_with("$-") && all_digits(name.substr(2))) {
+    args.fail(word, "set cannot count from the end: name the field, or give its position ($3)");
+  }
   if (name == "_file" || name == "_line" || name == "_offset") {
     std::string message(name);
     message += " is set by the source and cannot be changed";
