@@ -93,7 +93,7 @@ const StageInfo kUniq{
     .summary = "drops adjacent repeats",
     .details =
         "Drops each record that repeats the one just before it, keeping the first of each run,\n"
-        "as Unix uniq does (sort first, or use `dedup`, to drop repeats that are not adjacent).\n"
+        "as Unix uniq does (repeats that are not adjacent stay; `count by F…` counts each value).\n"
         "Records are compared by their text, or, after `field`/`csv`/`json`, by their fields'\n"
         "values. With F… (positions or names, as in `field`; --sep S to split text on S), only\n"
         "those fields are compared, and the whole first record of each run is kept.\n"
