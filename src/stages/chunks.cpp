@@ -89,7 +89,7 @@ const StageInfo kChunks{
         "`-` is standard input, globs are expanded (sorted), and zstd/gzip input is decompressed\n"
         "by its magic bytes. _line is the block's number (from 1) and _offset its byte offset.\n"
         "\n"
-        "  chunks 1MiB big.log | write big.log.zst",
+        "  chunks 1MiB sample-data/app-api.log | write app-api.log.zst",
     .build = build,
 };
 

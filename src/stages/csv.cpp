@@ -408,8 +408,8 @@ const StageInfo kCsv{
         "  --columns a,b,…  name the columns; every row is data\n"
         "\nEach file has its own header. An empty header cell is named by its position.\n"
         "\n"
-        "  read users.csv | csv | where country == 'DE' | select name email\n"
-        "  read data.tsv | csv --sep '\\t' | field 2\n"
+        "  read sample-data/users.csv | csv | where country == 'DE' | select name email\n"
+        "  read sample-data/access.log | csv --sep ' ' --no-header | field 5 6\n"
         "  read - | csv --columns ts,level,msg | count by level",
     .build = build,
     .parallel = true,

@@ -164,8 +164,8 @@ const StageInfo kGrep{
         "counted on the way), and a regex is run over whole buffers too; only the lines around\n"
         "matches are ever split out. -v looks at every line.\n"
         "\n"
-        "  read app.log | grep -i -w timeout\n"
-        "  read access.log | grep -F '/api/v1.'",
+        "  read sample-data/app-*.log | grep -i -w timeout\n"
+        "  read sample-data/access.log | grep -F '/search?q='",
     .build = build,
     .parallel = true,
 };

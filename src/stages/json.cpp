@@ -93,8 +93,9 @@ const StageInfo kJson{
         "number, literal or string escape, a control character in a string or invalid UTF-8.\n"
         "Blank lines are skipped, as jq skips them.\n"
         "\n"
-        "  json | where retweet_count > 100 | field user.screen_name\n"
-        "  read tweets.jsonl.zst | json | field user.screen_name entities.hashtags[0].text",
+        "  read sample-data/tweets.jsonl | json | where retweet_count > 20 | field "
+        "user.screen_name\n"
+        "  read sample-data/tweets.jsonl | json | field user.screen_name entities.hashtags[0].text",
     .build = build,
     .parallel = true,
 };

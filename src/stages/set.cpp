@@ -203,10 +203,11 @@ const StageInfo kSet{
         "A lone quoted expression is a string: set source = \"web\". To quote a whole\n"
         "expression, quote the whole assignment: set 'n = .\"user name\" + 1'.\n"
         "\n"
-        "  read access.log | set 8 = int($8 / 100) * 100 | field 8\n"
-        "  json | set followers_k = user.followers_count / 1000\n"
-        "  csv | set name = trim(lower(name)) | to csv\n"
-        "  read app.log | set day = strftime(strptime($0, \"%Y-%m-%dT%H:%M:%S.%fZ\"), \"%F\")\n"
+        "  read sample-data/access.log | set 8 = int($8 / 100) * 100 | count by 8\n"
+        "  read sample-data/tweets.jsonl | json | set followers_k = user.followers_count / 1000\n"
+        "  read sample-data/users.csv | csv | set name = trim(lower(name)) | to csv\n"
+        "  read sample-data/app-api.log | set day = strftime(strptime($0, "
+        "\"%Y-%m-%dT%H:%M:%S.%fZ\"), \"%F\")\n"
         "\n" GPIPE_EXPRESSION_HELP,
     .build = build,
     .parallel = true,
