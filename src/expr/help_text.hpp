@@ -60,8 +60,7 @@
     "Truth (where): true, a non-zero number, a non-empty string, an array or object; false,\n" \
     "0, \"\" and null are false (a text field \"0\" is a non-empty string: compare it, $3 != 0).\n" \
     "\n" \
-    "Writing: the expression may be several words or one quoted argument. A quoted word is a\n" \
-    "string literal: keep spaces around it in function calls (contains(msg, \"x\") works,\n" \
-    "f(\"a\") does not: write f( \"a\" )). A path with a quoted key (.\"user name\") must be\n" \
-    "inside a quoted expression: where '.\"user name\" == \"x\"'."
+    "Writing: the expression may be several words or one quoted argument. Inside it, quotes\n" \
+    "make string literals, with or without spaces around them (lower(\"A\")==\"a\" and\n" \
+    "contains( msg , \"x\" ) both work), and a path may have a quoted key: .\"user name\" == 1."
 // clang-format on

@@ -93,7 +93,7 @@ const StageInfo kChunks{
         "and `tail` (which count blocks), `items`, `to text` and `write`. Any other stage is an\n"
         "error before anything is read (use `read` for lines).\n"
         "\n"
-        "  chunks 1MiB big.log | write big.log.zst",
+        "  chunks 1MiB sample-data/app-api.log | write app-api.log.zst",
     .build = build,
 };
 

@@ -172,9 +172,9 @@ const StageInfo kCount{
         "with the input. Under -j, right after `read` and its stateless stages, each thread\n"
         "counts its own chunks and the counts are merged, in the same order as one pass.\n"
         "\n"
-        "  read app.log | grep ERROR | count\n"
-        "  read app.log | count by 1\n"
-        "  read access.log | count by 8 0",
+        "  read sample-data/app-*.log | grep ERROR | count\n"
+        "  read sample-data/app-api.log | count by 1\n"
+        "  read sample-data/access.log | count by 8 0",
     .build = build,
 };
 

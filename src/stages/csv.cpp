@@ -448,8 +448,8 @@ const StageInfo kCsv{
         "in CSV (a spreadsheet's export) takes --quoted: then the rules above apply, with a\n"
         "tab for the comma, and backslashes are ordinary characters.\n"
         "\n"
-        "  read users.csv | csv | where country == 'DE' | select name email\n"
-        "  read data.tsv | csv --sep tab | field 2\n"
+        "  read sample-data/users.csv | csv | where country == 'DE' | select name email\n"
+        "  read sample-data/access.log | csv --sep ' ' --no-header | field 5 6\n"
         "  read - | csv --columns ts,level,msg | count by level",
     .build = build,
     .parallel = true,

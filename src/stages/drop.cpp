@@ -64,9 +64,9 @@ const StageInfo kDrop{
         "its awk fields (split on spaces and tabs) less the dropped ones, printed joined by a\n"
         "tab, as `awk` with a field removed would.\n"
         "\n"
-        "  csv | drop password email\n"
-        "  json | drop entities retweeted_status\n"
-        "  read app.log | drop 0",
+        "  read sample-data/users.csv | csv | drop email notes\n"
+        "  read sample-data/tweets.jsonl | json | drop entities user\n"
+        "  read sample-data/app-api.log | drop 0",
     .build = build,
     .parallel = true,
 };

@@ -141,8 +141,8 @@ const StageInfo kGrep{
     .synopsis = "grep [-v] [-i] [-F] [-w] PATTERN",
     .summary = "keeps records whose text matches (RE2)",
     .details =
-        "Keeps the records whose text (the whole line) matches PATTERN, and gives the same lines\n"
-        "as GNU `grep -E` would.\n"
+        "Keeps the records whose text (the whole line) matches PATTERN: mostly the lines GNU\n"
+        "`grep -E` gives, with the differences below.\n"
         "\n"
         "  -v, --invert-match   keep the records that do not match\n"
         "  -i, --ignore-case    ignore case (Unicode case folding)\n"
@@ -152,16 +152,20 @@ const StageInfo kGrep{
         "                       with GNU grep, any such match counts, not only the first\n"
         "\n"
         "PATTERN uses RE2 syntax (much like grep -E, plus \\d, \\s, \\w, (?i) and Unicode classes\n"
-        "such as \\pL); there are no back-references, and every pattern runs in time linear in\n"
-        "its input. An invalid pattern is reported before anything is read.\n"
+        "such as \\pL), and every pattern runs in time linear in its input. Unlike GNU grep -E:\n"
+        "there are no back-references (\\1 is an error); \\< and \\> are the characters < and >\n"
+        "(\\b is a word boundary); -i folds case as Unicode does (the Kelvin sign U+212A\n"
+        "matches k); a line with invalid UTF-8 is searched and printed like any other, never\n"
+        "\"Binary file matches\", but an invalid byte is no character (. does not match it); a\n"
+        "match never spans lines. An invalid pattern is reported before anything is read.\n"
         "\n"
         "Speed: after `read`, a literal pattern (with -F, or without regex metacharacters) is\n"
-        "searched for in whole buffers, 32 bytes per step (two of its bytes at once, lines\n"
+        "searched for in whole buffers, 32 bytes per AVX2 step (two of its bytes at once, lines\n"
         "counted on the way), and a regex is run over whole buffers too; only the lines around\n"
         "matches are ever split out. -v looks at every line.\n"
         "\n"
-        "  read app.log | grep -i -w timeout\n"
-        "  read access.log | grep -F '/api/v1.'",
+        "  read sample-data/app-*.log | grep -i -w timeout\n"
+        "  read sample-data/access.log | grep -F '/search?q='",
     .build = build,
     .parallel = true,
 };

@@ -54,10 +54,10 @@ const StageInfo kHead{
     .details =
         "Passes on the first N records. Once it has them it stops reading its input at once:\n"
         "every stage before it is shut down and every input file closed, so `head` on an endless\n"
-        "source (`seq`, `read --follow`) or a huge file ends the run promptly. `head 0` reads\n"
-        "nothing at all.\n"
+        "source (`seq`, or `read -` on a pipe that never ends) or a huge file ends the run\n"
+        "promptly. `head 0` reads nothing at all.\n"
         "\n"
-        "  read big.log | grep ERROR | head 10\n"
+        "  read sample-data/app-*.log | grep ERROR | head 10\n"
         "  seq | head 3",
     .build = build,
 };

@@ -77,23 +77,25 @@ const StageInfo kJson{
     .synopsis = "json",
     .summary = "one JSON value per line",
     .details =
-        "Parses each line as one JSON value (JSON Lines / NDJSON) with simdjson On-Demand. Only\n"
-        "the fields later stages name are extracted (user.screen_name, entities.hashtags[0].text,\n"
-        "retweet_count); the rest of each document is skipped, not parsed. The record's text\n"
-        "stays the line itself, so JSON output prints it untouched.\n"
+        "Parses each line as one JSON value (JSON Lines / NDJSON) with simdjson. Only the fields\n"
+        "later stages name become the record's fields (user.screen_name, retweet_count,\n"
+        "entities.hashtags[0].text); the rest of each document is validated but not converted.\n"
+        "The record's text stays the line itself, so JSON output prints it untouched.\n"
         "\n"
         "Values: a string is unescaped (prints raw, as jq -r), a number keeps the text it was\n"
         "written with (1.50 stays 1.50, big integers stay exact), true/false, null (prints empty,\n"
         "compares false), an object or array is compact JSON. A path that is not there is null.\n"
         "A key that appears twice in an object: the last one wins, as in jq.\n"
         "\n"
-        "A line that is not exactly one valid JSON value (a syntax error, trailing text after the\n"
-        "value, nesting deeper than 1024) is a bad record with its line and column (see\n"
-        "--on-error). Blank lines are skipped, as jq skips them. Parts of a document no stage\n"
-        "asks for are checked for structure and UTF-8 but not parsed value by value.\n"
+        "A line that is not exactly one valid JSON value is a bad record with its line and, where\n"
+        "known, column (see --on-error): a syntax error, trailing text after the value, nesting\n"
+        "deeper than 1024, and, in any part of the document, also one no stage asks for, a bad\n"
+        "number, literal or string escape, a control character in a string or invalid UTF-8.\n"
+        "Blank lines are skipped, as jq skips them.\n"
         "\n"
-        "  json | where retweet_count > 100 | field user.screen_name\n"
-        "  read tweets.jsonl.zst | json | field user.screen_name entities.hashtags[0].text",
+        "  read sample-data/tweets.jsonl | json | where retweet_count > 20 | field "
+        "user.screen_name\n"
+        "  read sample-data/tweets.jsonl | json | field user.screen_name entities.hashtags[0].text",
     .build = build,
     .parallel = true,
 };

@@ -78,7 +78,7 @@ const StageInfo kKv{
         "\n"
         "  --sep S   the separator between key and value (default '='), e.g. ':'\n"
         "\n"
-        "  read app.log | kv | where latency_ms > 500 | field order user\n"
+        "  read sample-data/app-api.log | kv | where latency_ms > 500 | field order user\n"
         "  read events.log | kv --sep : | field user",
     .build = build,
     .parallel = true,

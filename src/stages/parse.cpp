@@ -121,8 +121,10 @@ const StageInfo kParse{
         "them joined by a tab, and `field 0` is the first. REGEX uses RE2 syntax, as grep; an\n"
         "invalid one, or one without named groups, is reported before anything is read.\n"
         "\n"
-        "  read app.log | parse '^(?P<ts>\\S+) (?P<level>[A-Z]+) \\[(?P<thread>[^]]+)\\]'\n"
-        "  read access.log | parse '\"(?P<method>[A-Z]+) (?P<path>\\S+)' | count by path",
+        "  read sample-data/app-api.log | parse '^(?P<ts>\\S+) (?P<level>[A-Z]+) "
+        "\\[(?P<thread>[^]]+)\\]'\n"
+        "  read sample-data/access.log | parse '\"(?P<method>[A-Z]+) (?P<path>\\S+)' | count by "
+        "path",
     .build = build,
     .parallel = true,
 };

@@ -147,8 +147,8 @@ const StageInfo kRead{
         "it.\n"
         "Each record carries _file, _line and _offset (its byte offset in the decompressed file).\n"
         "\n"
-        "  read app-*.log.zst | grep ERROR\n"
-        "  zcat old.gz | gpipe 'read - | grep -F timeout'",
+        "  read sample-data/app-*.log.* | grep ERROR\n"
+        "  zcat sample-data/app-2026-11-20.log.gz | gpipe 'read - | grep -F timeout'",
     .build = build,
 };
 

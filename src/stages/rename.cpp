@@ -112,8 +112,8 @@ const StageInfo kRename{
         "its awk fields (split on spaces and tabs), named \"0\", \"1\", … except the renamed\n"
         "ones, so a later stage can use the new names.\n"
         "\n"
-        "  csv | rename 'user name=user' ts=time\n"
-        "  read app.log | rename 0=ts 1=level | where level == \"ERROR\"",
+        "  read sample-data/users.csv | csv | rename 'signup_date=signed up' name=user\n"
+        "  read sample-data/app-api.log | rename 0=ts 1=level | where level == \"ERROR\"",
     .build = build,
     .parallel = true,
 };

@@ -114,7 +114,10 @@ const StageInfo kSeq{
         "--step N is a nonzero integer and may be negative. A step that moves away from LAST\n"
         "makes no records (seq 10..1 is empty). Numbers are 64-bit; an endless sequence stops\n"
         "at the largest (or smallest) 64-bit integer instead of wrapping. _line is the record's\n"
-        "position in the sequence (from 1).",
+        "position in the sequence (from 1).\n"
+        "\n"
+        "  seq | head 3\n"
+        "  seq 10..1 --step -1 | skip 2 | head 3",
     .build = build,
 };
 

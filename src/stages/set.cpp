@@ -192,7 +192,8 @@ const StageInfo kSet{
         "Sets the field NAME of each record to the value of EXPR: a field of that name is\n"
         "replaced where it stands, else the field is added at the end. A number prints in its\n"
         "shortest form (3, not 3.0; 0.1; 1e+20) and stays a number in JSON output; null prints\n"
-        "as empty (null in JSON). NAME=EXPR without spaces works too.\n"
+        "as empty (null in JSON). NAME=EXPR without spaces works too when EXPR has no quoted\n"
+        "string (set n=\"web\" reads the field web: write set n = \"web\").\n"
         "\n"
         "NAME is taken literally as the new field's name (a.b makes a field \"a.b\", not a\n"
         "nested key). A number N, or $N, sets the N-th field (0-based) in place, keeping its\n"
@@ -206,10 +207,11 @@ const StageInfo kSet{
         "A lone quoted expression is a string: set source = \"web\". To quote a whole\n"
         "expression, quote the whole assignment: set 'n = .\"user name\" + 1'.\n"
         "\n"
-        "  read access.log | set 8 = int($8 / 100) * 100 | field 8\n"
-        "  json | set followers_k = user.followers_count / 1000\n"
-        "  csv | set name = trim(lower(name)) | to csv\n"
-        "  read app.log | set day = strftime(strptime($0, \"%Y-%m-%dT%H:%M:%S.%fZ\"), \"%F\")\n"
+        "  read sample-data/access.log | set 8 = int($8 / 100) * 100 | count by 8\n"
+        "  read sample-data/tweets.jsonl | json | set followers_k = user.followers_count / 1000\n"
+        "  read sample-data/users.csv | csv | set name = trim(lower(name)) | to csv\n"
+        "  read sample-data/app-api.log | set day = strftime(strptime($0, "
+        "\"%Y-%m-%dT%H:%M:%S.%fZ\"), \"%F\")\n"
         "\n" GPIPE_EXPRESSION_HELP,
     .build = build,
     .parallel = true,

@@ -47,7 +47,7 @@ const StageInfo kSkip{
         "Drops the first N records and passes on the rest, like `tail -n +N+1`. With `head`,\n"
         "it picks a range: `skip 100 | head 10` gives records 101 to 110.\n"
         "\n"
-        "  read data.csv | skip 1\n"
+        "  read sample-data/users.csv | skip 1\n"
         "  seq 5.. | skip 2 | head 2",
     .build = build,
 };

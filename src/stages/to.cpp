@@ -71,10 +71,10 @@ const StageInfo kTo{
         "Raw blocks from `chunks` are written as they are by `to text` (and with no `to`);\n"
         "tsv, csv and jsonl need records, so after `chunks` they are an error.\n"
         "\n"
-        "  read app.log | field 0 3 | to text --ofs ,\n"
-        "  read app.log | field 0 3 | to tsv | write fields.tsv\n"
-        "  json | select user.screen_name retweet_count | to csv\n"
-        "  csv | to jsonl",
+        "  read sample-data/app-api.log | field 0 3 | to text --ofs ,\n"
+        "  read sample-data/app-api.log | field 0 3 | to tsv | write fields.tsv\n"
+        "  read sample-data/tweets.jsonl | json | select user.screen_name retweet_count | to csv\n"
+        "  read sample-data/users.csv | csv | to jsonl",
     .build = build,
 };
 

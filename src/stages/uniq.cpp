@@ -89,7 +89,7 @@ const StageInfo kUniq{
     .summary = "drops adjacent repeats",
     .details =
         "Drops each record that repeats the one just before it, keeping the first of each run,\n"
-        "as Unix uniq does (it drops adjacent repeats only).\n"
+        "as Unix uniq does (repeats that are not adjacent stay; `count by F…` counts each value).\n"
         "\n"
         "Records are compared whole, as they print. A line of text, a raw block and a JSON\n"
         "value from `json` or `items` are compared by their text, byte for byte (two JSON\n"
@@ -102,8 +102,8 @@ const StageInfo kUniq{
         "tab or \\t for a tab), only those fields' values are compared, and the whole first\n"
         "record of each run is kept.\n"
         "\n"
-        "  read app.log | field 4 | uniq\n"
-        "  read app.log | uniq 2 3",
+        "  read sample-data/app-api.log | field 1 | uniq\n"
+        "  read sample-data/access.log | uniq 0",
     .build = build,
 };
 

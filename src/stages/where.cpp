@@ -33,10 +33,12 @@ const StageInfo kWhere{
         "Keeps the records for which EXPR is true, as awk's pattern or jq's select would.\n"
         "See the expression language below (also under `gpipe help set`).\n"
         "\n"
-        "  read access.log | where $8 >= 500 | field 0 8\n"
-        "  json | where retweet_count > 100 and lang == \"en\"\n"
-        "  json | where 'user.screen_name =~ \"^a\" or len(entities.hashtags) > 2'\n"
-        "  csv | where coalesce(email, \"\") !~ \"@example\\\\.com$\"\n"
+        "  read sample-data/access.log | where $8 >= 500 | field 0 8\n"
+        "  read sample-data/tweets.jsonl | json | where retweet_count > 20 and lang == \"en\"\n"
+        "  read sample-data/tweets.jsonl | json | where 'lang =~ \"^e\" or len(entities.hashtags) "
+        "> 1'\n"
+        "  read sample-data/users.csv | csv | where email =~ \"^(Mia|Noah)\\\\.\" and notes != "
+        "\"n/a\"\n"
         "\n" GPIPE_EXPRESSION_HELP,
     .build = build,
     .parallel = true,

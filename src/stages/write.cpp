@@ -51,7 +51,7 @@ const StageInfo kWrite{
         "one stream. Appending writes to PATH directly, so a failed run may leave part of its\n"
         "output appended.\n"
         "\n"
-        "  read app*.log | grep ERROR | write errors.log.zst\n"
+        "  read sample-data/app*.log | grep ERROR | write errors.log.zst\n"
         "  read - | write --append all.log",
     .build = build,
 };
