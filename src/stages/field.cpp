@@ -58,7 +58,10 @@ const std::string_view kFieldDetails =
     "  0, 1, …   the n-th field. A text line splits as awk does: on runs of spaces and tabs,\n"
     "            leading and trailing ones ignored; with --sep S, on each occurrence of the\n"
     "            exact string S, so empty fields count (as awk -F or cut -d). A record that\n"
-    "            already has fields (CSV, JSON, an earlier field) is indexed by those.\n"
+    "            already has fields is indexed by those, in order: CSV columns, kv pairs,\n"
+    "            parse captures, a JSON object's top-level keys as written (`select`\n"
+    "            keeps their names).\n"
+    "  -1, -2, … the same counted from the end: -1 is the last field (awk's $NF).\n"
     "  NAME      the field of that name (a CSV column, a kv key, …), a JSON path\n"
     "            (user.screen_name, entities.hashtags[0].text, .\"user name\"), or _file,\n"
     "            _line, _offset, which every record has.\n"
@@ -66,9 +69,9 @@ const std::string_view kFieldDetails =
     "\n"
     "  --sep S   split text on S instead of white space (tab or \\t: a tab)\n"
     "\n"
-    "  read app.log | field 0 2\n"
-    "  read data.txt | field 3 0 --sep ,\n"
-    "  json | select user.screen_name retweet_count";
+    "  read sample-data/app-api.log | field 0 -1\n"
+    "  read sample-data/users.csv | field 1 0 --sep ,\n"
+    "  read sample-data/tweets.jsonl | json | select user.screen_name retweet_count";
 
 const StageInfo kField{
     .name = "field",

@@ -47,7 +47,8 @@ const StageInfo kTail{
         "_offset are the original's. It keeps a ring of the last N records, so its memory is\n"
         "bounded by N records, never by the input.\n"
         "\n"
-        "  read app.log | grep ERROR | tail 20",
+        "  read sample-data/app-api.log | grep ERROR | tail 20\n"
+        "  read sample-data/users.csv | csv | tail 2",
     .build = build,
 };
 
