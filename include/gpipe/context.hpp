@@ -213,7 +213,7 @@ struct Context {
   bool threads_number_lines = false;
   bool threads_read_in_pages = false;
   // -j: `read` cuts plain files into ranges of this many bytes that the threads read
-  // (src/file_range.hpp); 0: it reads them itself.
+  // (src/io/file_range.hpp); 0: it reads them itself.
   std::size_t threads_range_bytes = 0;
 };
 

@@ -27,7 +27,7 @@
 
 namespace gpipe {
 
-struct FileRange;  // src/file_range.hpp
+struct FileRange;  // src/io/file_range.hpp
 
 // Where records came from: a file name as the user named it ("-" shows as "<stdin>").
 struct Origin {
@@ -157,7 +157,7 @@ class Batch {
   };
   const std::optional<SkippedLine>& skipped_line() const { return skipped_line_; }
 
-  // -j: a range of a plain file that `read` left for a worker to read (src/file_range.hpp).
+  // -j: a range of a plain file that `read` left for a worker to read (src/io/file_range.hpp).
   // Such a batch has no records.
   const std::shared_ptr<const FileRange>& file_range() const { return file_range_; }
   void set_file_range(std::shared_ptr<const FileRange> range) { file_range_ = std::move(range); }

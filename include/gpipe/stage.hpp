@@ -20,7 +20,7 @@
 
 #include "gpipe/context.hpp"
 #include "gpipe/language.hpp"
-#include "gpipe/output.hpp"
+#include "output/output.hpp"
 #include "gpipe/record.hpp"
 
 namespace gpipe {
@@ -71,7 +71,7 @@ class StageArgs {
 using SourceFactory = std::function<BatchStream()>;
 using TransformFactory = std::function<BatchStream(BatchStream)>;
 
-// How a parser of records that span lines (csv) needs its input cut for -j (src/parallel.cpp):
+// How a parser of records that span lines (csv) needs its input cut for -j (src/exec/parallel/parallel.cpp):
 // chunks end between records, and a chunk that does not start its file gets the file's prelude
 // (the CSV header) in front, so that a worker can parse it on its own.
 class ChunkFraming {
@@ -88,7 +88,7 @@ class ChunkFraming {
   virtual std::optional<std::size_t> prelude(std::string_view text) const = 0;
 };
 
-// -j: an aggregate's state over part of the input, kept by one thread (src/parallel.cpp).
+// -j: an aggregate's state over part of the input, kept by one thread (src/exec/parallel/parallel.cpp).
 class PartialAggregate {
  public:
   virtual ~PartialAggregate() = default;
@@ -150,7 +150,7 @@ struct StageInfo {
   BuiltStage (*build)(StageArgs& args, Context& ctx);
   // A transform that looks at one record at a time and keeps nothing between batches, and whose
   // transform factory may be called once per thread (its shared state is immutable): it can run
-  // in the parallel prefix of a pipeline (-j, src/parallel.cpp).
+  // in the parallel prefix of a pipeline (-j, src/exec/parallel/parallel.cpp).
   bool parallel = false;
   // Set in the table (stage_table.cpp), where the stages that take raw blocks are listed.
   RawBlocks raw_blocks = RawBlocks::Rejected;

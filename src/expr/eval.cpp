@@ -11,7 +11,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "equal_bytes.hpp"
+#include "simd/equal_bytes.hpp"
 #include "expr/expression.hpp"
 #include "expr/functions.hpp"
 #include "expr/parser.hpp"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Golden end-to-end cases of the gpipe binary, one folder each under tests/cases/<name>/:
+# Golden end-to-end cases of the gpipe binary, one folder each under tests/cases/<area>/<name>/:
 #   cmd              a bash snippet run from the repository root; $GPIPE is the binary under test,
 #                    $GPIPE_CORPORA the shared test corpora, $CASE_TMP a fresh directory
 #   expected         its exact standard output
@@ -23,12 +23,12 @@ failures=()
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-for dir in "$cases_dir"/*/; do
-  name=$(basename "$dir")
+for dir in "$cases_dir"/*/*/; do
+  name=$(basename "$(dirname "$dir")")/$(basename "$dir")
   [[ -n "$filter" && "$name" != *"$filter"* ]] && continue
   [[ -f "$dir/cmd" ]] || continue
   status=0
-  ( export CASE_TMP="$work/$name"; mkdir -p "$CASE_TMP"; bash "$dir/cmd" ) \
+  ( export CASE_TMP="$work/${name//\//-}"; mkdir -p "$CASE_TMP"; bash "$dir/cmd" ) \
       >"$work/stdout" 2>"$work/stderr" </dev/null || status=$?
   want_status=0
   [[ -f "$dir/expected_status" ]] && want_status=$(tr -d '[:space:]' <"$dir/expected_status")

@@ -8,7 +8,7 @@
 
 #include "fuzz/fuzz_util.hpp"
 #include "gpipe/errors.hpp"
-#include "gpipe/io.hpp"
+#include "io/io.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);

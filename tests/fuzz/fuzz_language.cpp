@@ -13,7 +13,7 @@
 #include "gpipe/context.hpp"
 #include "gpipe/errors.hpp"
 #include "gpipe/language.hpp"
-#include "gpipe/pipeline.hpp"
+#include "exec/pipeline.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // Globs in `read` arguments are expanded while planning: keep them in an empty folder.

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz_util.hpp"
-#include "gpipe/line_reader.hpp"
+#include "io/line_reader.hpp"
 
 namespace {
 

@@ -15,9 +15,9 @@
 
 #include "gpipe/context.hpp"
 #include "gpipe/errors.hpp"
-#include "gpipe/io.hpp"
+#include "io/io.hpp"
 #include "gpipe/language.hpp"
-#include "gpipe/pipeline.hpp"
+#include "exec/pipeline.hpp"
 #include "gpipe/record.hpp"
 
 namespace gpipe::fuzz {

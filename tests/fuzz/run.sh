@@ -39,7 +39,7 @@ seed items "$corpora"/tweets/twitter.json "$corpora"/csv-spectrum/json/*.json \
   "$corpora"/json-test-suite/test_parsing/[yn]_array*.json
 seed kv "$root"/sample-data/app-*.log "$corpora"/loghub/{OpenSSH,Spark,HDFS}_2k.log
 seed parse "$root"/sample-data/app-*.log "$root"/sample-data/access.log "$corpora"/loghub/Apache_2k.log
-seed language "$root"/pipelines/*.gp "$root"/tests/cases/*/cmd
+seed language "$root"/pipelines/*.gp "$root"/tests/cases/*/*/cmd
 seed expr /dev/null
 i=0
 for e in 'retweet_count > 100 and lang == "en"' 'len(entities.hashtags) > 2 or user =~ "^a"' \

@@ -1,0 +1,229 @@
+#include "cli/cli.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "gpipe/context.hpp"
+#include "gpipe/errors.hpp"
+#include "gpipe/language.hpp"
+#include "io/mapped_file.hpp"
+#include "exec/pipeline.hpp"
+#include "cli/help.hpp"
+#include "output/temp_files.hpp"
+
+namespace gpipe {
+
+namespace {
+
+struct CliOptions {
+  std::vector<std::string> positionals;
+  std::string pipeline_file;
+  std::vector<std::string> sets;
+  std::string max_line = "64MiB";
+  std::string on_error = "fail";
+  std::string max_error_rate;  // empty: no limit
+  int threads = 0;             // -j; 0: as many as there are cores, where it helps
+  bool expect_output = false;  // -e
+  bool quiet = false;
+  bool verbose = false;
+  bool mmap = false;  // --mmap
+};
+
+void setup_logging() {
+  auto logger = spdlog::stderr_color_st("gpipe");
+  logger->set_pattern("gpipe: %^%l%$: %v");
+  spdlog::set_default_logger(logger);
+}
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+Variables parse_sets(const std::vector<std::string>& sets) {
+  Variables vars;
+  for (const std::string& s : sets) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw UsageError("--set expects name=value, got '" + s + "'");
+    }
+    vars[s.substr(0, eq)] = s.substr(eq + 1);
+  }
+  return vars;
+}
+
+ErrorPolicy::Mode parse_on_error(const std::string& text, std::string& dead_letter_path) {
+  if (text == "fail") return ErrorPolicy::Mode::Fail;
+  if (text == "skip") return ErrorPolicy::Mode::Skip;
+  constexpr std::string_view kDeadLetter = "dead-letter=";
+  if (text.starts_with(kDeadLetter) && text.size() > kDeadLetter.size()) {
+    dead_letter_path = text.substr(kDeadLetter.size());
+    return ErrorPolicy::Mode::DeadLetter;
+  }
+  throw UsageError("--on-error expects fail, skip or dead-letter=PATH, got '" + text + "'");
+}
+
+// --max-error-rate only means something when bad records do not stop the run at once: under
+// `fail` the first one already exits 4, so asking for a rate there is a mistake worth naming.
+void set_max_error_rate(const std::string& text, ErrorPolicy& errors) {
+  if (text.empty()) return;
+  double rate = 0;
+  if (!parse_rate(text, rate)) {
+    throw UsageError(
+        "--max-error-rate expects a fraction from 0 to 1 or a percentage such as 5%, got '" + text +
+        "'");
+  }
+  if (errors.mode() == ErrorPolicy::Mode::Fail) {
+    throw UsageError("--max-error-rate needs --on-error skip or dead-letter=PATH");
+  }
+  errors.set_max_rate(rate);
+}
+
+PipelineSource load_pipeline(const CliOptions& o) {
+  if (!o.pipeline_file.empty()) {
+    if (!o.positionals.empty()) {
+      throw UsageError("give the pipeline either with -f or as an argument, not both");
+    }
+    std::ifstream in(o.pipeline_file, std::ios::binary);
+    if (!in) throw UsageError(errno_message("cannot read pipeline file", o.pipeline_file, errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    return PipelineSource{text.str(), o.pipeline_file};
+  }
+  if (o.positionals.empty()) throw UsageError("no pipeline given (try 'gpipe help')");
+  if (o.positionals.size() > 1) {
+    throw UsageError(
+        "the pipeline must be one argument: quote it, as in "
+        "gpipe 'read app.log | grep ERROR'");
+  }
+  return PipelineSource{o.positionals.front(), ""};
+}
+
+int run_help(const std::vector<std::string>& positionals) {
+  if (positionals.size() == 1) {
+    std::cout << help_overview();
+    return kExitOk;
+  }
+  const std::string text = help_for_stage(positionals[1]);
+  if (text.empty()) {
+    spdlog::error("no stage '{}' (gpipe help lists the stages)", positionals[1]);
+    return kExitUsage;
+  }
+  std::cout << text;
+  return kExitOk;
+}
+
+void report_skipped(const ErrorPolicy& errors) {
+  if (errors.count() == 0 || errors.mode() == ErrorPolicy::Mode::Fail) return;
+  spdlog::warn("{} bad record{} skipped", errors.count(), errors.count() == 1 ? "" : "s");
+  for (const std::string& message : errors.first_messages()) spdlog::warn("  {}", message);
+}
+
+int run_pipeline(const CliOptions& o) {
+  const PipelineSource source = load_pipeline(o);
+  Context ctx;
+  if (!parse_size(o.max_line, ctx.options.max_line) || ctx.options.max_line == 0) {
+    throw UsageError("--max-line expects a size such as 64MiB, got '" + o.max_line + "'");
+  }
+  ctx.options.quiet = o.quiet;
+  ctx.options.map_files = o.mmap;
+  if (o.threads < 0)
+    throw UsageError("-j expects a number of threads, got " + std::to_string(o.threads));
+  ctx.options.threads = static_cast<unsigned>(o.threads);
+  std::string dead_letter_path;
+  const ErrorPolicy::Mode mode = parse_on_error(o.on_error, dead_letter_path);
+  std::destroy_at(&ctx.errors);
+  std::construct_at(&ctx.errors, mode, dead_letter_path);
+  set_max_error_rate(o.max_error_rate, ctx.errors);
+
+  try {
+    const std::vector<StageCall> calls = parse_pipeline(source.text, parse_sets(o.sets));
+    Plan plan = plan_pipeline(calls, ctx);
+    const std::uint64_t written = run_plan(plan, ctx, ::isatty(STDOUT_FILENO) == 1);
+    report_skipped(ctx.errors);
+    if (const std::string too_many = ctx.errors.rate_exceeded(written); !too_many.empty()) {
+      spdlog::error("{}", too_many);
+      return kExitBadRecord;
+    }
+    return (o.expect_output && written == 0) ? kExitNoOutput : kExitOk;
+  } catch (const PipelineError& e) {
+    spdlog::error("{}", format_pipeline_error(e, source));
+    return kExitUsage;
+  } catch (const OutputClosed&) {
+    return kExitOk;  // the reader of our output is gone: stop quietly
+  } catch (const BadRecordError& e) {
+    spdlog::error("{}", e.what());
+    return kExitBadRecord;
+  } catch (const IoError& e) {
+    report_skipped(ctx.errors);
+    spdlog::error("{}", e.what());
+    return kExitIo;
+  }
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  // A closed pipe must be an EPIPE we can act on (stop quietly), not a signal that kills us.
+  std::signal(SIGPIPE, SIG_IGN);
+  install_temp_file_cleanup();  // Ctrl-C or kill never leaves a half-written temporary file
+  install_truncation_guard();   // a mapped input that shrinks is an input error, not a crash
+  setup_logging();
+
+  CliOptions o;
+  CLI::App app{
+      "gpipe: streams logs, JSON lines and CSV through pipelines of stages.\n"
+      "Run 'gpipe help' for the stages.",
+      "gpipe"};
+  app.set_version_flag("--version", std::string("gpipe ") + GPIPE_VERSION);
+  app.add_option("pipeline", o.positionals,
+                 "the pipeline, one quoted argument ('help' for stages)");
+  app.add_option("-f,--file", o.pipeline_file, "read the pipeline from a .gp file");
+  app.add_option("--set", o.sets, "set ${name} in the pipeline (name=value); repeatable")
+      ->expected(1)
+      ->take_all();
+  app.add_option("--max-line", o.max_line, "longest line before it is a bad record (64MiB)");
+  app.add_option("-j,--threads", o.threads,
+                 "threads for the stateless start of the pipeline (default: the cores, where it "
+                 "helps; 1: none)");
+  app.add_option("--on-error", o.on_error, "bad records: fail (default), skip, dead-letter=PATH");
+  app.add_option("--max-error-rate", o.max_error_rate,
+                 "with skip or dead-letter: exit 4 at the end when more than this fraction (0.01 "
+                 "or 1%) of the records were bad");
+  app.add_flag("--mmap", o.mmap,
+               "map input files instead of reading them (faster on some machines, much slower "
+               "on some virtual ones)");
+  app.add_flag("-e", o.expect_output, "exit 1 when no record came out");
+  app.add_flag("-q,--quiet", o.quiet, "print errors only");
+  app.add_flag("-v,--verbose", o.verbose, "print debug messages");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (o.quiet) spdlog::set_level(spdlog::level::err);
+  if (o.verbose) spdlog::set_level(spdlog::level::debug);
+
+  try {
+    if (!o.positionals.empty() && o.positionals.front() == "help") return run_help(o.positionals);
+    return run_pipeline(o);
+  } catch (const UsageError& e) {
+    spdlog::error("{}", e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return kExitIo;
+  }
+}
+
+}  // namespace gpipe

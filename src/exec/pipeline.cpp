@@ -1,0 +1,276 @@
+#include "exec/pipeline.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <span>
+#include <thread>
+
+#include "io/file_range.hpp"
+#include "gpipe/errors.hpp"
+#include "gpipe/stage.hpp"
+#include "exec/parallel/parallel.hpp"
+
+namespace gpipe {
+
+namespace {
+
+std::string closest_stage_name(std::string_view name) {
+  std::string best;
+  std::size_t best_distance = 3;  // suggest only names within two edits
+  for (const StageInfo& info : stage_table()) {
+    const std::size_t d = edit_distance(name, info.name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = info.name;
+    }
+  }
+  return best;
+}
+
+const StageInfo& resolve(const StageCall& call) {
+  if (const StageInfo* info = find_stage(call.name)) return *info;
+  std::string message = "unknown stage '" + call.name + "'";
+  if (const std::string suggestion = closest_stage_name(call.name); !suggestion.empty()) {
+    message += " (did you mean '" + suggestion + "'?)";
+  } else {
+    message += " (gpipe help lists the stages)";
+  }
+  throw PipelineError(message, call.name_span);
+}
+
+void check_position(const StageInfo& info, const StageCall& call, std::size_t index,
+                    const std::vector<const StageInfo*>& infos) {
+  const bool last = index + 1 == infos.size();
+  switch (info.role) {
+    case StageRole::Source:
+      if (index != 0) {
+        throw PipelineError("'" + call.name + "' is a source: it can only be the first stage",
+                            call.name_span);
+      }
+      break;
+    case StageRole::Format:
+      if (!last && !(index + 2 == infos.size() && infos.back()->role == StageRole::Sink)) {
+        throw PipelineError("'" + call.name +
+                                "' sets the output format: it must come last (or "
+                                "just before a sink such as 'write')",
+                            call.name_span);
+      }
+      break;
+    case StageRole::Sink:
+      if (!last) {
+        throw PipelineError("'" + call.name + "' is a sink: it must be the last stage",
+                            call.name_span);
+      }
+      break;
+    case StageRole::Transform:
+      break;
+  }
+}
+
+// Follows what flows between the stages, from the first on: raw byte blocks (`chunks`) or
+// records. A stage that needs records where blocks reach it would pass them on untouched (a
+// `field` or `to jsonl` that silently did nothing), so it is an error before anything is read.
+class RawBlockCheck {
+ public:
+  void pass(const StageInfo& info, const BuiltStage& built, const StageCall& call) {
+    switch (info.raw_blocks) {
+      case RawBlocks::Made:
+        maker_ = info.name;
+        return;
+      case RawBlocks::Parsed:
+        maker_ = {};
+        return;
+      case RawBlocks::PassedOn:
+        if (!built.needs_records) return;
+        break;
+      case RawBlocks::Rejected:
+        break;
+    }
+    if (!maker_.empty()) {
+      throw PipelineError("'" + call.name + "' needs records, but '" + std::string(maker_) +
+                              "' makes raw byte blocks (use 'read' for lines)",
+                          call.name_span);
+    }
+  }
+
+ private:
+  std::string_view maker_;  // the stage whose blocks flow here (a table name), or empty
+};
+
+BuiltStage build(const StageInfo& info, const StageCall& call, Context& ctx) {
+  StageArgs args(call);
+  BuiltStage built = info.build(args, ctx);
+  args.finish();
+  return built;
+}
+
+// The implicit source of a pipeline that starts with a filter: `read -`.
+StageCall stdin_read_call() {
+  StageCall call;
+  call.name = "read";
+  call.args.push_back(Argument{Argument::Kind::Word, "-", {}});
+  return call;
+}
+
+// `items` splits one JSON document that may be far larger than --max-line, so it needs raw byte
+// blocks, not lines: a `read P…` (or the implicit read of standard input) feeding `items` is
+// planned as `chunks 1MiB P…`.
+bool feeds_items(const std::vector<StageCall>& calls, std::size_t source_index) {
+  const std::size_t next = source_index + 1;
+  return next < calls.size() && calls[next].name == "items";
+}
+
+StageCall as_chunks_call(StageCall read) {
+  read.name = "chunks";
+  read.args.insert(read.args.begin(), Argument{Argument::Kind::Word, "1MiB", read.name_span});
+  return read;
+}
+
+// -j: the stages after a `read` that may run on several threads (StageInfo::parallel). Returns
+// the index just past them (1 when there are none, or the source is not `read`).
+// A stage with a ChunkFraming (csv) must be the first of the prefix: its chunks are cut for it.
+std::size_t parallel_prefix_end(const std::vector<const StageInfo*>& stages,
+                                const std::vector<BuiltStage>& built) {
+  if (stages.front()->name != "read") return 1;
+  std::size_t end = 1;
+  while (end < stages.size() && stages[end]->parallel && !built[end].sequential &&
+         (end == 1 || !built[end].framing)) {
+    ++end;
+  }
+  return end;
+}
+
+// Whether a stage may read records' line numbers (_line, as a field or in an expression). By
+// its text: "last_line" counts too, which costs -j only its late numbering (parallel.hpp).
+bool mentions_line_numbers(const StageCall& call) {
+  return std::any_of(call.args.begin(), call.args.end(), [](const Argument& arg) {
+    return arg.text.find("_line") != std::string::npos ||
+           arg.raw.find("_line") != std::string::npos;
+  });
+}
+
+// Threads for the prefix [1, end): -j N as given. Without -j, over a plain file, every core:
+// gpipe reads it at memory speed, and the threads search its chunks side by side (2 cores, 1 GB,
+// one thread against two: `grep | field` 0.26 s and 0.25 s, regex count 0.55 and 0.36 s,
+// `count by 1` 0.44 and 0.32 s, json task 1.62 and 0.78 s, csv 1.76 and 1.40 s). A pipe or a
+// decompressed file has a writer that needs a core of its own (the process writing the pipe, or
+// gpipe's decompressing thread), and its bytes are copied into chunks: there, all cores but
+// one, and only when the prefix does real work per record (a parser, an expression). On 2 cores
+// that is none: 1 GB from `cat` took 1.74 s on two threads and 1.40 s on one (json task), 1.80
+// and 1.52 s (csv), and 1.43 and 0.95 s for `count by 1` (an aggregate after the prefix does
+// not count either).
+unsigned thread_count(const std::vector<const StageInfo*>& stages, std::size_t end,
+                      const BuiltStage& source, const Context& ctx) {
+  if (ctx.options.threads != 0) return ctx.options.threads;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  if (source.reads_plain_file) return cores;
+  static constexpr std::string_view kCheap[] = {"grep", "field", "select"};
+  const bool worth_it = std::any_of(
+      stages.begin() + 1, stages.begin() + static_cast<std::ptrdiff_t>(end),
+      [](const StageInfo* s) {
+        return std::find(std::begin(kCheap), std::end(kCheap), s->name) == std::end(kCheap);
+      });
+  return worth_it ? std::max(1u, cores - 1) : 1;
+}
+
+}  // namespace
+
+Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
+  if (calls.empty()) throw PipelineError("empty pipeline", {});
+  std::vector<const StageInfo*> infos;
+  infos.reserve(calls.size());
+  for (const StageCall& call : calls) infos.push_back(&resolve(call));
+  for (std::size_t i = 0; i < calls.size(); ++i) check_position(*infos[i], calls[i], i, infos);
+
+  // Build every stage (checking all arguments) before chaining any, so a bad argument anywhere
+  // is reported before a file is opened.
+  std::vector<BuiltStage> built;
+  std::vector<const StageInfo*> built_infos;  // which stage each entry of `built` is
+  std::vector<bool> reads_line_numbers;       // and whether it may read _line
+  built.reserve(calls.size() + 1);
+  RawBlockCheck raw_blocks;
+  auto add = [&](const StageInfo& info, const StageCall& call) {
+    built.push_back(build(info, call, ctx));
+    raw_blocks.pass(info, built.back(), call);
+    built_infos.push_back(&info);
+    reads_line_numbers.push_back(mentions_line_numbers(call));
+  };
+  if (infos.front()->role != StageRole::Source) {
+    const StageCall read = stdin_read_call();
+    if (calls.front().name == "items") {
+      add(*find_stage("chunks"), as_chunks_call(read));
+    } else {
+      add(*find_stage("read"), read);
+    }
+  }
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    if (i == 0 && calls[0].name == "read" && feeds_items(calls, 0)) {
+      add(*find_stage("chunks"), as_chunks_call(calls[0]));
+      continue;
+    }
+    add(*infos[i], calls[i]);
+  }
+
+  OutputSpec output;
+  std::optional<BatchStream> stream;
+  std::size_t next = 0;
+  const std::size_t end = parallel_prefix_end(built_infos, built);
+  // An aggregate right after the prefix runs on the threads too (partial states, merged).
+  const bool with_aggregate = built_infos.front()->name == "read" && end < built.size() &&
+                              built[end].split != nullptr && !built[end].sequential;
+  const std::size_t parallel_end = end + (with_aggregate ? 1 : 0);
+  if (parallel_end > 1) {
+    const unsigned threads = thread_count(built_infos, end, built[0], ctx);
+    if (threads > 1) {
+      std::vector<TransformFactory> prefix;
+      for (std::size_t i = 1; i < end; ++i) prefix.push_back(std::move(built[i].transform));
+      std::shared_ptr<const ChunkFraming> framing = end > 1 ? built[1].framing : nullptr;
+      // The threads number the lines; they read in the pages of plain chunks, which view the
+      // mapped file (framed ones are copies, made on this thread).
+      ctx.threads_number_lines = true;
+      ctx.threads_read_in_pages = framing == nullptr;
+      // Plain files are read by the threads in ranges (--mmap maps them instead); csv ranges
+      // (framed: their workers cut them between records) are smaller (src/io/file_range.hpp).
+      if (!ctx.options.map_files) {
+        ctx.threads_range_bytes = framing == nullptr ? kFileRangeBytes : kFramedRangeBytes;
+      }
+      // The threads number the lines after processing them, unless a stage needs the numbers.
+      const bool number_late =
+          std::none_of(reads_line_numbers.begin() + 1,
+                       reads_line_numbers.begin() + static_cast<std::ptrdiff_t>(parallel_end),
+                       [](bool reads) { return reads; });
+      std::shared_ptr<const AggregateSplit> aggregate = with_aggregate ? built[end].split : nullptr;
+      stream.emplace(run_parallel(built[0].source(), std::move(prefix), std::move(framing),
+                                  std::move(aggregate), threads, number_late, ctx.errors,
+                                  ctx.options.max_line));
+      next = parallel_end;
+    }
+  }
+  for (BuiltStage& stage : std::span(built).subspan(next)) {
+    if (stage.source) {
+      stream.emplace(stage.source());
+    } else if (stage.transform) {
+      BatchStream upstream = std::move(*stream);
+      stream.emplace(stage.transform(std::move(upstream)));
+    } else if (stage.configure_output) {
+      stage.configure_output(output);
+    }
+  }
+  return Plan{std::move(*stream), std::move(output)};
+}
+
+std::uint64_t run_plan(Plan& plan, Context& ctx, bool stdout_is_terminal) {
+  const bool to_stdout = plan.output.path.empty();
+  std::unique_ptr<ByteSink> sink =
+      to_stdout ? open_stdout_sink() : open_file_sink(plan.output.path, plan.output.append);
+  OutputBuffer buffer(*sink, to_stdout && stdout_is_terminal);
+  RecordPrinter printer(plan.output, buffer);
+  std::uint64_t written = 0;
+  for (Batch& batch : plan.stream) written += printer.print(batch);
+  buffer.flush();
+  sink->commit();
+  ctx.errors.flush();
+  return written;
+}
+
+}  // namespace gpipe

@@ -1,0 +1,29 @@
+// Planning and running a pipeline: stage calls in, one generator chain and an output out.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gpipe/context.hpp"
+#include "gpipe/language.hpp"
+#include "output/output.hpp"
+#include "gpipe/record.hpp"
+
+namespace gpipe {
+
+struct Plan {
+  BatchStream stream;
+  OutputSpec output;
+};
+
+// Looks every stage up in the table, checks roles and order (a source only first, `to` and
+// sinks only last), builds each stage from its arguments and chains them. A pipeline that does
+// not start with a source reads standard input. Throws PipelineError; reads no input.
+Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx);
+
+// Pulls the plan through to its output. Returns the number of records written. Throws IoError,
+// BadRecordError or OutputClosed as they surface.
+std::uint64_t run_plan(Plan& plan, Context& ctx, bool stdout_is_terminal);
+
+}  // namespace gpipe

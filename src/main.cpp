@@ -1,5 +1,0 @@
-#include "gpipe/cli.hpp"
-
-int main(int argc, char** argv) {
-  return gpipe::run_cli(argc, argv);
-}

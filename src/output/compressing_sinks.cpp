@@ -1,0 +1,140 @@
+// zstd and gzip compressors in front of another ByteSink.
+#define ZLIB_CONST  // lets deflate read from const input without casts
+#include "output/compressing_sinks.hpp"
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <climits>
+#include <string_view>
+
+#include "gpipe/errors.hpp"
+
+namespace gpipe {
+
+namespace {
+
+// Compressed bytes are handed to the inner sink in pieces of about this size; the inner sink is
+// a file descriptor, so larger pieces only cost memory.
+constexpr std::size_t kGzipOutputBuffer = 256 * 1024;
+
+class ZstdSink final : public ByteSink {
+ public:
+  ZstdSink(std::unique_ptr<ByteSink> inner, std::string name)
+      : inner_(std::move(inner)),
+        name_(std::move(name)),
+        context_(ZSTD_createCCtx()),
+        buffer_size_(ZSTD_CStreamOutSize()),
+        buffer_(new char[buffer_size_]) {
+    if (!context_) throw IoError("cannot compress '" + name_ + "': out of memory");
+    check(ZSTD_CCtx_setParameter(context_.get(), ZSTD_c_compressionLevel, kLevel));
+    check(ZSTD_CCtx_setParameter(context_.get(), ZSTD_c_checksumFlag, 1));
+  }
+
+  void write(std::string_view bytes) override {
+    if (!bytes.empty()) compress(bytes, ZSTD_e_continue);
+  }
+
+  void commit() override {
+    compress({}, ZSTD_e_end);
+    inner_->commit();
+  }
+
+ private:
+  static constexpr int kLevel = 3;
+
+  struct ContextDeleter {
+    void operator()(ZSTD_CCtx* context) const { ZSTD_freeCCtx(context); }
+  };
+
+  std::size_t check(std::size_t result) const {
+    if (ZSTD_isError(result)) {
+      throw IoError("cannot compress '" + name_ + "': " + ZSTD_getErrorName(result));
+    }
+    return result;
+  }
+
+  // With e_continue, returns once all input is consumed (zstd keeps what it has not yet
+  // emitted); with e_end, once the frame is completely written out.
+  void compress(std::string_view bytes, ZSTD_EndDirective mode) {
+    ZSTD_inBuffer in{bytes.data(), bytes.size(), 0};
+    bool done = false;
+    while (!done) {
+      ZSTD_outBuffer out{buffer_.get(), buffer_size_, 0};
+      const std::size_t still_buffered =
+          check(ZSTD_compressStream2(context_.get(), &out, &in, mode));
+      if (out.pos != 0) inner_->write({buffer_.get(), out.pos});
+      done = mode == ZSTD_e_end ? still_buffered == 0 : in.pos == in.size;
+    }
+  }
+
+  std::unique_ptr<ByteSink> inner_;
+  std::string name_;
+  std::unique_ptr<ZSTD_CCtx, ContextDeleter> context_;
+  std::size_t buffer_size_;
+  std::unique_ptr<char[]> buffer_;
+};
+
+class GzipSink final : public ByteSink {
+ public:
+  GzipSink(std::unique_ptr<ByteSink> inner, std::string name)
+      : inner_(std::move(inner)), name_(std::move(name)), buffer_(new char[kGzipOutputBuffer]) {
+    // windowBits 15 + 16: the largest window, with a gzip header and trailer instead of zlib's.
+    if (deflateInit2(&stream_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+        Z_OK) {
+      throw IoError("cannot compress '" + name_ + "': out of memory");
+    }
+  }
+  ~GzipSink() override { deflateEnd(&stream_); }
+  GzipSink(const GzipSink&) = delete;
+  GzipSink& operator=(const GzipSink&) = delete;
+
+  void write(std::string_view bytes) override {
+    // avail_in is 32 bits wide: feed larger writes in pieces.
+    while (!bytes.empty()) {
+      const std::size_t piece = std::min<std::size_t>(bytes.size(), UINT_MAX);
+      deflate_piece(bytes.substr(0, piece), Z_NO_FLUSH);
+      bytes.remove_prefix(piece);
+    }
+  }
+
+  void commit() override {
+    deflate_piece({}, Z_FINISH);
+    inner_->commit();
+  }
+
+ private:
+  void deflate_piece(std::string_view bytes, int flush) {
+    stream_.next_in = reinterpret_cast<const Bytef*>(bytes.data());
+    stream_.avail_in = static_cast<uInt>(bytes.size());
+    int status = Z_OK;
+    // Deflate until it leaves room in the output buffer (all input taken) or, when finishing,
+    // until the trailer is out.
+    do {
+      stream_.next_out = reinterpret_cast<Bytef*>(buffer_.get());
+      stream_.avail_out = static_cast<uInt>(kGzipOutputBuffer);
+      status = deflate(&stream_, flush);
+      if (status == Z_STREAM_ERROR) throw IoError("cannot compress '" + name_ + "'");
+      const std::size_t produced = kGzipOutputBuffer - stream_.avail_out;
+      if (produced != 0) inner_->write({buffer_.get(), produced});
+    } while (flush == Z_FINISH ? status != Z_STREAM_END : stream_.avail_out == 0);
+  }
+
+  std::unique_ptr<ByteSink> inner_;
+  std::string name_;
+  std::unique_ptr<char[]> buffer_;
+  z_stream stream_{};
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSink> make_zstd_sink(std::unique_ptr<ByteSink> inner, std::string name) {
+  return std::make_unique<ZstdSink>(std::move(inner), std::move(name));
+}
+
+std::unique_ptr<ByteSink> make_gzip_sink(std::unique_ptr<ByteSink> inner, std::string name) {
+  return std::make_unique<GzipSink>(std::move(inner), std::move(name));
+}
+
+}  // namespace gpipe

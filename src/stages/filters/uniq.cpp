@@ -1,0 +1,110 @@
+// `uniq [F…] [--sep S]`: drops adjacent repeats.
+#include <cstring>
+
+#include "gpipe/owned_record.hpp"
+#include "stages/stages.hpp"
+#include "stages/filters/transforms.hpp"
+
+namespace gpipe::stages {
+
+namespace {
+
+// Appends one value to a key so that distinct lists of values give distinct keys: its kind
+// (null differs from empty) and length go first, so no separator can be confused with data.
+void append_key_part(std::string& key, const Value& value) {
+  key.push_back(static_cast<char>(value.kind));
+  const std::size_t size = value.text.size();
+  char size_bytes[sizeof size];
+  std::memcpy(size_bytes, &size, sizeof size);
+  key.append(size_bytes, sizeof size);
+  key.append(value.text);
+}
+
+// The selected fields' values of `record`, as one key.
+std::string_view selection_key(Batch& batch, const Record& record, FieldSelection& selection,
+                               std::vector<Field>& selected, std::string& key) {
+  key.clear();
+  selection.select(batch, record, selected);
+  for (const Field& field : selected) append_key_part(key, field.value);
+  return key;
+}
+
+BuiltStage build(StageArgs& args, Context& ctx) {
+  FieldSplitter splitter;
+  if (const auto separator = args.separator_option()) splitter = FieldSplitter(separator->text);
+  std::vector<std::string> specs;
+  for (const Argument& argument : args.rest()) {
+    try {
+      const FieldRef ref = FieldRef::parse(argument.text);
+      ctx.demand.need(ref);
+    } catch (const std::invalid_argument& e) {
+      args.fail(argument, e.what());
+    }
+    specs.push_back(argument.text);
+  }
+  std::optional<FieldSelection> selection;
+  if (!specs.empty()) selection.emplace(specs, splitter);
+  BuiltStage built;
+  built.transform = [selection](BatchStream in) {
+    return drop_adjacent_repeats(std::move(in), selection);
+  };
+  return built;
+}
+
+}  // namespace
+
+BatchStream drop_adjacent_repeats(BatchStream in, std::optional<FieldSelection> selection) {
+  // Storage that keeps its capacity: no allocation per record once warm.
+  OwnedRecord previous;  // without a selection: the last record kept, compared whole
+  OriginKeeper origins;
+  std::string previous_key;  // with a selection: the last kept record's selected values
+  std::string key;
+  bool have_previous = false;
+  std::vector<Field> selected;
+  for (Batch& batch : in) {
+    const std::shared_ptr<const Origin>& origin = origins.keep(batch.origin());
+    std::vector<Record>& records = batch.records();
+    std::size_t kept = 0;
+    for (const Record& record : records) {
+      if (selection) {
+        const std::string_view this_key = selection_key(batch, record, *selection, selected, key);
+        if (have_previous && this_key == previous_key) continue;
+        previous_key.assign(this_key);
+      } else {
+        if (have_previous && previous.same_as(batch, record)) continue;
+        previous.assign(batch, record, origin);
+      }
+      have_previous = true;
+      records[kept++] = record;
+    }
+    records.resize(kept);
+    if (kept != 0) co_yield batch;
+  }
+}
+
+const StageInfo kUniq{
+    .name = "uniq",
+    .role = StageRole::Transform,
+    .synopsis = "uniq [F…] [--sep S]",
+    .summary = "drops adjacent repeats",
+    .details =
+        "Drops each record that repeats the one just before it, keeping the first of each run,\n"
+        "as Unix uniq does (repeats that are not adjacent stay; `count by F…` counts each value).\n"
+        "\n"
+        "Records are compared whole, as they print. A line of text, a raw block and a JSON\n"
+        "value from `json` or `items` are compared by their text, byte for byte (two JSON\n"
+        "lines are repeats when their text is equal). A record made of fields (a CSV row, kv\n"
+        "pairs, parse captures, or any record reshaped by field, select, set, drop or rename)\n"
+        "is compared by its fields' names and values, as it prints: the CSV rows `\"a\",b`\n"
+        "and `a,b` are repeats.\n"
+        "\n"
+        "With F… (positions or names, as in `field`; --sep S to split text on S,\n"
+        "tab or \\t for a tab), only those fields' values are compared, and the whole first\n"
+        "record of each run is kept.\n"
+        "\n"
+        "  read sample-data/app-api.log | field 1 | uniq\n"
+        "  read sample-data/access.log | uniq 0",
+    .build = build,
+};
+
+}  // namespace gpipe::stages

@@ -1,0 +1,155 @@
+// `read PATH…`: lines from files, globs and standard input.
+#include <deque>
+#include <memory>
+
+#include "io/file_range.hpp"
+#include "io/io.hpp"
+#include "io/line_reader.hpp"
+#include "stages/sources/sources.hpp"
+#include "stages/stages.hpp"
+
+namespace gpipe::stages {
+
+namespace {
+
+// -j: a plain file as ranges for the threads to read, to its end (read on if it grew).
+BatchStream cut_into_ranges(const ByteSource::Mappable& file, const Origin& origin,
+                            const std::string& overlong_reason, std::size_t range_bytes,
+                            Batch& batch) {
+  std::uint64_t size = file.size - file.begin;
+  const auto ranged =
+      std::make_shared<const RangedFile>(file.fd, origin.name, file.begin, size, overlong_reason);
+  for (std::uint64_t at = 0;;) {
+    if (at >= size) {
+      const std::uint64_t now = current_file_size(file.fd);
+      size = std::max(size, now > file.begin ? now - file.begin : 0);
+      if (at >= size) co_return;
+    }
+    const std::uint64_t end = std::min<std::uint64_t>(at + range_bytes, size);
+    batch.reset(&origin, RecordKind::Line);
+    batch.set_file_range(std::make_shared<const FileRange>(FileRange{ranged, at, end}));
+    co_yield batch;
+    at = end;
+  }
+}
+
+// One file's lines. Each LineReader block goes out whole as pending lines, so a literal grep
+// can search the raw block and split lines only around its matches. The file is opened when
+// this generator first runs and closed when it is destroyed, i.e. as soon as the file is done.
+BatchStream read_file(const std::string& path, const Origin& origin, Batch& batch, Context& ctx) {
+  const std::unique_ptr<ByteSource> source = open_input(path);
+  const std::string overlong_reason =
+      "line longer than --max-line (" + human_size(ctx.options.max_line) + ")";
+  if (const std::optional<ByteSource::Mappable> file = source->mappable();
+      file && ctx.threads_range_bytes != 0 &&
+      file_ranges_fit(ctx.options.max_line, ctx.threads_range_bytes)) {
+    co_yield elements_of(
+        cut_into_ranges(*file, origin, overlong_reason, ctx.threads_range_bytes, batch));
+    co_return;
+  }
+  LineReader reader(*source, ctx.options.read_buffer, ctx.options.max_line, origin.name,
+                    ctx.options.map_files ? LineReader::kMapWindow : 0);
+  reader.hand_over_blocks(ctx.threads_number_lines, ctx.threads_read_in_pages);
+  LineReader::Block block;
+  LineReader::Overlong overlong;
+  for (;;) {
+    switch (reader.next(block, overlong)) {
+      case LineReader::Event::Lines:
+        batch.reset(&origin, RecordKind::Line);
+        batch.set_pending_lines(block.lines, block.first_line, block.offset, block.owner);
+        co_yield batch;
+        break;
+      case LineReader::Event::Overlong:
+        if (ctx.threads_number_lines) {  // -j reports it in order with the threads' bad records
+          batch.reset(&origin, RecordKind::Line);
+          batch.set_skipped_line(overlong.line, overlong.offset, overlong.head, overlong_reason);
+          co_yield batch;
+          break;
+        }
+        ctx.errors.report(
+            BadRecord{&origin, overlong.line, 0, overlong_reason, overlong.head, /*raw_cut=*/true});
+        break;
+      case LineReader::Event::End:
+        co_return;
+    }
+  }
+}
+
+BuiltStage build(StageArgs& args, Context& ctx) {
+  BuiltStage built;
+  std::vector<std::string> paths = input_path_arguments(args, ctx);
+  // Only the first input is looked at: a glob of thousands of files is not opened twice for
+  // a guess.
+  built.reads_plain_file = !paths.empty() && is_mappable_input(paths.front());
+  built.source = [paths = std::move(paths), &ctx] { return read_lines(paths, ctx); };
+  return built;
+}
+
+}  // namespace
+
+std::vector<std::string> input_path_arguments(StageArgs& args, Context& ctx) {
+  const std::vector<Argument> arguments = args.rest();
+  if (arguments.empty()) args.positional("PATH");  // reports the missing path
+  std::vector<std::string> patterns;
+  for (const Argument& argument : arguments) {
+    if (argument.text == "-") {
+      if (ctx.stdin_taken) args.fail(argument, "standard input can only be read once");
+      ctx.stdin_taken = true;
+    }
+    patterns.push_back(argument.text);
+  }
+  // Expanded while planning, so a glob that matches nothing stops the run before any input is
+  // read.
+  return expand_input_paths(patterns);
+}
+
+BatchStream read_lines(std::vector<std::string> paths, Context& ctx) {
+  Batch batch;
+  for (const std::string& path : paths) {
+    const Origin& origin = ctx.origins.emplace_back(Origin{display_name(path)});
+    co_yield elements_of(read_file(path, origin, batch, ctx));
+  }
+}
+
+std::string human_size(std::size_t bytes) {
+  struct Unit {
+    std::size_t size;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {{kMiB * kKiB, "GiB"}, {kMiB, "MiB"}, {kKiB, "KiB"}};
+  for (const Unit& unit : kUnits) {
+    if (bytes >= unit.size && bytes % unit.size == 0) {
+      return std::to_string(bytes / unit.size) + " " + unit.name;
+    }
+  }
+  return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+}
+
+const StageInfo kRead{
+    .name = "read",
+    .role = StageRole::Source,
+    .synopsis = "read PATH…",
+    .summary = "lines from files and globs; - is standard input; .zst/.gz by magic bytes",
+    .details =
+        "Reads each PATH in turn and makes one record per line. The line terminator is not part\n"
+        "of the record: both \"\\n\" and \"\\r\\n\" (CRLF) endings are stripped, and a last line\n"
+        "without a newline is still a record.\n"
+        "\n"
+        "Compressed files are decompressed as they stream, recognised by their first bytes, never\n"
+        "by their name: zstd (including long windows, `zstd --long=31`, and several frames) and\n"
+        "gzip (including several concatenated members).\n"
+        "\n"
+        "`-` is standard input (it can be read once per pipeline). A PATH with * ? or [ is a glob\n"
+        "that gpipe expands itself, in sorted order; a glob that matches nothing is an error\n"
+        "before anything is read. Files are opened one at a time and closed when done.\n"
+        "\n"
+        "A line longer than --max-line is a bad record (see --on-error); reading goes on after "
+        "it.\n"
+        "Each record carries _file, _line and _offset (its byte offset in the decompressed file).\n"
+        "\n"
+        "  read sample-data/app-*.log.* | grep ERROR\n"
+        "  zcat sample-data/app-2026-11-20.log.gz | gpipe 'read - | grep -F timeout'",
+    .build = build,
+};
+
+}  // namespace gpipe::stages
