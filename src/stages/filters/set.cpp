@@ -117,6 +117,8 @@ Target make_target(StageArgs& args, const Argument& word) {
 bool split_quoted_assignment(std::vector<Argument>& words, Argument& name) {
   if (words.size() != 1 || words.front().kind != Argument::Kind::String) return false;
   const Argument word = words.front();
+  // A word only partly quoted (n="web") is NAME=EXPR, not a quoted assignment.
+  if (!word.raw.empty() && word.raw.front() != '\'' && word.raw.front() != '"') return false;
   const std::size_t equals = word.text.find('=');
   if (equals == std::string::npos || word.text.compare(equals, 2, "==") == 0) return false;
   const std::size_t name_begin = word.text.find_first_not_of(' ');
@@ -145,14 +147,20 @@ Argument split_name(StageArgs& args, std::vector<Argument>& words) {
   Argument name = words.front();
   words.erase(words.begin());
   const std::size_t equals = name.text.find('=');
-  if (name.kind != Argument::Kind::String && equals != std::string::npos && equals > 0 &&
-      name.text.compare(equals, 2, "==") != 0) {
+  // The expression is read from the word as written, so that quotes in it stay quotes
+  // (`n="web"` is the string web, not the field web); the name before '=' must be unquoted.
+  const bool raw_name =
+      !name.raw.empty() && name.raw.compare(0, equals + 1, name.text, 0, equals + 1) == 0;
+  if ((name.kind != Argument::Kind::String || raw_name) && equals != std::string::npos &&
+      equals > 0 && name.text.compare(equals, 2, "==") != 0) {
     Argument rest{Argument::Kind::Word, name.text.substr(equals + 1), name.span};
-    const bool exact = name.span.length == name.text.size();
+    if (raw_name) rest.raw = name.raw.substr(equals + 1);
+    const std::size_t written = raw_name ? name.raw.size() : name.text.size();
+    const bool exact = name.span.length == written;
     name.text.resize(equals);
     if (exact) {
       name.span.length = equals;
-      rest.span = {name.span.offset + equals + 1, rest.text.size()};
+      rest.span = {name.span.offset + equals + 1, written - equals - 1};
     }
     if (!rest.text.empty()) words.insert(words.begin(), std::move(rest));
     return name;
@@ -192,8 +200,7 @@ const StageInfo kSet{
         "Sets the field NAME of each record to the value of EXPR: a field of that name is\n"
         "replaced where it stands, else the field is added at the end. A number prints in its\n"
         "shortest form (3, not 3.0; 0.1; 1e+20) and stays a number in JSON output; null prints\n"
-        "as empty (null in JSON). NAME=EXPR without spaces works too when EXPR has no quoted\n"
-        "string (set n=\"web\" reads the field web: write set n = \"web\").\n"
+        "as empty (null in JSON). NAME=EXPR without spaces works too (set n=\"web\").\n"
         "\n"
         "NAME is taken literally as the new field's name (a.b makes a field \"a.b\", not a\n"
         "nested key). A number N, or $N, sets the N-th field (0-based) in place, keeping its\n"
