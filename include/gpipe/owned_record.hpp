@@ -97,10 +97,8 @@ class OwnedRecord {
   bool whole_json_ = false;
 };
 
-// Identity of a record in a batch: compares by text exactly when OwnedRecord::same_as does.
-inline bool identified_by_text(const Record& record) {
-  return !record.has_fields() || record.whole_json;
-}
+// Whole-record identity of two records of one batch, as OwnedRecord::same_as compares.
+bool same_record(const Batch& batch, const Record& a, const Record& b);
 
 // The kept records, in order, as batches: a new batch whenever the origin, kind or format
 // changes, and at most `batch_size` records a batch. The records must outlive the stream.

@@ -81,24 +81,59 @@ void OwnedRecord::append_to(Batch& batch) const {
   batch.raw_records().push_back(record);
 }
 
-bool OwnedRecord::same_as(const Batch& batch, const Record& record) const {
-  const bool by_text = !has_fields_ || whole_json_;
-  if (by_text != identified_by_text(record) || whole_json_ != record.whole_json ||
-      kind_ != batch.kind()) {
+namespace {
+
+// What whole-record identity looks at, from a record in a batch or a kept one.
+struct IdentitySide {
+  std::string_view text;
+  RecordKind kind;
+  bool has_fields;
+  bool whole_json;
+  std::size_t field_count;
+};
+
+template <class FieldOfA, class FieldOfB>
+bool same_identity(const IdentitySide& a, FieldOfA field_of_a, const IdentitySide& b,
+                   FieldOfB field_of_b) {
+  const bool by_text = !a.has_fields || a.whole_json;
+  if (by_text != (!b.has_fields || b.whole_json) || a.whole_json != b.whole_json ||
+      a.kind != b.kind) {
     return false;
   }
-  if (by_text) return text() == record.text;
-  if (record.field_count != fields_.size()) return false;
-  const Field* const first = batch.fields().data() + record.first_field;
-  for (std::size_t i = 0; i < fields_.size(); ++i) {
-    const Field& theirs = first[i];
-    const KeptField& ours = fields_[i];
-    if (ours.kind != theirs.value.kind || view(ours.value) != theirs.value.text ||
-        view(ours.name) != theirs.name) {
+  if (by_text) return a.text == b.text;
+  if (a.field_count != b.field_count) return false;
+  for (std::size_t i = 0; i < a.field_count; ++i) {
+    const Field fa = field_of_a(i);
+    const Field fb = field_of_b(i);
+    if (fa.value.kind != fb.value.kind || fa.value.text != fb.value.text || fa.name != fb.name) {
       return false;
     }
   }
   return true;
+}
+
+IdentitySide side_of(const Batch& batch, const Record& record) {
+  return {record.text, batch.kind(), record.has_fields(), record.whole_json,
+          record.has_fields() ? record.field_count : 0};
+}
+
+auto fields_of(const Batch& batch, const Record& record) {
+  const Field* const first = batch.fields().data() + record.first_field;
+  return [first](std::size_t i) { return first[i]; };
+}
+
+}  // namespace
+
+bool OwnedRecord::same_as(const Batch& batch, const Record& record) const {
+  const IdentitySide ours{text(), kind_, has_fields_, whole_json_, fields_.size()};
+  return same_identity(
+      ours, [this](std::size_t i) { return field(i); }, side_of(batch, record),
+      fields_of(batch, record));
+}
+
+bool same_record(const Batch& batch, const Record& a, const Record& b) {
+  return same_identity(side_of(batch, a), fields_of(batch, a), side_of(batch, b),
+                       fields_of(batch, b));
 }
 
 BatchStream emit_owned_records(std::span<const OwnedRecord> first,

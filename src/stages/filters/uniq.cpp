@@ -2,8 +2,8 @@
 #include <cstring>
 
 #include "gpipe/owned_record.hpp"
-#include "stages/stages.hpp"
 #include "stages/filters/transforms.hpp"
+#include "stages/stages.hpp"
 
 namespace gpipe::stages {
 
@@ -55,14 +55,13 @@ BuiltStage build(StageArgs& args, Context& ctx) {
 
 BatchStream drop_adjacent_repeats(BatchStream in, std::optional<FieldSelection> selection) {
   // Storage that keeps its capacity: no allocation per record once warm.
-  OwnedRecord previous;  // without a selection: the last record kept, compared whole
+  OwnedRecord previous;  // without a selection: the last record kept from an earlier batch
   OriginKeeper origins;
   std::string previous_key;  // with a selection: the last kept record's selected values
   std::string key;
   bool have_previous = false;
   std::vector<Field> selected;
   for (Batch& batch : in) {
-    const std::shared_ptr<const Origin>& origin = origins.keep(batch.origin());
     std::vector<Record>& records = batch.records();
     std::size_t kept = 0;
     for (const Record& record : records) {
@@ -70,15 +69,20 @@ BatchStream drop_adjacent_repeats(BatchStream in, std::optional<FieldSelection> 
         const std::string_view this_key = selection_key(batch, record, *selection, selected, key);
         if (have_previous && this_key == previous_key) continue;
         previous_key.assign(this_key);
-      } else {
-        if (have_previous && previous.same_as(batch, record)) continue;
-        previous.assign(batch, record, origin);
+      } else if (kept != 0) {
+        // The previous record is still in this batch: compare in place, copy nothing.
+        if (same_record(batch, records[kept - 1], record)) continue;
+      } else if (have_previous && previous.same_as(batch, record)) {
+        continue;
       }
       have_previous = true;
       records[kept++] = record;
     }
     records.resize(kept);
-    if (kept != 0) co_yield batch;
+    if (kept == 0) continue;
+    // Only the batch's last kept record is copied, for the next batch to compare with.
+    if (!selection) previous.assign(batch, records.back(), origins.keep(batch.origin()));
+    co_yield batch;
   }
 }
 

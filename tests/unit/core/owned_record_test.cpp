@@ -162,6 +162,15 @@ TEST(OwnedRecord, SameAsComparesTextOrFieldsAsTheRecordPrints) {
   EXPECT_FALSE(kept.same_as(batch, line));   // a line is not a JSON value of the same text
   kept.assign(batch, line, nullptr);
   EXPECT_TRUE(kept.same_as(batch, line));
+
+  // Two records of one batch compare as a kept one and a record do.
+  EXPECT_TRUE(same_record(batch, quoted, plain));
+  EXPECT_FALSE(same_record(batch, plain, number));
+  EXPECT_FALSE(same_record(batch, plain, renamed));
+  EXPECT_TRUE(same_record(batch, json1, json1));
+  EXPECT_FALSE(same_record(batch, json1, json2));
+  EXPECT_FALSE(same_record(batch, json1, line));
+  EXPECT_FALSE(same_record(batch, plain, line));
 }
 
 TEST(OriginKeeper, OneCopyPerInputEvenWhenTheUpstreamObjectIsReused) {
