@@ -20,8 +20,8 @@
 
 #include "gpipe/context.hpp"
 #include "gpipe/language.hpp"
-#include "output/output.hpp"
 #include "gpipe/record.hpp"
+#include "output/output.hpp"
 
 namespace gpipe {
 
@@ -38,11 +38,11 @@ class StageArgs {
   bool flag(std::initializer_list<std::string_view> spellings);
   // An option with a value: `--sep=,` or `--sep ,`. Consumes it. Errors if the value is missing.
   std::optional<Argument> option(std::initializer_list<std::string_view> spellings);
-  // `--sep S`, read the same way by every stage that has it: `tab` and `\t` (a backslash and a
-  // t, as a shell passes it on) mean a tab, as a tab itself does; anything else is taken as it is
-  // written. The argument returned holds the separator as its text and points at what was
-  // written. Errors if the value is empty.
-  std::optional<Argument> separator_option();
+  // `--sep S` (or `spelling`, as `to text --ofs S`), read the same way by every stage that has it:
+  // `tab` and `\t` (a backslash and a t, as a shell passes it on) mean a tab, as a tab itself does;
+  // anything else is taken as it is written. The argument returned holds the separator as its text
+  // and points at what was written. Errors if the value is empty.
+  std::optional<Argument> separator_option(std::string_view spelling = "--sep");
 
   // Positional (non-option) arguments, in order.
   bool has_positional() const;
@@ -71,9 +71,9 @@ class StageArgs {
 using SourceFactory = std::function<BatchStream()>;
 using TransformFactory = std::function<BatchStream(BatchStream)>;
 
-// How a parser of records that span lines (csv) needs its input cut for -j (src/exec/parallel/parallel.cpp):
-// chunks end between records, and a chunk that does not start its file gets the file's prelude
-// (the CSV header) in front, so that a worker can parse it on its own.
+// How a parser of records that span lines (csv) needs its input cut for -j
+// (src/exec/parallel/parallel.cpp): chunks end between records, and a chunk that does not start its
+// file gets the file's prelude (the CSV header) in front, so that a worker can parse it on its own.
 class ChunkFraming {
  public:
   virtual ~ChunkFraming() = default;
@@ -88,7 +88,8 @@ class ChunkFraming {
   virtual std::optional<std::size_t> prelude(std::string_view text) const = 0;
 };
 
-// -j: an aggregate's state over part of the input, kept by one thread (src/exec/parallel/parallel.cpp).
+// -j: an aggregate's state over part of the input, kept by one thread
+// (src/exec/parallel/parallel.cpp).
 class PartialAggregate {
  public:
   virtual ~PartialAggregate() = default;

@@ -118,8 +118,8 @@ std::optional<Argument> StageArgs::option(std::initializer_list<std::string_view
   return value;
 }
 
-std::optional<Argument> StageArgs::separator_option() {
-  std::optional<Argument> separator = option({"--sep"});
+std::optional<Argument> StageArgs::separator_option(std::string_view spelling) {
+  std::optional<Argument> separator = option({spelling});
   if (!separator) return separator;
   if (separator->text.empty()) fail(*separator, "the separator must not be empty");
   // Spelled out because a tab is awkward to type inside a quoted pipeline.

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "expr/expression.hpp"
@@ -112,13 +113,66 @@ Target make_target(StageArgs& args, const Argument& word) {
   return target;
 }
 
+// Whether a word as written is one quoted string: its opening quote closes at its last byte.
+bool is_one_quoted_string(std::string_view raw) {
+  if (raw.size() < 2 || (raw.front() != '\'' && raw.front() != '"')) return false;
+  for (std::size_t i = 1; i < raw.size(); ++i) {
+    if (raw[i] == '\\') {
+      ++i;
+    } else if (raw[i] == raw.front()) {
+      return i + 1 == raw.size();
+    }
+  }
+  return false;
+}
+
+// The first '=' of a word as written that is outside quotes and not part of "==", or npos.
+std::size_t assignment_equals(std::string_view raw) {
+  char quote = 0;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (quote != 0) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == quote) {
+        quote = 0;
+      }
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == '=') {
+      return raw.compare(i, 2, "==") == 0 ? std::string_view::npos : i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// A name as written, its quotes removed and its escapes read as the language reads them.
+std::string unquote_written(std::string_view raw) {
+  std::string out;
+  char quote = 0;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (quote == 0 && (c == '\'' || c == '"')) {
+      quote = c;
+    } else if (quote != 0 && c == quote) {
+      quote = 0;
+    } else if (quote != 0 && c == '\\' && i + 1 < raw.size()) {
+      const char next = raw[++i];
+      out += next == 'n' ? '\n' : next == 't' ? '\t' : next;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // The whole stage quoted, `set 'NAME = EXPR'`: the text after '=' is code (so a lone quoted
 // expression can still be written, e.g. with a quoted key: set 'n = ."user name"').
 bool split_quoted_assignment(std::vector<Argument>& words, Argument& name) {
   if (words.size() != 1 || words.front().kind != Argument::Kind::String) return false;
   const Argument word = words.front();
-  // A word only partly quoted (n="web") is NAME=EXPR, not a quoted assignment.
-  if (!word.raw.empty() && word.raw.front() != '\'' && word.raw.front() != '"') return false;
+  // A word only partly quoted (n="web", "user name"="web") is NAME=EXPR.
+  if (!word.raw.empty() && !is_one_quoted_string(word.raw)) return false;
   const std::size_t equals = word.text.find('=');
   if (equals == std::string::npos || word.text.compare(equals, 2, "==") == 0) return false;
   const std::size_t name_begin = word.text.find_first_not_of(' ');
@@ -146,30 +200,42 @@ Argument split_name(StageArgs& args, std::vector<Argument>& words) {
   if (Argument name; split_quoted_assignment(words, name)) return name;
   Argument name = words.front();
   words.erase(words.begin());
-  const std::size_t equals = name.text.find('=');
-  // The expression is read from the word as written, so that quotes in it stay quotes
-  // (`n="web"` is the string web, not the field web); the name before '=' must be unquoted.
-  const bool raw_name =
-      !name.raw.empty() && name.raw.compare(0, equals + 1, name.text, 0, equals + 1) == 0;
-  if ((name.kind != Argument::Kind::String || raw_name) && equals != std::string::npos &&
-      equals > 0 && name.text.compare(equals, 2, "==") != 0) {
-    Argument rest{Argument::Kind::Word, name.text.substr(equals + 1), name.span};
-    if (raw_name) rest.raw = name.raw.substr(equals + 1);
-    const std::size_t written = raw_name ? name.raw.size() : name.text.size();
-    const bool exact = name.span.length == written;
-    name.text.resize(equals);
+  // NAME=EXPR in one word, split where it was written: quotes in EXPR stay quotes (`n="web"`
+  // is the string web, not the field web) and a quoted NAME loses its quotes.
+  const std::size_t equals = assignment_equals(name.raw.empty() ? name.text : name.raw);
+  if (equals != std::string::npos && equals > 0 &&
+      (!name.raw.empty() || name.kind != Argument::Kind::String)) {
+    const std::string written = name.raw.empty() ? name.text : name.raw;
+    Argument rest{Argument::Kind::Word, unquote_written(written.substr(equals + 1)), name.span,
+                  written.substr(equals + 1)};
+    const bool exact = name.span.length == written.size();
+    name.text = unquote_written(written.substr(0, equals));
     if (exact) {
       name.span.length = equals;
-      rest.span = {name.span.offset + equals + 1, written - equals - 1};
+      rest.span = {name.span.offset + equals + 1, written.size() - equals - 1};
     }
-    if (!rest.text.empty()) words.insert(words.begin(), std::move(rest));
+    if (!rest.raw.empty()) words.insert(words.begin(), std::move(rest));
     return name;
   }
-  if (words.empty() || words.front().text != "=" || words.front().kind == Argument::Kind::String) {
+  // The word after NAME as written: "=" alone, or "=EXPR" (a quoted "=" is a string).
+  const auto written_of = [](const Argument& word) {
+    return word.raw.empty() && word.kind != Argument::Kind::String ? word.text : word.raw;
+  };
+  if (words.empty() || !written_of(words.front()).starts_with('=') ||
+      written_of(words.front()).starts_with("==")) {
     args.fail(words.empty() ? name : words.front(),
               "expected '=' after the field name: set NAME = EXPR");
   }
-  words.erase(words.begin());
+  Argument& equals_word = words.front();
+  if (written_of(equals_word) == "=") {
+    words.erase(words.begin());
+  } else {  // `NAME =EXPR`: the expression is the rest of the word, as written
+    const std::string written = written_of(equals_word);
+    const bool exact = equals_word.span.length == written.size();
+    equals_word.raw = written.substr(1);
+    equals_word.text = unquote_written(equals_word.raw);
+    if (exact) equals_word.span = {equals_word.span.offset + 1, written.size() - 1};
+  }
   return name;
 }
 

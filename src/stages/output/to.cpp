@@ -16,7 +16,7 @@ OutputFormat parse_format(StageArgs& args, const Argument& arg) {
 }
 
 BuiltStage build(StageArgs& args, Context& ctx) {
-  const std::optional<Argument> ofs = args.option({"--ofs"});
+  const std::optional<Argument> ofs = args.separator_option("--ofs");
   const Argument& format_arg = args.positional("output format (text, tsv, csv or jsonl)");
   const OutputFormat format = parse_format(args, format_arg);
   // TSV's and CSV's separators are fixed by the format; another one would make it not TSV/CSV.
@@ -49,7 +49,8 @@ const StageInfo kTo{
         "CSV in (`csv`), CSV out; JSON in (`json`, `items`), JSON lines out.\n"
         "\n"
         "text   a record's text as it is; a record with several fields prints them joined by a\n"
-        "       tab, or by S with --ofs S. A missing (null) field prints as empty.\n"
+        "       tab, or by S with --ofs S (tab or \\t: a tab). A missing (null) field\n"
+        "       prints as empty.\n"
         "tsv    fields joined by tabs, one record per line, with tab, newline, carriage return\n"
         "       and backslash inside a value written as \\t \\n \\r \\\\ so that every line has\n"
         "       the same columns. Nothing is quoted. `csv --sep tab` reads it back to the same\n"

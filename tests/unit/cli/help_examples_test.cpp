@@ -40,13 +40,13 @@
 #include <string>
 #include <vector>
 
+#include "cli/help.hpp"
+#include "exec/pipeline.hpp"
 #include "expr/help_text.hpp"
 #include "gpipe/context.hpp"
 #include "gpipe/errors.hpp"
 #include "gpipe/language.hpp"
-#include "exec/pipeline.hpp"
 #include "gpipe/stage.hpp"
-#include "cli/help.hpp"
 
 namespace gpipe {
 namespace {
@@ -181,7 +181,8 @@ std::string written_file(const std::vector<StageCall>& calls) {
   const StageCall& last = calls.back();
   if (last.name != "write") return {};
   for (const Argument& arg : last.args) {
-    if (arg.kind != Argument::Kind::Option) return arg.text;
+    // `write -` is standard output: the example must then print a line, as others do.
+    if (arg.kind != Argument::Kind::Option) return arg.text == "-" ? std::string() : arg.text;
   }
   return {};
 }
