@@ -1,4 +1,5 @@
-// Run-wide settings and the one bad-record policy (SPEC 6), shared by every stage of a run.
+// Run-wide settings and the one bad-record policy (docs/spec.md §6), shared by every stage of a
+// run.
 #pragma once
 
 #include <cstddef>
@@ -26,8 +27,8 @@ struct RunOptions {
   std::size_t read_buffer = 256 * kKiB;  // initial line-buffer size (tests use tiny ones)
   // --mmap: map regular files instead of reading them (see LineReader). Off by default: on
   // virtual machines with shadow page tables the first touch of each newly mapped page traps
-  // to the hypervisor; 1 GB of `read | grep ERROR | field 0` took 0.62 s mapped and 0.21 s
-  // read(2) into the reused buffer, and `rg` shows the same (0.65 s, 0.21 s with --no-mmap).
+  // to the hypervisor, which costs far more than the copy read(2) makes into the reused buffer
+  // (ripgrep's --mmap shows the same); see docs/performance.md, "Mapped or copied reads".
   bool map_files = false;
   unsigned threads = 1;  // -j: threads for the stateless prefix of a pipeline; 0: automatic
   bool quiet = false;    // -q
@@ -155,7 +156,7 @@ class ErrorPolicy {
   const std::vector<std::string>& first_messages() const { return first_messages_; }
   void flush();  // dead-letter file
 
-  // --max-error-rate (SPEC 6): the fraction 0..1 of records that may be bad before the run
+  // --max-error-rate (docs/spec.md §6): the fraction 0..1 of records that may be bad before the run
   // exits 4 at its end. Unset: no limit.
   void set_max_rate(double rate) { max_rate_ = rate; }
   std::optional<double> max_rate() const { return max_rate_; }

@@ -1,5 +1,5 @@
-// A reference to a field, as stages and expressions name it (SPEC 3), parsed once at start-up,
-// and the one lookup every stage uses to find a field's value in a record.
+// A reference to a field, as stages and expressions name it (docs/spec.md §3), parsed once at
+// start-up, and the one lookup every stage uses to find a field's value in a record.
 //
 //   3, 0          a position: the n-th field of a record that has fields (CSV, JSON, an earlier
 //                 `field`), else the n-th awk-style field of its text

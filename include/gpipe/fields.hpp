@@ -1,6 +1,6 @@
-// Positional fields of a text record (SPEC 3): by default split on runs of spaces and tabs,
-// ignoring leading and trailing ones, as awk does; with a separator, split on each occurrence of
-// that exact string (so empty fields count, as with awk -F, or cut -d).
+// Positional fields of a text record (docs/spec.md §3): by default split on runs of spaces and
+// tabs, ignoring leading and trailing ones, as awk does; with a separator, split on each occurrence
+// of that exact string (so empty fields count, as with awk -F, or cut -d).
 #pragma once
 
 #include <cstddef>

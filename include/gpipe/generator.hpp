@@ -6,7 +6,7 @@
 // sub-generator ("yield from"), exceptions thrown in the body rethrown at the consumer's
 // begin()/operator++, and no default constructor.
 //
-// Semantics the rest of gpipe relies on (each pinned by tests/generator_test.cpp):
+// Semantics the rest of gpipe relies on (each pinned by tests/unit/core/generator_test.cpp):
 // - Lazy: the body does not start until begin() is called.
 // - Destroying a generator destroys its coroutine frame at once, and with it every local of the
 //   frame, including upstream generators held by value. So when `head` stops pulling and its

@@ -1,4 +1,4 @@
-// The pipeline language (SPEC 2): lexing and parsing into stage calls.
+// The pipeline language (docs/spec.md §2): lexing and parsing into stage calls.
 //
 //   pipeline := stage ( '|' stage )*
 //   stage    := NAME argument*

@@ -1,6 +1,6 @@
-// A compiled expression (SPEC 4), as `where` and `set` use it: compiled once from the stage's
-// argument words, evaluated per record without allocating (strings that functions make go into
-// the batch's arena).
+// A compiled expression (docs/spec.md §4), as `where` and `set` use it: compiled once from the
+// stage's argument words, evaluated per record without allocating (strings that functions make go
+// into the batch's arena).
 #pragma once
 
 #include <memory>

@@ -1,4 +1,4 @@
-// The built-in functions of the expression language (SPEC 4). Each takes its evaluated
+// The built-in functions of the expression language (docs/spec.md §4). Each takes its evaluated
 // arguments; a null argument gives null unless the function says otherwise (coalesce).
 #pragma once
 

@@ -1,5 +1,6 @@
-// Tokens of the expression language (SPEC 4): numbers, strings, field references, operators,
-// parentheses, brackets and commas. Offsets are byte offsets into the expression text, for carets.
+// Tokens of the expression language (docs/spec.md §4): numbers, strings, field references,
+// operators, parentheses, brackets and commas. Offsets are byte offsets into the expression text,
+// for carets.
 #pragma once
 
 #include <cstddef>

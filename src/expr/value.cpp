@@ -41,7 +41,8 @@ bool is_decimal(std::string_view text) {
 // Integers of up to 15 digits, with an optional sign: exactly representable in a double, so
 // summing their digits gives what from_chars gives. Why: filters such as `where retweet_count >
 // 100` parse one short integer per record, and the general path (grammar check, then
-// from_chars) was 7% of the json benchmark task's time.
+// from_chars) was a visible share of the json task (see docs/performance.md, "Expressions:
+// numbers without a stall").
 constexpr std::size_t kExactIntegerDigits = 15;
 
 bool parse_short_integer(std::string_view text, double& out) {

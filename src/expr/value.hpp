@@ -59,7 +59,8 @@ struct Val {
 // blanks. No hex, inf or nan. Returns the number, or nothing.
 // The optional is made inline: returned from a function, GCC built it on the stack with a
 // one-byte store read back as eight (a stalled store forward), most of the time parse_number
-// took for `where retweet_count > 100` (3% of the json benchmark task's samples).
+// took for `where retweet_count > 100` (see docs/performance.md, "Expressions: numbers without
+// a stall").
 bool parse_number_into(std::string_view text, double& out);
 inline std::optional<double> parse_number(std::string_view text) {
   if (double number = 0; parse_number_into(text, number)) return number;
@@ -72,8 +73,8 @@ std::string_view format_number(double n, char* buffer);
 
 // The value as a number: numbers, numeric-looking strings, booleans (1/0); else nothing.
 // A number is returned inline: out of line, the optional came back through the stack with a
-// one-byte store read as eight, and `where retweet_count > 100` spent 2.6% of the json task's
-// samples on that stall.
+// one-byte store read as eight, a stall that `where retweet_count > 100` pays per record (see
+// docs/performance.md, "Expressions: numbers without a stall").
 std::optional<double> to_number_parsed(const Val& v);
 inline std::optional<double> to_number(const Val& v) {
   if (v.kind == Val::Kind::Number) return v.number;

@@ -21,8 +21,8 @@ std::size_t line_limit(std::size_t max_line) {
 // Windows start at a file offset that is a multiple of 2 MiB (when they are that large): the
 // page cache holds a big file in large folios, and the kernel maps a 2 MiB-aligned stretch of
 // one with a single page-table entry. A window at any other page cannot be mapped so, and its
-// pages cost a trap each on paravirtualised machines: scanning 1 GB mapped at offsets one page
-// off 2 MiB took 0.43 s here, against 0.10 s aligned (and 0.15 s through read(2)).
+// pages cost a trap each on paravirtualised machines, enough to make a mapped scan several
+// times slower than an aligned one (see docs/performance.md, "Mapped or copied reads").
 constexpr std::size_t kHugeMapping = std::size_t{2} << 20;
 
 std::uint64_t window_base(std::uint64_t offset, std::size_t map_window) {

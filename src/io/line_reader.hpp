@@ -7,11 +7,14 @@
 // input. Offsets and line numbers are absolute in the (decompressed) stream.
 //
 // A plain regular file (ByteSource::mappable) can be mapped instead (map_window != 0; `read`
-// does so under --mmap only), a window of `map_window` bytes
-// at a time, and blocks view the window: no read(2) copy, which was 40% of `read | grep`. The
-// next window starts at the page of the partial line, so nothing is moved either. Blocks are
-// still at most `initial_capacity` bytes (or one line), so the passes over a block stay in
-// cache, and the window (at most two, while a line crosses) bounds memory as the buffer does.
+// does so under --mmap only), a window of `map_window` bytes at a time, and blocks view the
+// window: no read(2) copy. Where page faults are cheap that copy is a large part of
+// `read | grep`; where they are not (virtual machines with shadow page tables), reading wins,
+// which is why mapping is not the default (see docs/performance.md, "Mapped or copied reads").
+// The next window starts at the page (2 MiB, for large windows: see window_base) holding the
+// partial line, so nothing is moved either. Blocks are still at most `initial_capacity` bytes
+// (or one line), so the passes over a block stay in cache, and the window (at most two, while a
+// line crosses) bounds memory as the buffer does.
 #pragma once
 
 #include <cstddef>
@@ -26,7 +29,8 @@ namespace gpipe {
 
 class LineReader {
  public:
-  // Mapping and unmapping cost tens of microseconds each here; at 4 MiB that is noise.
+  // Mapping and unmapping a window has a fixed cost (system calls, page-table work); over 4 MiB
+  // of lines it is noise.
   static constexpr std::size_t kMapWindow = std::size_t{4} << 20;
   // How much of an overlong line is kept for its error message (which shows less anyway).
   static constexpr std::size_t kOverlongHeadBytes = 1024;

@@ -1,5 +1,6 @@
 // ReadAheadSource: runs another ByteSource (a decompressor) on a thread of its own, a few
-// buffers ahead of the reader, so that decompression runs beside parsing (SPEC 8).
+// buffers ahead of the reader, so that decompression runs beside parsing (docs/spec.md §8; see
+// docs/performance.md, "Decompression on its own thread").
 #pragma once
 
 #include <memory>

@@ -1,6 +1,7 @@
 // Buffers that -j's threads read file ranges into (src/io/file_range.hpp), kept for reuse once
 // every holder has let go: a new buffer is new pages, and where page tables are shadowed (a
-// virtual machine) the first touch of each traps to the hypervisor.
+// virtual machine) the first touch of each traps to the hypervisor (see docs/performance.md,
+// "Threads: pooled chunk buffers").
 #pragma once
 
 #include <cstddef>

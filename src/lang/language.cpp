@@ -1,6 +1,6 @@
-// The pipeline language (SPEC 2): a hand-written lexer that goes straight to stage calls.
+// The pipeline language (docs/spec.md §2): a hand-written lexer that goes straight to stage calls.
 //
-// Choices the SPEC leaves open, and why:
+// Choices docs/spec.md leaves open, and why:
 // - Both quote kinds process the same escapes: \" \' \\ \n \t. Any other backslash sequence is
 //   kept as written (backslash included), so regular expressions such as "\d+" survive quoting.
 // - Outside quotes a backslash keeps itself and protects the next character from meaning

@@ -19,8 +19,8 @@
 #include <string_view>
 #include <utility>
 
-#include "output/compressing_sinks.hpp"
 #include "gpipe/errors.hpp"
+#include "output/compressing_sinks.hpp"
 #include "output/output.hpp"
 #include "output/temp_files.hpp"
 
@@ -85,7 +85,7 @@ int write_fully(int fd, std::string_view bytes) {
 // A pipe holds 64 KiB unless asked for more, so each 1 MiB write of the output buffer blocked
 // 16 times, waking its reader each time, while the workers waited for the consumer. Grown to
 // the buffer's size (the limit an unprivileged process may set is 1 MiB by default), a write
-// goes through at once. csv task (50 MB out) into `cat`: see the README's Performance section.
+// goes through at once (see docs/performance.md, "The output pipe").
 // Only grown: a pipe the user made larger stays so. F_GETPIPE_SZ fails on anything that is not a
 // pipe; a failure to grow (the user's pipe quota used up) leaves the pipe as it was.
 void grow_stdout_pipe() {

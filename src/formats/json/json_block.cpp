@@ -1,9 +1,10 @@
 // JsonFieldExtractor's block fast path: the lines of a block parsed as one simdjson document
-// stream. Profiled on the json benchmark, simdjson's stage 1 (the structural index) was 18% of
-// the samples when run once per line; over a whole block it starts once. The stream's view of
-// the block is trusted only where it must agree with a parse of the line alone; anything else
-// (a line that is not one object or array, an error anywhere, a document the DOM cannot show
-// as written) goes through extract(), so results and bad records are exactly as before.
+// stream. Started once per line, simdjson's stage 1 (the structural index) pays its start-up
+// cost for every short document; over a whole block it starts once (see docs/performance.md,
+// "JSON: where the time goes"). The stream's view of the block is trusted only where it must
+// agree with a parse of the line alone; anything else (a line that is not one object or array,
+// an error anywhere, a document the DOM cannot show as written) goes through extract(), so
+// results and bad records are exactly those of a parse line by line.
 #include <algorithm>
 
 #include "formats/json/json_fields.hpp"

@@ -1,5 +1,5 @@
-// JsonFieldExtractor: one JSON value in, the fields the pipeline asked for out (SPEC 3), with
-// simdjson On-Demand, shared by the `json` and `items` parsers.
+// JsonFieldExtractor: one JSON value in, the fields the pipeline asked for out (docs/spec.md §3),
+// with simdjson On-Demand, shared by the `json` and `items` parsers.
 //
 // The demanded paths are merged into a trie, and one pass over the document walks it: an object
 // key or array index that no path names is skipped without being parsed. Values become gpipe

@@ -1,5 +1,5 @@
 // JsonArraySplitter: the elements of one JSON array inside a document, from its bytes as they
-// stream in, in memory proportional to one element (SPEC 4, `items`).
+// stream in, in memory proportional to one element (docs/spec.md §4, `items`).
 //
 // A byte-level scanner (strings, escapes, depth) follows a JSON pointer through object keys and
 // array indexes to the array, then cuts it into elements. An element's bytes are gathered with
