@@ -45,6 +45,11 @@ function __gpipe_wants_pipeline
     end
 end
 
+# At the start of a pipeline word not yet quoted, `help` may come instead.
+function __gpipe_wants_help_word
+    __gpipe_wants_pipeline; and not string match -qr -- '^[\'"]' (commandline -ct)
+end
+
 function __gpipe_wants_stage_name
     set -l positionals (__gpipe_positionals)
     test (count $positionals) -eq 1; and test "$positionals[1]" = help
@@ -111,7 +116,7 @@ end
 
 complete -c gpipe -f
 @OPTION_COMPLETES@complete -c gpipe -n __gpipe_wants_pipeline -a '(__gpipe_complete_pipeline)'
-complete -c gpipe -n __gpipe_wants_pipeline -a help -d 'the stage reference'
+complete -c gpipe -n __gpipe_wants_help_word -a help -d 'the stage reference'
 complete -c gpipe -n __gpipe_wants_stage_name -a '(__gpipe_stage_names)'
 )script";
 
