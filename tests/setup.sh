@@ -10,6 +10,7 @@ packages=(
   libre2-dev libzstd-dev zlib1g-dev libsimdjson-dev libfccp-dev libutf8proc-dev
   libspdlog-dev libcli11-dev libgtest-dev                 # libraries
   zstd gzip gawk grep python3 jq miller                   # used by the tests
+  groff-base man-db zsh fish                              # the man page and completion tests
   clang                                                   # libFuzzer targets (.ci/run)
 )
 missing=()

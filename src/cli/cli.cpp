@@ -11,31 +11,21 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/completions.hpp"
+#include "cli/help.hpp"
+#include "cli/man_page.hpp"
+#include "cli/markdown.hpp"
+#include "cli/options.hpp"
+#include "exec/pipeline.hpp"
 #include "gpipe/context.hpp"
 #include "gpipe/errors.hpp"
 #include "gpipe/language.hpp"
 #include "io/mapped_file.hpp"
-#include "exec/pipeline.hpp"
-#include "cli/help.hpp"
 #include "output/temp_files.hpp"
 
 namespace gpipe {
 
 namespace {
-
-struct CliOptions {
-  std::vector<std::string> positionals;
-  std::string pipeline_file;
-  std::vector<std::string> sets;
-  std::string max_line = "64MiB";
-  std::string on_error = "fail";
-  std::string max_error_rate;  // empty: no limit
-  int threads = 0;             // -j; 0: as many as there are cores, where it helps
-  bool expect_output = false;  // -e
-  bool quiet = false;
-  bool verbose = false;
-  bool mmap = false;  // --mmap
-};
 
 void setup_logging() {
   auto logger = spdlog::stderr_color_st("gpipe");
@@ -107,7 +97,33 @@ PipelineSource load_pipeline(const CliOptions& o) {
   return PipelineSource{o.positionals.front(), ""};
 }
 
-int run_help(const std::vector<std::string>& positionals) {
+bool asks_for_document(const CliOptions& o) {
+  return o.man_page || o.markdown || !o.completions_for.empty();
+}
+
+// help --man, --markdown or --completions SHELL: one whole document, for no particular stage.
+int print_document(const CliOptions& o) {
+  if (o.positionals.size() != 1 || (o.man_page + o.markdown + !o.completions_for.empty()) != 1) {
+    throw UsageError(
+        "--man, --markdown and --completions go alone with help, as in 'gpipe help --man'");
+  }
+  if (o.man_page) {
+    std::cout << man_page();
+  } else if (o.markdown) {
+    std::cout << stage_reference_markdown();
+  } else {
+    const std::string script = completion_script(o.completions_for);
+    if (script.empty()) {
+      throw UsageError("--completions expects bash, zsh or fish, got '" + o.completions_for + "'");
+    }
+    std::cout << script;
+  }
+  return kExitOk;
+}
+
+int run_help(const CliOptions& o) {
+  if (asks_for_document(o)) return print_document(o);
+  const std::vector<std::string>& positionals = o.positionals;
   if (positionals.size() == 1) {
     std::cout << help_overview();
     return kExitOk;
@@ -183,27 +199,9 @@ int run_cli(int argc, char** argv) {
       "gpipe: streams logs, JSON lines and CSV through pipelines of stages.\n"
       "Run 'gpipe help' for the stages.",
       "gpipe"};
-  app.set_version_flag("--version", std::string("gpipe ") + GPIPE_VERSION);
   app.add_option("pipeline", o.positionals,
                  "the pipeline, one quoted argument ('help' for stages)");
-  app.add_option("-f,--file", o.pipeline_file, "read the pipeline from a .gp file");
-  app.add_option("--set", o.sets, "set ${name} in the pipeline (name=value); repeatable")
-      ->expected(1)
-      ->take_all();
-  app.add_option("--max-line", o.max_line, "longest line before it is a bad record (64MiB)");
-  app.add_option("-j,--threads", o.threads,
-                 "threads for the stateless start of the pipeline (default: the cores, where it "
-                 "helps; 1: none)");
-  app.add_option("--on-error", o.on_error, "bad records: fail (default), skip, dead-letter=PATH");
-  app.add_option("--max-error-rate", o.max_error_rate,
-                 "with skip or dead-letter: exit 4 at the end when more than this fraction (0.01 "
-                 "or 1%) of the records were bad");
-  app.add_flag("--mmap", o.mmap,
-               "map input files instead of reading them (faster on some machines, much slower "
-               "on some virtual ones)");
-  app.add_flag("-e", o.expect_output, "exit 1 when no record came out");
-  app.add_flag("-q,--quiet", o.quiet, "print errors only");
-  app.add_flag("-v,--verbose", o.verbose, "print debug messages");
+  add_options(app, o);
 
   try {
     app.parse(argc, argv);
@@ -215,7 +213,11 @@ int run_cli(int argc, char** argv) {
   if (o.verbose) spdlog::set_level(spdlog::level::debug);
 
   try {
-    if (!o.positionals.empty() && o.positionals.front() == "help") return run_help(o.positionals);
+    if (!o.positionals.empty() && o.positionals.front() == "help") return run_help(o);
+    if (asks_for_document(o)) {
+      throw UsageError(
+          "--man, --markdown and --completions go with help, as in 'gpipe help --man'");
+    }
     return run_pipeline(o);
   } catch (const UsageError& e) {
     spdlog::error("{}", e.what());

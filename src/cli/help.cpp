@@ -2,39 +2,21 @@
 
 #include <algorithm>
 
+#include "cli/doc_text.hpp"
 #include "gpipe/stage.hpp"
 
 namespace gpipe {
-
-namespace {
-
-std::string_view role_heading(StageRole role) {
-  switch (role) {
-    case StageRole::Source:
-      return "Sources";
-    case StageRole::Transform:
-      return "Filters and transforms";
-    case StageRole::Format:
-      return "Output format";
-    case StageRole::Sink:
-      return "Sinks (the default sink is standard output)";
-  }
-  return "";
-}
-
-}  // namespace
 
 std::string help_overview() {
   std::string out =
       "usage: gpipe [options] 'PIPELINE'\n"
       "       gpipe [options] -f FILE.gp [--set name=value]...\n"
-      "       gpipe help [STAGE]\n\n"
+      "       gpipe help [STAGE | --man | --markdown | --completions SHELL]\n\n"
       "A pipeline is stages separated by '|': gpipe 'read app*.log | grep ERROR | field 0'\n"
       "A pipeline that does not start with a source reads standard input.\n";
   std::size_t width = 0;
   for (const StageInfo& s : stage_table()) width = std::max(width, s.name.size());
-  for (StageRole role :
-       {StageRole::Source, StageRole::Transform, StageRole::Format, StageRole::Sink}) {
+  for (StageRole role : stage_roles()) {
     out += "\n";
     out += role_heading(role);
     out += ":\n";
@@ -47,7 +29,11 @@ std::string help_overview() {
       out += "\n";
     }
   }
-  out += "\n'gpipe help STAGE' describes one stage; 'gpipe --help' lists the options.\n";
+  out +=
+      "\n'gpipe help STAGE' describes one stage; 'gpipe --help' lists the options.\n"
+      "'gpipe help --man' prints the manual page (read it with 'gpipe help --man | man -l -'),\n"
+      "'gpipe help --markdown' the stage reference as Markdown, and\n"
+      "'gpipe help --completions bash|zsh|fish' a completion script for that shell.\n";
   return out;
 }
 
