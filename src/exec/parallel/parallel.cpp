@@ -15,14 +15,32 @@
 #include <utility>
 #include <vector>
 
-#include "io/file_range.hpp"
 #include "gpipe/context.hpp"
+#include "io/file_range.hpp"
 #include "io/mapped_file.hpp"
 #include "simd/newline_count.hpp"
 
 namespace gpipe {
 
 namespace {
+
+// What `read` left to the threads in the batch, if that is a range or a skipped line.
+const FileRange* range_in(const Batch& batch) {
+  return batch.for_threads() != nullptr ? batch.for_threads()->range() : nullptr;
+}
+const SkippedLine* skipped_line_in(const Batch& batch) {
+  return batch.for_threads() != nullptr ? batch.for_threads()->skipped_line() : nullptr;
+}
+
+// Late numbering: the batch's lines were numbered from 1 at its chunk's start; `by` makes the
+// numbers the file's. (Its pending block's too, which its records split from later.)
+void shift_line_numbers(Batch& batch, std::uint64_t by) {
+  if (batch.lines_pending()) {
+    batch.set_pending_lines(batch.pending_block(), batch.pending_first_line() + by,
+                            batch.pending_offset(), batch.pending_owner());
+  }
+  for (Record& record : batch.raw_records()) record.line += by;
+}
 
 // Big enough that a chunk's fixed costs (a batch, a coroutine switch per stage, a hand-over
 // between threads) are noise; small enough that 2N+1 of them in flight stay a few MiB.
@@ -88,7 +106,7 @@ struct Chunk {
   std::string skipped_reason;
   // A range of a plain file, read by its worker (load_file_range) before anything else looks
   // at its lines.
-  std::shared_ptr<const FileRange> file_range;
+  std::shared_ptr<const FileRange> file_range;  // a copy of the batch's
   mutable LoadedRange loaded;
 
   std::string_view lines() const {
@@ -786,9 +804,10 @@ bool continues(Batch& batch, const Chunk& chunk) {
 bool append_to_chunk(Batch& batch, Chunk& chunk) {
   if (!batch.lines_pending()) {
     // Not a block of lines (no source but `read` runs in parallel; kept correct anyway).
-    if (chunk.started || batch.skipped_line()) return false;
+    if (chunk.started || skipped_line_in(batch) != nullptr) return false;
     // Taken whole by Chunker::take_file_range, before this is called.
-    if (batch.file_range()) throw std::logic_error("-j: a file range where lines were expected");
+    if (range_in(batch) != nullptr)
+      throw std::logic_error("-j: a file range where lines were expected");
     chunk.origin = batch.origin();
     for (const Record& record : batch.records()) {
       if (!chunk.started) {
@@ -881,9 +900,9 @@ class Chunker {
   bool take_file_range(Chunk& chunk) {
     if (it_ == source_.end()) return false;
     Batch& batch = *it_;
-    if (batch.file_range() == nullptr) return false;
+    if (range_in(batch) == nullptr) return false;
     chunk.origin = batch.origin();
-    chunk.file_range = batch.file_range();
+    chunk.file_range = std::make_shared<const FileRange>(*range_in(batch));
     chunk.offset = chunk.file_range->begin;
     chunk.started = true;
     number_by_worker(chunk, 0);
@@ -893,8 +912,8 @@ class Chunker {
       chunk.file_start = chunk.file_range->begin == 0;
       // (Its worker also ends the file's rows where the file shrank; across its overlong last
       // line, if any, they go on: Chunk::own_gap.)
-      chunk.file_end = it_ == source_.end() || (*it_).file_range() == nullptr ||
-                       (*it_).file_range()->file != chunk.file_range->file;
+      chunk.file_end = it_ == source_.end() || range_in(*it_) == nullptr ||
+                       range_in(*it_)->file != chunk.file_range->file;
     }
     previous_origin_ = chunk.origin;
     return true;
@@ -903,7 +922,7 @@ class Chunker {
   // Whether the batch is a line skipped in the chunk's file: framed, the file goes on after
   // the chunk (the gap may be inside a row).
   static bool skipped_in(Batch& batch, const Chunk& chunk) {
-    return batch.skipped_line() && batch.origin() == chunk.origin;
+    return skipped_line_in(batch) != nullptr && batch.origin() == chunk.origin;
   }
 
   // A line that `read` skipped as overlong is a chunk of its own, so that its worker reports
@@ -912,14 +931,15 @@ class Chunker {
   bool take_skipped_line(Chunk& chunk) {
     if (it_ == source_.end()) return false;
     Batch& batch = *it_;
-    if (!batch.skipped_line()) return false;
+    const SkippedLine* const skipped = skipped_line_in(batch);
+    if (skipped == nullptr) return false;
     chunk.origin = batch.origin();
-    chunk.offset = batch.skipped_line()->offset;
-    number_by_worker(chunk, batch.skipped_line()->line);
+    chunk.offset = skipped->offset;
+    number_by_worker(chunk, skipped->line);
     chunk.started = true;
     chunk.skipped_line = true;
-    chunk.text = batch.skipped_line()->head;
-    chunk.skipped_reason = batch.skipped_line()->reason;
+    chunk.text = skipped->head;
+    chunk.skipped_reason = skipped->reason;
     ++it_;
     if (framing_ != nullptr) {
       chunk.stands_alone = true;
@@ -1005,7 +1025,7 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
     for (std::size_t i = 0; i < result.batches.size(); ++i) {
       result.bad_records.report_to(errors, shift, reported, result.held_before[i]);
       Batch& batch = result.batches[i];
-      if (shift != 0) batch.shift_line_numbers(shift);
+      if (shift != 0) shift_line_numbers(batch, shift);
       co_yield batch;
     }
     result.bad_records.report_to(errors, shift, reported, result.bad_records.mark());
