@@ -1,7 +1,8 @@
 // -j over a plain file: `read` cuts it into ranges without reading a byte, and each worker
 // reads its own range with pread(2). The copy out of the page cache is then spread over the
-// threads; done by the reading thread it was half of that thread's time, and what held
-// `read | grep` on two threads to the speed of one.
+// threads; done by the reading thread it was a large part of that thread's work, and what held
+// `read | grep` on two threads to the speed of one (see docs/performance-notes-parallel.md,
+// 'File ranges').
 //
 // A range holds the lines that start in it: the worker skips the end of the line before it,
 // and reads past its end to the end of its last line. A last line longer than --max-line is
@@ -20,10 +21,10 @@
 
 namespace gpipe {
 
-// Ranges of lines; csv ranges (framed: src/exec/parallel/parallel.cpp) are smaller, since the
+// Ranges of lines; csv ranges (framed: src/exec/parallel/csv_framing.hpp) are smaller, since the
 // batches of a csv range hold every field of every row, three times its bytes, until they are
-// printed: the csv task (1 GB, two threads) peaks at 18 MB with 512 KiB ranges, 29 MB with 1 MiB
-// ones, in the same time.
+// printed: smaller ranges keep the peak memory down and cost no time (see
+// docs/performance-notes-parallel.md, 'File ranges').
 inline constexpr std::size_t kFileRangeBytes = std::size_t{1} << 20;
 inline constexpr std::size_t kFramedRangeBytes = std::size_t{1} << 19;
 
