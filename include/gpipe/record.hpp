@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,7 +26,7 @@
 
 namespace gpipe {
 
-struct FileRange;  // src/io/file_range.hpp
+struct LinesForThreads;  // src/io/file_range.hpp
 
 // Where records came from: a file name as the user named it ("-" shows as "<stdin>").
 struct Origin {
@@ -51,8 +50,8 @@ struct Field {
   Value value;
 };
 
-// What the records of a batch are, which decides the default output format (SPEC 4: text in,
-// text out; CSV in, CSV out; JSON in, JSON lines out). Parsers set it; `field` sets Text.
+// What the records of a batch are, which decides the default output format (docs/spec.md §4:
+// text in, text out; CSV in, CSV out; JSON in, JSON lines out). Parsers set it; `field` sets Text.
 // Table: the results of an aggregate, printed as TSV with a header row.
 enum class DataFormat : std::uint8_t { Text, Csv, Json, Table };
 
@@ -137,33 +136,20 @@ class Batch {
   const std::shared_ptr<const void>& pending_owner() const { return block_owner_; }
   void take_pending_block() { lines_pending_ = false; }
 
-  // The first and last batches of a -j chunk cut between records, with its file's prelude (a
-  // CSV header) in front. A stage that keeps state per file starts afresh at the first and
-  // finishes after the last, as at the start and end of a file.
+  // -j, for a stage that keeps state per file (csv: its header): the first and last batches of
+  // a chunk cut between records, with its file's prelude (a CSV header) in front. Such a stage
+  // starts afresh at the first and finishes after the last, as at the start and end of a file.
   bool starts_chunk() const { return starts_chunk_; }
   void set_starts_chunk() { starts_chunk_ = true; }
   bool ends_chunk() const { return ends_chunk_; }
   void set_ends_chunk() { ends_chunk_ = true; }
 
-  // A line over --max-line that `read` skipped under -j: its number (0 when the threads number
-  // the lines, as those of a mapped file), offset and first bytes, and why it is bad. -j
-  // reports it in input order, after the bad records its threads found in the lines before.
-  // Such a batch has no records.
-  struct SkippedLine {
-    std::uint64_t line = 0;
-    std::uint64_t offset = 0;
-    std::string_view head;    // in the arena
-    std::string_view reason;  // in the arena
-  };
-  const std::optional<SkippedLine>& skipped_line() const { return skipped_line_; }
-
-  // -j: a range of a plain file that `read` left for a worker to read (src/io/file_range.hpp).
-  // Such a batch has no records.
-  const std::shared_ptr<const FileRange>& file_range() const { return file_range_; }
-  void set_file_range(std::shared_ptr<const FileRange> range) { file_range_ = std::move(range); }
-  void set_skipped_line(std::uint64_t line, std::uint64_t offset, std::string_view head,
-                        std::string_view reason) {
-    skipped_line_ = SkippedLine{line, offset, arena_.store(head), arena_.store(reason)};
+  // -j, between `read` and the threads only: lines `read` leaves to them (a file range to read,
+  // a line it skipped), in a batch without records; null in every other batch. Its type is
+  // src/io's: no stage but `read` makes one, and only src/exec reads one.
+  const std::shared_ptr<const LinesForThreads>& for_threads() const { return for_threads_; }
+  void set_for_threads(std::shared_ptr<const LinesForThreads> lines) {
+    for_threads_ = std::move(lines);
   }
 
   // --- for sources ---
@@ -171,10 +157,6 @@ class Batch {
   void set_pending_lines(std::string_view block, std::uint64_t first_line, std::uint64_t offset,
                          std::shared_ptr<const void> owner = nullptr);
   std::vector<Record>& raw_records() { return records_; }
-
-  // -j: the batch's lines were numbered from 1 at its chunk's start; `by` makes the numbers the
-  // file's (see parallel.hpp).
-  void shift_line_numbers(std::uint64_t by);
 
   // Appends the fields of one record and returns the index of the first one.
   std::uint32_t add_fields(std::span<const Field> fs);
@@ -195,8 +177,7 @@ class Batch {
   bool lines_pending_ = false;
   bool starts_chunk_ = false;
   bool ends_chunk_ = false;
-  std::optional<SkippedLine> skipped_line_;
-  std::shared_ptr<const FileRange> file_range_;
+  std::shared_ptr<const LinesForThreads> for_threads_;
 };
 
 // Every stage is a generator of batch references.

@@ -48,8 +48,7 @@ void Batch::reset(const Origin* origin, RecordKind kind) {
   lines_pending_ = false;
   starts_chunk_ = false;
   ends_chunk_ = false;
-  skipped_line_.reset();
-  file_range_.reset();
+  for_threads_.reset();
 }
 
 void Batch::set_pending_lines(std::string_view block, std::uint64_t first_line,
@@ -59,11 +58,6 @@ void Batch::set_pending_lines(std::string_view block, std::uint64_t first_line,
   block_first_line_ = first_line;
   block_offset_ = offset;
   lines_pending_ = true;
-}
-
-void Batch::shift_line_numbers(std::uint64_t by) {
-  block_first_line_ += by;
-  for (Record& record : records_) record.line += by;
 }
 
 void Batch::split_pending_lines() {

@@ -5,10 +5,10 @@
 #include <span>
 #include <thread>
 
-#include "io/file_range.hpp"
+#include "exec/parallel/parallel.hpp"
 #include "gpipe/errors.hpp"
 #include "gpipe/stage.hpp"
-#include "exec/parallel/parallel.hpp"
+#include "io/file_range.hpp"
 
 namespace gpipe {
 
@@ -150,15 +150,13 @@ bool mentions_line_numbers(const StageCall& call) {
 }
 
 // Threads for the prefix [1, end): -j N as given. Without -j, over a plain file, every core:
-// gpipe reads it at memory speed, and the threads search its chunks side by side (2 cores, 1 GB,
-// one thread against two: `grep | field` 0.26 s and 0.25 s, regex count 0.55 and 0.36 s,
-// `count by 1` 0.44 and 0.32 s, json task 1.62 and 0.78 s, csv 1.76 and 1.40 s). A pipe or a
-// decompressed file has a writer that needs a core of its own (the process writing the pipe, or
-// gpipe's decompressing thread), and its bytes are copied into chunks: there, all cores but
-// one, and only when the prefix does real work per record (a parser, an expression). On 2 cores
-// that is none: 1 GB from `cat` took 1.74 s on two threads and 1.40 s on one (json task), 1.80
-// and 1.52 s (csv), and 1.43 and 0.95 s for `count by 1` (an aggregate after the prefix does
-// not count either).
+// gpipe reads it at memory speed, and the threads search its chunks side by side, which pays
+// even for the cheapest prefix (`grep | field`). A pipe or a decompressed file has a writer that
+// needs a core of its own (the process writing the pipe, or gpipe's decompressing thread), and
+// its bytes are copied into chunks: there, all cores but one, and only when the prefix does real
+// work per record (a parser, an expression). On two cores that is one thread: a second one,
+// sharing a core with the writer, made every task slower (an aggregate after the prefix does not
+// count as real work either). See docs/performance-notes-parallel.md, 'When threads pay'.
 unsigned thread_count(const std::vector<const StageInfo*>& stages, std::size_t end,
                       const BuiltStage& source, const Context& ctx) {
   if (ctx.options.threads != 0) return ctx.options.threads;

@@ -1,7 +1,8 @@
 // -j over a plain file: `read` cuts it into ranges without reading a byte, and each worker
 // reads its own range with pread(2). The copy out of the page cache is then spread over the
-// threads; done by the reading thread it was half of that thread's time, and what held
-// `read | grep` on two threads to the speed of one.
+// threads; done by the reading thread it was a large part of that thread's work, and what held
+// `read | grep` on two threads to the speed of one (see docs/performance-notes-parallel.md,
+// 'File ranges').
 //
 // A range holds the lines that start in it: the worker skips the end of the line before it,
 // and reads past its end to the end of its last line. A last line longer than --max-line is
@@ -14,15 +15,16 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "io/read_buffer_pool.hpp"
 
 namespace gpipe {
 
-// Ranges of lines; csv ranges (framed: src/exec/parallel/parallel.cpp) are smaller, since the batches of a
-// csv range hold every field of every row, three times its bytes, until they are printed: the
-// csv task (1 GB, two threads) peaks at 18 MB with 512 KiB ranges, 29 MB with 1 MiB ones, in the
-// same time.
+// Ranges of lines; csv ranges (framed: src/exec/parallel/csv_framing.hpp) are smaller, since the
+// batches of a csv range hold every field of every row, three times its bytes, until they are
+// printed: smaller ranges keep the peak memory down and cost no time (see
+// docs/performance-notes-parallel.md, 'File ranges').
 inline constexpr std::size_t kFileRangeBytes = std::size_t{1} << 20;
 inline constexpr std::size_t kFramedRangeBytes = std::size_t{1} << 19;
 
@@ -72,6 +74,26 @@ struct LoadedRange {
   // the complete lines read before that end, and then the run stops with "'NAME' shrank while
   // it was being read", as a one-pass read does.
   bool shrank = false;
+};
+
+// A line over --max-line that `read` skipped under -j: its number (0 when the threads number the
+// lines, as those of a mapped file), offset and first bytes, and why it is bad. -j reports it in
+// input order, after the bad records its threads found in the lines before.
+struct SkippedLine {
+  std::uint64_t line = 0;
+  std::uint64_t offset = 0;
+  std::string head;
+  std::string reason;
+};
+
+// What `read` leaves to -j's threads in place of a block of lines, in a batch without records
+// (Batch::for_threads): a range of a plain file for a worker to read, or a line it skipped, for a
+// worker to report in turn. Only src/io and src/exec look inside.
+struct LinesForThreads {
+  std::variant<FileRange, SkippedLine> lines;
+
+  const FileRange* range() const { return std::get_if<FileRange>(&lines); }
+  const SkippedLine* skipped_line() const { return std::get_if<SkippedLine>(&lines); }
 };
 
 // Whether a --max-line of `max_line` lets ranges of `range_bytes` be used (see above).

@@ -27,7 +27,8 @@ BatchStream cut_into_ranges(const ByteSource::Mappable& file, const Origin& orig
     }
     const std::uint64_t end = std::min<std::uint64_t>(at + range_bytes, size);
     batch.reset(&origin, RecordKind::Line);
-    batch.set_file_range(std::make_shared<const FileRange>(FileRange{ranged, at, end}));
+    batch.set_for_threads(
+        std::make_shared<const LinesForThreads>(LinesForThreads{FileRange{ranged, at, end}}));
     co_yield batch;
     at = end;
   }
@@ -62,7 +63,8 @@ BatchStream read_file(const std::string& path, const Origin& origin, Batch& batc
       case LineReader::Event::Overlong:
         if (ctx.threads_number_lines) {  // -j reports it in order with the threads' bad records
           batch.reset(&origin, RecordKind::Line);
-          batch.set_skipped_line(overlong.line, overlong.offset, overlong.head, overlong_reason);
+          batch.set_for_threads(std::make_shared<const LinesForThreads>(LinesForThreads{SkippedLine{
+              overlong.line, overlong.offset, std::string(overlong.head), overlong_reason}}));
           co_yield batch;
           break;
         }
