@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
+#include "simd/bitmask.hpp"
 #include "simd/sse2.hpp"
 
 namespace gpipe::simd {
@@ -28,9 +28,7 @@ struct Avx2 {
     }
     // The `n` bytes at `p` (n < 64) followed by zeros: nothing past p + n is read.
     [[gnu::target("avx2")]] static Bytes64 load_partial(const char* p, std::size_t n) {
-      char copy[64] = {};
-      std::memcpy(copy, p, n);
-      return load(copy);
+      return load(PaddedWindow(p, n).bytes);
     }
     // Bit i is set where byte i is `byte`.
     [[gnu::target("avx2")]] std::uint64_t eq(char byte) const {

@@ -1,11 +1,19 @@
-// Bit tricks on the 64-bit masks of byte positions (bit i: byte i of a 64-byte window) that
-// every ISA's Bytes64::eq makes.
+// Windows of 64 bytes, and bit tricks on the 64-bit masks of their positions (bit i: byte i of
+// the window) that every ISA's Bytes64::eq makes.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace gpipe::simd {
+
+// The last window of a text, fewer than 64 bytes, copied out and padded with zeros, so that a
+// 64-byte load reads nothing past the text's end (Bytes64::load_partial).
+struct PaddedWindow {
+  char bytes[64] = {};
+  PaddedWindow(const char* p, std::size_t n) { std::memcpy(bytes, p, n); }
+};
 
 // The bits of the first `n` positions of a window (n in 0..64): a last window of fewer than 64
 // bytes is loaded padded with zeros, whose bits this clears.

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "simd/bitmask.hpp"
+
 namespace gpipe::simd {
 
 struct Portable {
@@ -26,9 +28,7 @@ struct Portable {
     }
     // The `n` bytes at `p` (n < 64) followed by zeros: nothing past p + n is read.
     static Bytes64 load_partial(const char* p, std::size_t n) {
-      char copy[64] = {};
-      std::memcpy(copy, p, n);
-      return load(copy);
+      return load(PaddedWindow(p, n).bytes);
     }
     // Bit i is set where byte i is `byte`.
     std::uint64_t eq(char byte) const {

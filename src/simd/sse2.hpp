@@ -7,7 +7,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
+
+#include "simd/bitmask.hpp"
 
 namespace gpipe::simd {
 
@@ -25,9 +26,7 @@ struct Sse2 {
     }
     // The `n` bytes at `p` (n < 64) followed by zeros: nothing past p + n is read.
     static Bytes64 load_partial(const char* p, std::size_t n) {
-      char copy[64] = {};
-      std::memcpy(copy, p, n);
-      return load(copy);
+      return load(PaddedWindow(p, n).bytes);
     }
     // Bit i is set where byte i is `byte`.
     std::uint64_t eq(char byte) const {

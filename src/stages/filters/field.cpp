@@ -1,5 +1,6 @@
 // `field F… [--sep S]`: keeps only the listed fields, in that order, as values (text output).
 // `select` is the same stage keeping names (output format follows the input).
+#include "core/field_edit.hpp"
 #include "stages/filters/transforms.hpp"
 #include "stages/stages.hpp"
 
@@ -10,9 +11,7 @@ BatchStream select_fields(BatchStream in, FieldSelection selection, SelectionOut
   for (Batch& batch : in) {
     for (Record& record : batch.records()) {
       selection.select(batch, record, selected);
-      record.first_field = batch.add_fields(selected);
-      record.field_count = static_cast<std::uint32_t>(selected.size());
-      record.whole_json = false;
+      FieldEditor::replace_fields(batch, record, selected);
     }
     if (output == SelectionOutput::Values) batch.set_format(DataFormat::Text);
     co_yield batch;
