@@ -37,15 +37,19 @@ class LineCutter {
   std::vector<Record>& out_;
 };
 
-// Cuts at every newline in [p, end), the last window of fewer than 64 bytes padded.
+// Cuts at every newline of the 64-byte window at `p` whose newline mask is `newlines`.
+[[gnu::always_inline]] inline void cut_window(const char* p, std::uint64_t newlines,
+                                              LineCutter& cutter) {
+  for (; newlines != 0; newlines &= newlines - 1) cutter.cut_at(p + simd::lowest_bit(newlines));
+}
+
+// Cuts at every newline in [p, end): whole windows of 64 bytes, then the last one padded.
 template <class Isa>
 [[gnu::always_inline]] inline void cut_lines(const char* p, const char* end, LineCutter& cutter) {
   using Bytes = typename Isa::Bytes64;
-  for (; p < end; p += 64) {
-    const auto left = static_cast<std::size_t>(end - p);
-    std::uint64_t newlines =
-        left >= 64 ? Bytes::load(p).eq('\n') : Bytes::load_partial(p, left).eq('\n');
-    for (; newlines != 0; newlines &= newlines - 1) cutter.cut_at(p + simd::lowest_bit(newlines));
+  for (; end - p >= 64; p += 64) cut_window(p, Bytes::load(p).eq('\n'), cutter);
+  if (p < end) {
+    cut_window(p, Bytes::load_partial(p, static_cast<std::size_t>(end - p)).eq('\n'), cutter);
   }
 }
 
