@@ -3,15 +3,17 @@
 #include <algorithm>
 
 #include "formats/csv/quote_masks.hpp"
-#include "formats/csv/row_splitter.hpp"
+#include "formats/csv/quoted_field.hpp"
 #include "simd/dispatch.hpp"
 
 namespace gpipe::csv {
 
 namespace {
 
-// For the rare positions (of "" and of line ends inside quotes).
-void push_positions(std::vector<std::size_t>& out, std::size_t base, std::uint64_t bits) {
+// For the rare positions (of "" and of line ends inside quotes). Inlined into the window scan,
+// whose AVX2 copy would otherwise call it.
+[[gnu::always_inline]] inline void push_positions(std::vector<std::size_t>& out, std::size_t base,
+                                                  std::uint64_t bits) {
   for (; bits != 0; bits &= bits - 1) {
     out.push_back(base + simd::lowest_bit(bits));
   }

@@ -3,7 +3,7 @@
 //   block_splitter.hpp  the rows of a block of lines, 64 bytes at a time (the fast path)
 //   row_boundary.hpp    where rows end, for -j's chunks
 // quote_masks.hpp holds the 64-byte masks all three read fields off, and the quote state of the
-// last two.
+// last two; quoted_field.hpp, where a quoted field closes and its value, for the first two.
 #pragma once
 
 #include "formats/csv/block_splitter.hpp"

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "formats/csv/quote_masks.hpp"
+#include "formats/csv/quoted_field.hpp"
 #include "simd/dispatch.hpp"
 
 // The parser's own threads are not wanted: only the unescaping below is used.
@@ -16,20 +17,6 @@ namespace gpipe::csv {
 namespace {
 
 constexpr std::size_t kNone = std::string_view::npos;
-
-// `quoted` is a whole quoted field, both quotes included; `after` is the text between its
-// closing quote and the separator (normally empty). fccp's unescape drops the outer quotes and
-// turns each "" into " in place, so it gets a copy in the arena. (Its separator parameter is
-// not used by unescape: ',' serves for any --sep.)
-std::string_view unescape_quoted(std::string_view quoted, std::string_view after, Arena& arena) {
-  char* const copy = arena.allocate(quoted.size() + after.size());
-  std::memcpy(copy, quoted.data(), quoted.size());
-  char* begin = copy;
-  char* end = copy + quoted.size();
-  io::double_quote_escape<',', kQuote>::unescape(begin, end);
-  if (!after.empty()) std::memcpy(end, after.data(), after.size());
-  return {begin, static_cast<std::size_t>(end - begin) + after.size()};
-}
 
 // Where the separator and the quotes are in one row (the csv stage's lines one by one), read
 // off masks of 64 bytes.
@@ -174,20 +161,16 @@ struct FieldsOut {
 
 }  // namespace
 
-std::size_t closing_quote(std::string_view text, std::size_t open, bool& doubled) {
-  std::size_t i = open + 1;
-  for (;;) {
-    const std::size_t q = text.find(kQuote, i);
-    if (q == kNone || q + 1 >= text.size() || text[q + 1] != kQuote) return q;
-    doubled = true;
-    i = q + 2;
-  }
-}
-
-std::string_view quoted_value(std::string_view field, std::size_t close, bool doubled,
-                              Arena& arena) {
-  if (!doubled && close + 1 == field.size()) return field.substr(1, close - 1);
-  return unescape_quoted(field.substr(0, close + 1), field.substr(close + 1), arena);
+// fccp's unescape drops the outer quotes and turns each "" into " in place, so it gets a copy in
+// the arena. (Its separator parameter is not used by unescape: ',' serves for any --sep.)
+std::string_view unescape_quoted(std::string_view quoted, std::string_view after, Arena& arena) {
+  char* const copy = arena.allocate(quoted.size() + after.size());
+  std::memcpy(copy, quoted.data(), quoted.size());
+  char* begin = copy;
+  char* end = copy + quoted.size();
+  io::double_quote_escape<',', kQuote>::unescape(begin, end);
+  if (!after.empty()) std::memcpy(end, after.data(), after.size());
+  return {begin, static_cast<std::size_t>(end - begin) + after.size()};
 }
 
 bool split_row(std::string_view row, char sep, Arena& arena,

@@ -58,15 +58,4 @@ void split_tsv_row(std::string_view row, Arena& arena, std::vector<std::string_v
 std::size_t split_tsv_row(std::string_view row, Arena& arena,
                           std::span<const std::string_view> names, std::vector<Field>& fields);
 
-// The parts of a quoted field, shared with BlockSplitter.
-//
-// Where the quoted field starting at `open` (its opening quote) in `text` closes, or npos when
-// it is still open at the end of `text`. Sets `doubled` when it holds "".
-std::size_t closing_quote(std::string_view text, std::size_t open, bool& doubled);
-// The value of the quoted field `field`: from its opening quote to the separator or the row's
-// end, its closing quote at `close`. A view inside the quotes when there is nothing to
-// unescape (no "", no text after the closing quote), else unescaped into `arena`.
-std::string_view quoted_value(std::string_view field, std::size_t close, bool doubled,
-                              Arena& arena);
-
 }  // namespace gpipe::csv
