@@ -397,15 +397,4 @@ bool ByteDfa::build(std::string_view pattern) {
   return true;
 }
 
-bool ByteDfa::matches_after_prefix(const char* p, const char* end) const {
-  std::uint32_t state = after_prefix_;
-  if (accepting_[state] != 0) return true;
-  for (; p < end; ++p) {
-    state = next_[state * 256 + static_cast<unsigned char>(*p)];
-    if (state == 0) return false;
-    if (accepting_[state] != 0) return true;
-  }
-  return false;
-}
-
 }  // namespace gpipe

@@ -28,8 +28,17 @@ class ByteDfa {
   // The bytes every match starts with (may be empty).
   const std::string& prefix() const { return prefix_; }
   // Whether a match starts at `p` - prefix().size(), given that the prefix is there; [p, end)
-  // is the rest of the line.
-  bool matches_after_prefix(const char* p, const char* end) const;
+  // is the rest of the line. Inline: grep runs it for every candidate.
+  bool matches_after_prefix(const char* p, const char* end) const {
+    std::uint32_t state = after_prefix_;
+    if (accepting_[state] != 0) return true;
+    for (; p < end; ++p) {
+      state = next_[state * 256 + static_cast<unsigned char>(*p)];
+      if (state == 0) return false;
+      if (accepting_[state] != 0) return true;
+    }
+    return false;
+  }
 
  private:
   std::vector<std::uint32_t> next_;  // [state * 256 + byte]; state 0 is dead
