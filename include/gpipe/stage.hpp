@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "gpipe/context.hpp"
+#include "gpipe/field_ref.hpp"
 #include "gpipe/language.hpp"
 #include "gpipe/record.hpp"
 #include "output/output.hpp"
@@ -49,6 +50,17 @@ class StageArgs {
   const Argument& positional(std::string_view what);  // errors "missing WHAT" if none left
   std::optional<Argument> optional_positional();
   std::vector<Argument> rest();  // all remaining positionals
+  // All remaining positionals, at least one: errors "missing WHAT" if none (F… of field, drop).
+  std::vector<Argument> one_or_more(std::string_view what);
+
+  // F, a field reference (a position or a name, gpipe/field_ref.hpp), read from `text`: the
+  // text of `arg` or a part of it (rename's OLD in OLD=NEW). Errors, pointing at `arg`, when it
+  // is not one.
+  FieldRef field_ref(const Argument& arg, std::string_view text) const;
+  // F read from `arg`, and asked of the parsers that make fields (FieldDemand::need: a name,
+  // that field; a position, all of them): what a stage that reads F uses.
+  FieldRef needed_field(const Argument& arg, FieldDemand& demand) const;
+  std::vector<FieldRef> needed_fields(std::span<const Argument> args, FieldDemand& demand) const;
 
   std::size_t positional_number(const Argument& arg, std::string_view what);  // non-negative int
   std::size_t size_argument(const Argument& arg);                             // 64KiB, 1MiB
@@ -99,7 +111,7 @@ class PartialAggregate {
   virtual void add(Batch& batch, std::uint64_t chunk) = 0;
 };
 
-// -j: how an aggregate splits its work among the threads (SPEC 8: "aggregates combine
+// -j: how an aggregate splits its work among the threads (docs/spec.md §8: "aggregates combine
 // per-thread partial states"). Each thread makes one partial state and adds its records to it;
 // `merge` combines them all, at the end, into the records the aggregate would have emitted
 // after one pass over the input, byte for byte.

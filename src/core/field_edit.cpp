@@ -1,7 +1,6 @@
 #include "core/field_edit.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 
 #include "gpipe/field_ref.hpp"
 
@@ -9,12 +8,7 @@ namespace gpipe {
 
 FieldTarget parse_field_target(StageArgs& args, const Argument& arg, std::string_view text,
                                std::string_view verb) {
-  FieldRef ref;
-  try {
-    ref = FieldRef::parse(text);
-  } catch (const std::invalid_argument& e) {
-    args.fail(arg, e.what());
-  }
+  const FieldRef ref = args.field_ref(arg, text);
   FieldTarget target;
   switch (ref.kind()) {
     case FieldRef::Kind::Position:

@@ -1,8 +1,9 @@
 // What `drop` and `rename` share: the fields they name (positions or names, parsed at start-up)
 // and the fields of a record to edit, made of a plain text record's awk fields when positions
-// are asked for.
+// are asked for; and how any stage that reshapes a record (these two, field, select) gives it
+// its new fields.
 //
-// Rules (SPEC 4 is silent; these are gpipe's):
+// Rules (docs/spec.md §4 is silent; these are gpipe's):
 //   - F is a 0-based position or a name. A name matches every top-level field of exactly that
 //     name (a CSV column, a JSON key, a kv key, a parse capture, a set field).
 //   - A record with fields is edited in its fields. A plain text line (no fields) is left as is

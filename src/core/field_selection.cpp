@@ -20,17 +20,15 @@ std::optional<std::size_t> field_index(const Record& record, const FieldRef& ref
 
 }  // namespace
 
-FieldSelection::FieldSelection(const std::vector<std::string>& specs, FieldSplitter splitter)
-    : splitter_(std::move(splitter)) {
-  refs_.reserve(specs.size());
+FieldSelection::FieldSelection(std::vector<FieldRef> refs, FieldSplitter splitter)
+    : refs_(std::move(refs)), splitter_(std::move(splitter)) {
   bool from_end = false;
-  for (const std::string& spec : specs) {
-    refs_.push_back(FieldRef::parse(spec));
-    if (refs_.back().kind() == FieldRef::Kind::Position) {
-      split_limit_ = std::max(split_limit_, refs_.back().position() + 1);
+  for (const FieldRef& ref : refs_) {
+    if (ref.kind() == FieldRef::Kind::Position) {
+      split_limit_ = std::max(split_limit_, ref.position() + 1);
       split_text_ = true;
     }
-    from_end = from_end || refs_.back().kind() == FieldRef::Kind::PositionFromEnd;
+    from_end = from_end || ref.kind() == FieldRef::Kind::PositionFromEnd;
   }
   // Counting from the end needs every field of the line.
   if (from_end) {

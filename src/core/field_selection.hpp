@@ -20,9 +20,8 @@ namespace gpipe {
 
 class FieldSelection {
  public:
-  FieldSelection(const std::vector<std::string>& specs, FieldSplitter splitter);
+  FieldSelection(std::vector<FieldRef> refs, FieldSplitter splitter);
 
-  // Throws std::invalid_argument for a malformed F.
   // The selected fields of `record`, in the order asked for, into `out` (cleared first, its
   // capacity kept). Each is named as its F was written, except that a position on a record
   // with fields keeps the name of the field it picks (`select 0` of a JSON object keeps its

@@ -4,6 +4,7 @@
 // is not an option (numbers such as -5 included), so asking in that order lets options appear
 // anywhere on the line. `--` ends the options: everything after it is positional.
 #include <charconv>
+#include <stdexcept>
 
 #include "gpipe/stage.hpp"
 
@@ -158,6 +159,34 @@ std::vector<Argument> StageArgs::rest() {
     }
   }
   return out;
+}
+
+std::vector<Argument> StageArgs::one_or_more(std::string_view what) {
+  std::vector<Argument> out{positional(what)};
+  for (Argument& arg : rest()) out.push_back(std::move(arg));
+  return out;
+}
+
+FieldRef StageArgs::field_ref(const Argument& arg, std::string_view text) const {
+  try {
+    return FieldRef::parse(text);
+  } catch (const std::invalid_argument& e) {
+    fail(arg, e.what());
+  }
+}
+
+FieldRef StageArgs::needed_field(const Argument& arg, FieldDemand& demand) const {
+  FieldRef ref = field_ref(arg, arg.text);
+  demand.need(ref);
+  return ref;
+}
+
+std::vector<FieldRef> StageArgs::needed_fields(std::span<const Argument> args,
+                                               FieldDemand& demand) const {
+  std::vector<FieldRef> refs;
+  refs.reserve(args.size());
+  for (const Argument& arg : args) refs.push_back(needed_field(arg, demand));
+  return refs;
 }
 
 std::size_t StageArgs::positional_number(const Argument& arg, std::string_view what) {

@@ -1,13 +1,11 @@
 #include "search/literal_search.hpp"
 
+#include <bit>
 #include <cstring>
 
-#include "simd/cpu_features.hpp"
+#include "simd/bitmask.hpp"
+#include "simd/dispatch.hpp"
 #include "simd/newline_count.hpp"
-
-#ifdef __x86_64__
-#include <immintrin.h>
-#endif
 
 namespace gpipe {
 
@@ -39,43 +37,36 @@ std::size_t least_common_byte(std::string_view literal, std::size_t skip) {
   return best;
 }
 
-#ifdef __x86_64__
-constexpr std::size_t kStep = 32;
-
-// Scans starting positions s = from, from + 32, ... while a whole step of candidates fits
-// (s + 31 + size <= text size). Returns the occurrence, or npos with `from` left where the
-// scan stopped; `newlines` gains the '\n' bytes before the occurrence or the stopping point.
-__attribute__((target("avx2,bmi,popcnt"))) std::size_t find_pair_avx2(
-    std::string_view text, std::size_t& from, std::string_view literal, std::size_t first,
-    std::size_t second, std::uint64_t& newlines) {
+// Scans starting positions s = from, from + 64, ... while a whole window of candidates fits
+// (s + 63 + size <= text size): in each window, the starts where both of the literal's chosen
+// bytes are in place, and the newlines, as masks of 64 positions. Returns the occurrence, or
+// npos with `from` left where the scan stopped; `newlines` gains the '\n' bytes before the
+// occurrence or the stopping point.
+template <class Isa>
+[[gnu::always_inline]] inline std::size_t find_pair(std::string_view text, std::size_t& from,
+                                                    std::string_view literal, std::size_t first,
+                                                    std::size_t second, std::uint64_t& newlines) {
+  using Bytes = typename Isa::Bytes64;
+  constexpr std::size_t kWindow = 64;
   const char* const data = text.data();
-  const __m256i first_byte = _mm256_set1_epi8(literal[first]);
-  const __m256i second_byte = _mm256_set1_epi8(literal[second]);
-  const __m256i newline = _mm256_set1_epi8('\n');
   std::size_t start = from;
-  for (; start + kStep - 1 + literal.size() <= text.size(); start += kStep) {
+  for (; start + kWindow - 1 + literal.size() <= text.size(); start += kWindow) {
     const char* const at = data + start;
-    const __m256i at_first = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + first));
-    const __m256i at_second = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + second));
-    const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
-    auto candidates = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_and_si256(
-        _mm256_cmpeq_epi8(at_first, first_byte), _mm256_cmpeq_epi8(at_second, second_byte))));
-    const auto newline_bits =
-        static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(bytes, newline)));
-    while (candidates != 0) {
-      const auto bit = static_cast<unsigned>(__builtin_ctz(candidates));
+    std::uint64_t candidates =
+        Bytes::load(at + first).eq(literal[first]) & Bytes::load(at + second).eq(literal[second]);
+    const std::uint64_t newline_bits = Bytes::load(at).eq('\n');
+    for (; candidates != 0; candidates &= candidates - 1) {
+      const unsigned bit = simd::lowest_bit(candidates);
       if (std::memcmp(at + bit, literal.data(), literal.size()) == 0) {
-        newlines += static_cast<unsigned>(__builtin_popcount(newline_bits & ((1U << bit) - 1)));
+        newlines += static_cast<unsigned>(std::popcount(newline_bits & simd::first_bits(bit)));
         return start + bit;
       }
-      candidates &= candidates - 1;
     }
-    newlines += static_cast<unsigned>(__builtin_popcount(newline_bits));
+    newlines += static_cast<unsigned>(std::popcount(newline_bits));
   }
   from = start;
   return std::string_view::npos;
 }
-#endif
 
 }  // namespace
 
@@ -109,13 +100,12 @@ std::size_t LiteralSearch::find(std::string_view text, std::size_t from) const {
 
 std::size_t LiteralSearch::find_counting_newlines(std::string_view text, std::size_t from,
                                                   std::uint64_t& newlines) const {
-#ifdef __x86_64__
-  if (kHaveAvx2 && !literal_.empty() && from <= text.size()) {
-    const std::size_t found =
-        find_pair_avx2(text, from, literal_, rarest_, second_rarest_, newlines);
+  if (!literal_.empty() && from <= text.size()) {
+    const std::size_t found = simd::dispatch([&]<class Isa>(std::type_identity<Isa>) {
+      return find_pair<Isa>(text, from, literal_, rarest_, second_rarest_, newlines);
+    });
     if (found != std::string_view::npos) return found;
   }
-#endif
   return find_then_count(text, from, newlines);  // the rest, under a step of candidates
 }
 

@@ -1,5 +1,6 @@
 // Finding a literal in text: in a line, or in a whole block of lines while counting the lines
-// passed on the way, so that `read | grep LITERAL` goes over each byte once (SPEC 8).
+// passed on the way, so that `read | grep LITERAL` goes over each byte once
+// (docs/spec.md §8).
 #pragma once
 
 #include <cstddef>
@@ -21,11 +22,10 @@ class LiteralSearch {
   std::size_t find(std::string_view text, std::size_t from) const;
 
   // The same answer, for a block of many lines; adds to `newlines` the number of '\n' bytes in
-  // [from, the occurrence) (to the end of `text` when there is none). With AVX2 it tests 32
-  // starting positions per step for two of the literal's bytes at once (the packed pair of
-  // Hyperscan and ripgrep's memchr crate) and counts newlines in the same pass: memchr for one
-  // byte stopped at every common one (an 'E' for "ERROR"), and counting line numbers was a
-  // second pass over the block.
+  // [from, the occurrence) (to the end of `text` when there is none). It tests 64 starting
+  // positions a step for two of the literal's bytes at once (the packed pair of Hyperscan and
+  // ripgrep's memchr crate) and counts newlines in the same pass: memchr for one byte stopped at
+  // every common one (an 'E' for "ERROR"), and counting line numbers was a second pass.
   std::size_t find_counting_newlines(std::string_view text, std::size_t from,
                                      std::uint64_t& newlines) const;
 

@@ -1,6 +1,6 @@
 // The line test behind `grep`: does a line match PATTERN under -i, -F and -w, exactly as GNU
 // grep decides it, plus a way to find candidate lines in a whole block of lines without
-// splitting it (SPEC 8: `read | grep LITERAL` finds line ends only around matches).
+// splitting it (docs/spec.md §8: `read | grep LITERAL` finds line ends only around matches).
 #pragma once
 
 #include <cstddef>
@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "search/byte_dfa.hpp"
 #include "search/literal_search.hpp"
 
 namespace re2 {
@@ -17,28 +18,6 @@ class RE2;
 }
 
 namespace gpipe {
-
-// A byte DFA for regexes of ASCII literals, positive ASCII classes, groups, alternation and
-// repetition: exactly RE2's answer on those, with no per-call cost. Newlines never match.
-class ByteDfa {
- public:
-  static constexpr std::size_t kMaxStates = 1024;
-
-  // False when the pattern is outside what this DFA handles (or too big): use RE2.
-  bool build(std::string_view pattern);
-  // The bytes every match starts with (may be empty).
-  const std::string& prefix() const { return prefix_; }
-  // Whether a match starts at `p` - prefix().size(), given that the prefix is there; [p, end)
-  // is the rest of the line.
-  bool matches_after_prefix(const char* p, const char* end) const;
-
- private:
-  std::vector<std::uint32_t> next_;  // [state * 256 + byte]; state 0 is dead
-  std::vector<std::uint8_t> accepting_;
-  std::uint32_t start_ = 0;
-  std::uint32_t after_prefix_ = 0;
-  std::string prefix_;
-};
 
 struct MatchOptions {
   std::string pattern;

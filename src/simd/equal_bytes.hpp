@@ -1,7 +1,7 @@
 // Equality of two short strings without a call to memcmp. Why: filters compare a field name
 // with each name of a record, and a field's value with a literal, once per record; for the
 // few bytes of a CSV column name or a country code the call to libc's memcmp was most of the
-// cost (9% of the csv benchmark task's time in one pass).
+// cost (see docs/performance.md, "Short comparisons").
 #pragma once
 
 #include <cstdint>

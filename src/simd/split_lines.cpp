@@ -1,15 +1,10 @@
-// split_lines: a block of whole lines cut into records. With AVX2 the newlines of 64 bytes at a
-// time become a bit mask whose set bits are walked; why not memchr per line: for the json
-// benchmark task's lines (about 320 bytes) the call and its set-up cost more than the scan, and
-// memchr was 5% of that task's samples.
-#include <cstring>
-
-#include "simd/cpu_features.hpp"
+// split_lines: a block of whole lines cut into records. The newlines of 64 bytes at a time
+// become a mask whose set bits are walked. Why not memchr per line: for lines of a few hundred
+// bytes (JSON lines) its call and set-up cost more than the scan (see
+// docs/performance.md, "Cutting lines").
 #include "gpipe/record.hpp"
-
-#ifdef __x86_64__
-#include <immintrin.h>
-#endif
+#include "simd/bitmask.hpp"
+#include "simd/dispatch.hpp"
 
 namespace gpipe {
 
@@ -42,46 +37,30 @@ class LineCutter {
   std::vector<Record>& out_;
 };
 
-#ifdef __x86_64__
-// Cuts at every newline in [p, end) up to the last whole 64 bytes; returns where it stopped.
-__attribute__((target("avx2,bmi"))) const char* cut_lines_avx2(const char* p, const char* end,
-                                                               LineCutter& cutter) {
-  const __m256i newline = _mm256_set1_epi8('\n');
-  for (; end - p >= 64; p += 64) {
-    const __m256i low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-    const __m256i high = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-    auto mask =
-        static_cast<std::uint64_t>(
-            static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(low, newline)))) |
-        (static_cast<std::uint64_t>(
-             static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(high, newline))))
-         << 32);
-    while (mask != 0) {
-      cutter.cut_at(p + _tzcnt_u64(mask));
-      mask = _blsr_u64(mask);
-    }
-  }
-  return p;
+// Cuts at every newline of the 64-byte window at `p` whose newline mask is `newlines`.
+[[gnu::always_inline]] inline void cut_window(const char* p, std::uint64_t newlines,
+                                              LineCutter& cutter) {
+  for (; newlines != 0; newlines &= newlines - 1) cutter.cut_at(p + simd::lowest_bit(newlines));
 }
-#endif
+
+// Cuts at every newline in [p, end): whole windows of 64 bytes, then the last one padded.
+template <class Isa>
+[[gnu::always_inline]] inline void cut_lines(const char* p, const char* end, LineCutter& cutter) {
+  using Bytes = typename Isa::Bytes64;
+  for (; end - p >= 64; p += 64) cut_window(p, Bytes::load(p).eq('\n'), cutter);
+  if (p < end) {
+    cut_window(p, Bytes::load_partial(p, static_cast<std::size_t>(end - p)).eq('\n'), cutter);
+  }
+}
 
 }  // namespace
 
 void split_lines(std::string_view block, std::uint64_t first_line, std::uint64_t offset,
                  std::vector<Record>& out) {
-  const char* p = block.data();
-  const char* const end = p + block.size();
-  LineCutter cutter(p, first_line, offset, out);
-#ifdef __x86_64__
-  if (kHaveAvx2) p = cut_lines_avx2(p, end, cutter);
-#endif
-  while (p < end) {
-    const auto* newline =
-        static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-    if (newline == nullptr) break;
-    cutter.cut_at(newline);
-    p = newline + 1;
-  }
+  const char* const begin = block.data();
+  const char* const end = begin + block.size();
+  LineCutter cutter(begin, first_line, offset, out);
+  simd::dispatch([&]<class Isa>(std::type_identity<Isa>) { cut_lines<Isa>(begin, end, cutter); });
   if (cutter.line_start() < end) cutter.cut_at(end);
 }
 

@@ -5,10 +5,11 @@
 #include <vector>
 
 #include "gpipe/context.hpp"
+#include "gpipe/errors.hpp"
 #include "gpipe/language.hpp"
-#include "output/output.hpp"
 #include "gpipe/record.hpp"
 #include "gpipe/stage.hpp"
+#include "output/output.hpp"
 
 namespace gpipe::test {
 
@@ -68,6 +69,19 @@ inline BuiltStage build_stage(const std::string& text, Context& ctx) {
   BuiltStage built = info->build(args, ctx);
   args.finish();
   return built;
+}
+
+// The error building a stage gives, as "message @offset+length" (where its caret points), or
+// "no error".
+inline std::string pipeline_error(const std::string& text) {
+  Context ctx;
+  try {
+    build_stage(text, ctx);
+  } catch (const PipelineError& e) {
+    return std::string(e.what()) + " @" + std::to_string(e.span().offset) + "+" +
+           std::to_string(e.span().length);
+  }
+  return "no error";
 }
 
 }  // namespace gpipe::test

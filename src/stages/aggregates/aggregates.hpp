@@ -1,6 +1,6 @@
 // What the aggregate stages share: `by F…` arguments, and a table of groups keyed by the values
-// of those fields, each with its own state, emitted at the end as records (SPEC 4: the `by`
-// fields, then the results).
+// of those fields, each with its own state, emitted at the end as records (docs/spec.md §4: the
+// `by` fields, then the results).
 //
 // Memory grows with the number of distinct groups, never with the input: a group's key is
 // copied once, when the group first appears; every other record only looks its group up, with

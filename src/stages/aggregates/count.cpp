@@ -7,8 +7,8 @@
 
 #include "gpipe/field_ref.hpp"
 #include "stages/aggregates/aggregates.hpp"
-#include "stages/stages.hpp"
 #include "stages/filters/transforms.hpp"
+#include "stages/stages.hpp"
 
 namespace gpipe::stages {
 
@@ -17,11 +17,6 @@ namespace {
 struct Counter {
   std::uint64_t records = 0;
 };
-
-// The records in a batch; a block of unsplit lines is counted without splitting it.
-std::uint64_t records_in(Batch& batch) {
-  return batch.lines_pending() ? pending_line_count(batch) : batch.records().size();
-}
 
 Batch total_record(std::uint64_t total) {
   Batch out;
@@ -37,14 +32,14 @@ Batch total_record(std::uint64_t total) {
 
 BatchStream count_all(BatchStream in) {
   std::uint64_t total = 0;
-  for (Batch& batch : in) total += records_in(batch);
+  for (Batch& batch : in) total += record_count(batch);
   Batch out = total_record(total);
   co_yield out;
 }
 
 // -j: a thread's count, and the sum of them all.
 struct PartialTotal final : PartialAggregate {
-  void add(Batch& batch, std::uint64_t /*chunk*/) override { total += records_in(batch); }
+  void add(Batch& batch, std::uint64_t /*chunk*/) override { total += record_count(batch); }
   std::uint64_t total = 0;
 };
 

@@ -32,10 +32,8 @@ BatchStream drop_fields(BatchStream in, std::vector<FieldTarget> targets) {
 }
 
 BuiltStage build(StageArgs& args, Context& ctx) {
-  std::vector<Argument> arguments{args.positional("field")};
-  for (Argument& argument : args.rest()) arguments.push_back(std::move(argument));
   std::vector<FieldTarget> targets;
-  for (const Argument& argument : arguments) {
+  for (const Argument& argument : args.one_or_more("field")) {
     targets.push_back(parse_field_target(args, argument, argument.text, "dropped"));
   }
   ctx.demand.need_all();  // JSON records must come with every field to keep the others

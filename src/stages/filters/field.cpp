@@ -1,7 +1,8 @@
 // `field F… [--sep S]`: keeps only the listed fields, in that order, as values (text output).
 // `select` is the same stage keeping names (output format follows the input).
-#include "stages/stages.hpp"
+#include "core/field_edit.hpp"
 #include "stages/filters/transforms.hpp"
+#include "stages/stages.hpp"
 
 namespace gpipe::stages {
 
@@ -10,9 +11,7 @@ BatchStream select_fields(BatchStream in, FieldSelection selection, SelectionOut
   for (Batch& batch : in) {
     for (Record& record : batch.records()) {
       selection.select(batch, record, selected);
-      record.first_field = batch.add_fields(selected);
-      record.field_count = static_cast<std::uint32_t>(selected.size());
-      record.whole_json = false;
+      FieldEditor::replace_fields(batch, record, selected);
     }
     if (output == SelectionOutput::Values) batch.set_format(DataFormat::Text);
     co_yield batch;
@@ -22,20 +21,9 @@ BatchStream select_fields(BatchStream in, FieldSelection selection, SelectionOut
 BuiltStage build_field_selection(StageArgs& args, Context& ctx, SelectionOutput output) {
   FieldSplitter splitter;
   if (const auto separator = args.separator_option()) splitter = FieldSplitter(separator->text);
-  std::vector<Argument> arguments{args.positional("field")};
-  for (Argument& argument : args.rest()) arguments.push_back(std::move(argument));
-  std::vector<std::string> specs;
-  for (const Argument& argument : arguments) {
-    try {
-      const FieldRef ref = FieldRef::parse(argument.text);
-      ctx.demand.need(ref);
-    } catch (const std::invalid_argument& e) {
-      args.fail(argument, e.what());
-    }
-    specs.push_back(argument.text);
-  }
+  FieldSelection selection(args.needed_fields(args.one_or_more("field"), ctx.demand), splitter);
   BuiltStage built;
-  built.transform = [selection = FieldSelection(specs, splitter), output](BatchStream in) {
+  built.transform = [selection = std::move(selection), output](BatchStream in) {
     return select_fields(std::move(in), selection, output);
   };
   return built;

@@ -1,6 +1,6 @@
 // `head N`: the first N records, then stop reading.
-#include "stages/stages.hpp"
 #include "stages/filters/transforms.hpp"
+#include "stages/stages.hpp"
 
 namespace gpipe::stages {
 
@@ -12,39 +12,18 @@ BatchStream first_records(BatchStream in, std::uint64_t count) {
     BatchStream upstream = std::move(in);
     std::uint64_t remaining = count;
     for (Batch& batch : upstream) {
-      if (batch.lines_pending()) {
-        // A block that fits is passed on unsplit (a grep after us keeps its block search).
-        const std::uint64_t lines = pending_line_count(batch);
-        if (lines <= remaining) {
-          remaining -= lines;
-          if (lines != 0) co_yield batch;
-          if (remaining == 0) break;
-          continue;
-        }
+      // A batch that fits is passed on whole: a block of lines unsplit.
+      std::uint64_t taken = record_count(batch);
+      if (taken > remaining) {
+        batch.records().resize(remaining);
+        taken = remaining;
       }
-      std::vector<Record>& records = batch.records();
-      if (records.size() >= remaining) {
-        records.resize(remaining);
-        remaining = 0;
-      } else {
-        remaining -= records.size();
-      }
-      if (!records.empty()) co_yield batch;
+      remaining -= taken;
+      if (taken != 0) co_yield batch;
       if (remaining == 0) break;
     }
   }
 }
-
-namespace {
-
-BuiltStage build(StageArgs& args, Context&) {
-  const std::uint64_t count = args.positional_number(args.positional("N"), "N");
-  BuiltStage built;
-  built.transform = [count](BatchStream in) { return first_records(std::move(in), count); };
-  return built;
-}
-
-}  // namespace
 
 const StageInfo kHead{
     .name = "head",
@@ -59,7 +38,7 @@ const StageInfo kHead{
         "\n"
         "  read sample-data/app-*.log | grep ERROR | head 10\n"
         "  seq | head 3",
-    .build = build,
+    .build = [](StageArgs& args, Context&) { return build_with_count(args, first_records); },
 };
 
 }  // namespace gpipe::stages

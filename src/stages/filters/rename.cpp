@@ -77,10 +77,8 @@ Renaming parse_renaming(StageArgs& args, const Argument& argument) {
 }
 
 BuiltStage build(StageArgs& args, Context& ctx) {
-  std::vector<Argument> arguments{args.positional("OLD=NEW")};
-  for (Argument& argument : args.rest()) arguments.push_back(std::move(argument));
   auto renamings = std::make_shared<std::vector<Renaming>>();
-  for (const Argument& argument : arguments) {
+  for (const Argument& argument : args.one_or_more("OLD=NEW")) {
     renamings->push_back(parse_renaming(args, argument));
   }
   ctx.demand.need_all();  // JSON records must come with every field to keep the others

@@ -1,42 +1,26 @@
 // `skip N`: all but the first N records.
-#include "stages/stages.hpp"
 #include "stages/filters/transforms.hpp"
+#include "stages/stages.hpp"
 
 namespace gpipe::stages {
 
 BatchStream skip_records(BatchStream in, std::uint64_t count) {
   std::uint64_t remaining = count;
   for (Batch& batch : in) {
-    if (remaining != 0 && batch.lines_pending()) {
-      // A block that is skipped whole is never split.
-      const std::uint64_t lines = pending_line_count(batch);
-      if (lines <= remaining) {
-        remaining -= lines;
+    if (remaining != 0) {
+      // A batch skipped whole is never split: a block of lines is only counted.
+      const std::uint64_t records = record_count(batch);
+      if (records <= remaining) {
+        remaining -= records;
         continue;
       }
-    }
-    if (remaining != 0) {
-      std::vector<Record>& records = batch.records();
-      const auto dropped =
-          static_cast<std::ptrdiff_t>(std::min<std::uint64_t>(remaining, records.size()));
-      records.erase(records.begin(), records.begin() + dropped);
-      remaining -= static_cast<std::uint64_t>(dropped);
-      if (records.empty()) continue;
+      std::vector<Record>& kept = batch.records();
+      kept.erase(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(remaining));
+      remaining = 0;
     }
     co_yield batch;  // once done skipping, batches pass untouched (pending lines stay unsplit)
   }
 }
-
-namespace {
-
-BuiltStage build(StageArgs& args, Context&) {
-  const std::uint64_t count = args.positional_number(args.positional("N"), "N");
-  BuiltStage built;
-  built.transform = [count](BatchStream in) { return skip_records(std::move(in), count); };
-  return built;
-}
-
-}  // namespace
 
 const StageInfo kSkip{
     .name = "skip",
@@ -49,7 +33,7 @@ const StageInfo kSkip{
         "\n"
         "  read sample-data/users.csv | skip 1\n"
         "  seq 5.. | skip 2 | head 2",
-    .build = build,
+    .build = [](StageArgs& args, Context&) { return build_with_count(args, skip_records); },
 };
 
 }  // namespace gpipe::stages

@@ -1,20 +1,9 @@
 // `tail N`: the last N records, kept whole in a ring of OwnedRecords.
 #include "gpipe/owned_record.hpp"
-#include "stages/stages.hpp"
 #include "stages/filters/transforms.hpp"
+#include "stages/stages.hpp"
 
 namespace gpipe::stages {
-
-namespace {
-
-BuiltStage build(StageArgs& args, Context&) {
-  const std::uint64_t count = args.positional_number(args.positional("N"), "N");
-  BuiltStage built;
-  built.transform = [count](BatchStream in) { return last_records(std::move(in), count); };
-  return built;
-}
-
-}  // namespace
 
 BatchStream last_records(BatchStream in, std::uint64_t count) {
   if (count == 0) co_return;
@@ -49,7 +38,7 @@ const StageInfo kTail{
         "\n"
         "  read sample-data/app-api.log | grep ERROR | tail 20\n"
         "  read sample-data/users.csv | csv | tail 2",
-    .build = build,
+    .build = [](StageArgs& args, Context&) { return build_with_count(args, last_records); },
 };
 
 }  // namespace gpipe::stages

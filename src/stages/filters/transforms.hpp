@@ -44,9 +44,20 @@ BatchStream last_records(BatchStream in, std::uint64_t count);
 // it has fields), or with a selection, the values of the selected fields.
 BatchStream drop_adjacent_repeats(BatchStream in, std::optional<FieldSelection> selection);
 
-// How many lines a batch of pending lines holds, counted without splitting it, so head and skip
-// can pass whole blocks on untouched (and a grep after them keeps its block search).
-inline std::uint64_t pending_line_count(const Batch& batch) {
+// The builder of head, skip and tail: `STAGE N`, N a whole number, the generator run with it.
+inline BuiltStage build_with_count(StageArgs& args,
+                                   BatchStream (*generator)(BatchStream, std::uint64_t)) {
+  const std::uint64_t count = args.positional_number(args.positional("N"), "N");
+  BuiltStage built;
+  built.transform = [count, generator](BatchStream in) { return generator(std::move(in), count); };
+  return built;
+}
+
+// How many records a batch holds, a block of pending lines counted without splitting it, so
+// that head, skip and count can pass on, drop or count whole blocks untouched (and a grep after
+// them keeps its block search).
+inline std::uint64_t record_count(Batch& batch) {
+  if (!batch.lines_pending()) return batch.records().size();
   const std::string_view block = batch.pending_block();
   if (block.empty()) return 0;
   const std::uint64_t newlines = count_newlines(block.data(), block.data() + block.size());

@@ -32,18 +32,9 @@ std::string_view selection_key(Batch& batch, const Record& record, FieldSelectio
 BuiltStage build(StageArgs& args, Context& ctx) {
   FieldSplitter splitter;
   if (const auto separator = args.separator_option()) splitter = FieldSplitter(separator->text);
-  std::vector<std::string> specs;
-  for (const Argument& argument : args.rest()) {
-    try {
-      const FieldRef ref = FieldRef::parse(argument.text);
-      ctx.demand.need(ref);
-    } catch (const std::invalid_argument& e) {
-      args.fail(argument, e.what());
-    }
-    specs.push_back(argument.text);
-  }
+  std::vector<FieldRef> refs = args.needed_fields(args.rest(), ctx.demand);
   std::optional<FieldSelection> selection;
-  if (!specs.empty()) selection.emplace(specs, splitter);
+  if (!refs.empty()) selection.emplace(std::move(refs), splitter);
   BuiltStage built;
   built.transform = [selection](BatchStream in) {
     return drop_adjacent_repeats(std::move(in), selection);

@@ -1,6 +1,6 @@
 // `csv [--sep C] [--quoted] [--no-header] [--columns a,b,…]`: CSV rows (RFC 4180) as records with
-// named columns. The row splitting is in src/formats/csv/csv_parser.cpp; this file joins the lines of rows that
-// span lines, keeps each file's header, and checks every row's width.
+// named columns. The row splitting is in src/formats/csv/ (csv_parser.hpp); this file joins the
+// lines of rows that span lines, keeps each file's header, and checks every row's width.
 #include <memory>
 #include <mutex>
 #include <optional>

@@ -57,8 +57,8 @@ TEST(RegressionTest, CsvWithEmptyFieldsPrintsUnderSanitizers) {
 }
 
 // fuzz_language timeout: a grep pattern with a newline after a repetition (`a+` newline `b`)
-// made ByteDfa::build (src/search/matcher.cpp) loop for ever while it collected the literal prefix:
-// the `a` state has one way out, to itself. Run through the binary with a time limit, so a
+// made ByteDfa::build (src/search/byte_dfa.cpp) loop for ever while it collected the literal
+// prefix: the `a` state has one way out, to itself. Run through the binary with a time limit, so a
 // regression fails instead of hanging the suite.
 TEST(RegressionTest, GrepPatternWithNewlineAfterRepetitionCompilesAtOnce) {
   const std::string command =

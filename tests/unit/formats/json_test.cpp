@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "formats/json/json_fields.hpp"
 #include "gpipe/errors.hpp"
 #include "gpipe/field_ref.hpp"
-#include "formats/json/json_fields.hpp"
 #include "test_util.hpp"
 
 namespace gpipe {
@@ -213,6 +213,17 @@ TEST(JsonStage, JsonTestSuite) {
             << "\n";
 }
 
+// An extraction's outcome as one string: ok or the error and its column, then each field with
+// its kind (N null, B bool, n number, S string, J JSON).
+std::string line_result(bool ok, const JsonError& error, const std::vector<Field>& fields) {
+  std::string result = ok ? "ok" : "bad: " + error.message + " @" + std::to_string(error.column);
+  for (const Field& f : fields) {
+    result += "|" + std::string(f.name) + "=" + "NBnSJ"[static_cast<int>(f.value.kind)] + ":" +
+              std::string(f.value.text);
+  }
+  return result;
+}
+
 // The DOM fast path must give exactly what the On-Demand walk gives: values, kinds, and for bad
 // documents the same message and column. Checked on every JSONTestSuite file (y_, n_ and i_:
 // big numbers, deep nesting, bad escapes), the sample tweets, and documents made to hit each
@@ -225,12 +236,7 @@ std::string extraction(JsonFieldExtractor& extractor, const std::string& documen
   const std::string padded = document + std::string(kJsonPadding, ' ');
   const bool ok =
       extractor.extract(std::string_view(padded.data(), document.size()), arena, fields, error);
-  std::string result = ok ? "ok" : "bad: " + error.message + " @" + std::to_string(error.column);
-  for (const Field& f : fields) {
-    result += "|" + std::string(f.name) + "=" + "NBnSJ"[static_cast<int>(f.value.kind)] + ":" +
-              std::string(f.value.text);
-  }
-  return result;
+  return line_result(ok, error, fields);
 }
 
 TEST(JsonFieldExtractorTest, DomFastPathAgreesWithTheOnDemandWalk) {
@@ -285,14 +291,6 @@ TEST(JsonFieldExtractorTest, DomFastPathAgreesWithTheOnDemandWalk) {
 // lines, several on a line, unclosed strings and invalid UTF-8 that upset the stream for the
 // lines after them, CR, spaces, scalars. Blocks of 1 to 64 lines of JSONTestSuite, the sample
 // tweets and such lines, in every grouping.
-std::string line_result(bool ok, const JsonError& error, const std::vector<Field>& fields) {
-  std::string result = ok ? "ok" : "bad: " + error.message + " @" + std::to_string(error.column);
-  for (const Field& f : fields) {
-    result += "|" + std::string(f.name) + "=" + "NBnSJ"[static_cast<int>(f.value.kind)] + ":" +
-              std::string(f.value.text);
-  }
-  return result;
-}
 
 TEST(JsonFieldExtractorTest, BlockFastPathAgreesLineByLine) {
   Lines lines = {R"({"a":1,"c":{"a":2}})",

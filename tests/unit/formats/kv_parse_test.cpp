@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "gpipe/errors.hpp"
 #include "formats/kv/kv_parser.hpp"
+#include "gpipe/errors.hpp"
 #include "test_util.hpp"
 
 namespace gpipe {
@@ -68,16 +68,7 @@ void use_skip_policy(Context& ctx) {
   std::construct_at(&ctx.errors, ErrorPolicy::Mode::Skip, "");
 }
 
-std::string pipeline_error(const std::string& stage) {
-  Context ctx;
-  try {
-    test::build_stage(stage, ctx);
-  } catch (const PipelineError& e) {
-    return std::string(e.what()) + " @" + std::to_string(e.span().offset) + "+" +
-           std::to_string(e.span().length);
-  }
-  return "no error";
-}
+using test::pipeline_error;
 
 TEST(KvParseTest, LogfmtLine) {
   EXPECT_EQ(pairs("ts=2026-11-21T08:09:10Z level=info msg=\"hello world\" path=/x dur=12ms "

@@ -251,5 +251,50 @@ TEST(StageArgsFail, PointsAtArgumentOrStageName) {
   EXPECT_EQ(&p.args.call(), &p.call);
 }
 
+TEST(StageArgsPositionals, OneOrMoreTakesEveryPositionalButNeedsOne) {
+  Parsed p("field 2 --sep , user.name");
+  p.args.separator_option();
+  const std::vector<Argument> fields = p.args.one_or_more("field");
+  ASSERT_EQ(fields.size(), 2U);
+  EXPECT_EQ(fields[0].text, "2");
+  EXPECT_EQ(fields[1].text, "user.name");
+  p.args.finish();
+
+  Parsed none("drop --x 1");
+  none.args.option({"--x"});
+  expect_error(error_of([&] { none.args.one_or_more("field"); }), "missing field", 0, 4);
+}
+
+TEST(StageArgsFields, NeededFieldsAreParsedAndAskedOfTheParsers) {
+  Parsed p("field user.name 0 _line");
+  FieldDemand demand;
+  const std::vector<FieldRef> refs = p.args.needed_fields(p.args.rest(), demand);
+  ASSERT_EQ(refs.size(), 3U);
+  EXPECT_EQ(refs[0].kind(), FieldRef::Kind::Name);
+  EXPECT_EQ(refs[0].name(), "user.name");
+  EXPECT_EQ(refs[1].kind(), FieldRef::Kind::Position);
+  EXPECT_EQ(refs[2].kind(), FieldRef::Kind::Line);
+  EXPECT_EQ(demand.names, (std::vector<std::string>{"user.name"}));
+  EXPECT_TRUE(demand.all);  // a position needs every field
+
+  Parsed names("uniq a b");
+  FieldDemand only_names;
+  names.args.needed_field(names.args.positional("F"), only_names);
+  EXPECT_EQ(only_names.names, (std::vector<std::string>{"a"}));
+  EXPECT_FALSE(only_names.all);
+}
+
+TEST(StageArgsFields, MalformedFieldPointsAtItsArgument) {
+  Parsed p("field a -0");
+  FieldDemand demand;
+  const std::vector<Argument> rest = p.args.rest();
+  expect_error(error_of([&] { p.args.needed_fields(rest, demand); }),
+               "-0 is not a position: 0 is the first field, -1 the last", 8, 2);
+  // A part of an argument (rename's OLD) is read, the error still points at the argument.
+  Parsed rename("rename .=x");
+  const Argument& arg = rename.args.positional("OLD=NEW");
+  expect_error(error_of([&] { rename.args.field_ref(arg, "."); }), "empty field name", 7, 3);
+}
+
 }  // namespace
 }  // namespace gpipe

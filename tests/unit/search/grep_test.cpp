@@ -14,8 +14,8 @@
 #include "gpipe/errors.hpp"
 #include "search/matcher.hpp"
 #include "simd/newline_count.hpp"
-#include "stages/sources/sources.hpp"
 #include "stages/filters/transforms.hpp"
+#include "stages/sources/sources.hpp"
 #include "test_util.hpp"
 
 namespace gpipe {
@@ -368,21 +368,6 @@ TEST(GrepTest, DifferentialAgainstGnuGrepOnLoghub) {
 
 namespace gpipe {
 namespace {
-
-TEST(GrepDfaTest, BuildsOnlyWhatItDecidesExactly) {
-  ByteDfa dfa;
-  ASSERT_TRUE(dfa.build("latency_ms=[0-9]{3,}"));
-  EXPECT_EQ(dfa.prefix(), "latency_ms=");
-  ASSERT_TRUE(ByteDfa().build("\\s+x"));
-  ByteDfa alternatives;
-  ASSERT_TRUE(alternatives.build("ab(?:c|d)|abe"));
-  EXPECT_EQ(alternatives.prefix(), "ab");
-  // Anything whose bytes RE2 could read as UTF-8 or as anchors goes to RE2.
-  for (const char* other : {".", "a.b", "[^x]+", "\\S", "^a", "a$", "(?i)a", "\\bx", "é", "a{2}{3}",
-                            "[[:alpha:]]", "\\pL", "a{,3}"}) {
-    EXPECT_FALSE(ByteDfa().build(other)) << other;
-  }
-}
 
 TEST(GrepDfaTest, ConfirmsCandidatesInBlocksWithExactLines) {
   // Every match starts with "k=": the DFA path. Matches at block starts and ends, empty lines,

@@ -84,16 +84,7 @@ Lines on_lines(const std::string& stage, const Lines& lines) {
   return describe(built.transform(test::lines_source(lines, 2)), DataFormat::Text);
 }
 
-std::string pipeline_error(const std::string& stage) {
-  Context ctx;
-  try {
-    test::build_stage(stage, ctx);
-  } catch (const PipelineError& e) {
-    return std::string(e.what()) + " @" + std::to_string(e.span().offset) + "+" +
-           std::to_string(e.span().length);
-  }
-  return "no error";
-}
+using test::pipeline_error;
 
 TEST(DropRenameTest, DropByName) {
   EXPECT_EQ(on_rows("drop email"), (Lines{"id=1|user=ann|age=30", "id=2|user=bob", "id=3"}));
