@@ -84,8 +84,9 @@ using SourceFactory = std::function<BatchStream()>;
 using TransformFactory = std::function<BatchStream(BatchStream)>;
 
 // How a parser of records that span lines (csv) needs its input cut for -j
-// (src/exec/parallel/parallel.cpp): chunks end between records, and a chunk that does not start its
-// file gets the file's prelude (the CSV header) in front, so that a worker can parse it on its own.
+// (src/exec/parallel/csv_framing.hpp): chunks end between records, and a chunk that does not start
+// its file gets the file's prelude (the CSV header) in front, so that a worker can parse it on its
+// own.
 class ChunkFraming {
  public:
   virtual ~ChunkFraming() = default;
@@ -101,7 +102,7 @@ class ChunkFraming {
 };
 
 // -j: an aggregate's state over part of the input, kept by one thread
-// (src/exec/parallel/parallel.cpp).
+// (src/exec/parallel/worker.cpp).
 class PartialAggregate {
  public:
   virtual ~PartialAggregate() = default;
@@ -163,7 +164,7 @@ struct StageInfo {
   BuiltStage (*build)(StageArgs& args, Context& ctx);
   // A transform that looks at one record at a time and keeps nothing between batches, and whose
   // transform factory may be called once per thread (its shared state is immutable): it can run
-  // in the parallel prefix of a pipeline (-j, src/exec/parallel/parallel.cpp).
+  // in the parallel prefix of a pipeline (-j, src/exec/parallel/parallel.hpp).
   bool parallel = false;
   // Set in the table (stage_table.cpp), where the stages that take raw blocks are listed.
   RawBlocks raw_blocks = RawBlocks::Rejected;

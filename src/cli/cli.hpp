@@ -1,4 +1,5 @@
-// The command line (SPEC 5). main() only calls this; every error becomes an exit code here, once.
+// The command line (docs/spec.md §5). main() only calls this; every error becomes an exit code
+// here, once.
 #pragma once
 
 namespace gpipe {

@@ -156,7 +156,7 @@ bool mentions_line_numbers(const StageCall& call) {
 // its bytes are copied into chunks: there, all cores but one, and only when the prefix does real
 // work per record (a parser, an expression). On two cores that is one thread: a second one,
 // sharing a core with the writer, made every task slower (an aggregate after the prefix does not
-// count as real work either). See docs/performance-notes-parallel.md, 'When threads pay'.
+// count as real work either). See docs/performance.md, 'When threads pay'.
 unsigned thread_count(const std::vector<const StageInfo*>& stages, std::size_t end,
                       const BuiltStage& source, const Context& ctx) {
   if (ctx.options.threads != 0) return ctx.options.threads;

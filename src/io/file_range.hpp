@@ -1,7 +1,7 @@
 // -j over a plain file: `read` cuts it into ranges without reading a byte, and each worker
 // reads its own range with pread(2). The copy out of the page cache is then spread over the
 // threads; done by the reading thread it was a large part of that thread's work, and what held
-// `read | grep` on two threads to the speed of one (see docs/performance-notes-parallel.md,
+// `read | grep` on two threads to the speed of one (see docs/performance.md,
 // 'File ranges').
 //
 // A range holds the lines that start in it: the worker skips the end of the line before it,
@@ -24,7 +24,7 @@ namespace gpipe {
 // Ranges of lines; csv ranges (framed: src/exec/parallel/csv_framing.hpp) are smaller, since the
 // batches of a csv range hold every field of every row, three times its bytes, until they are
 // printed: smaller ranges keep the peak memory down and cost no time (see
-// docs/performance-notes-parallel.md, 'File ranges').
+// docs/performance.md, 'File ranges').
 inline constexpr std::size_t kFileRangeBytes = std::size_t{1} << 20;
 inline constexpr std::size_t kFramedRangeBytes = std::size_t{1} << 19;
 

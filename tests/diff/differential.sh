@@ -2,7 +2,7 @@
 # Differential test: `gpipe 'read F | grep FLAGS P | field N…'` must equal
 # `grep FLAGS P F | awk '{print $N+1 …}'` byte for byte, over the loghub corpus and generated logs,
 # read plain, gzip- and zstd-compressed, and from standard input. gpipe treats "\r\n" as a line
-# ending (SPEC 6: CRLF handled), so the reference reads the input with the "\r" of CRLF removed.
+# ending (docs/spec.md §6: CRLF handled), so the reference reads the input with the "\r" of CRLF removed.
 # Usage: differential.sh GPIPE_BINARY CORPORA_DIR
 set -u
 GPIPE=$(realpath "$1")

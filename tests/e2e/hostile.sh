@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hostile-input suite (SPEC 6, issue 5): every parser stage, and `read | grep | field`, over inputs
+# Hostile-input suite (docs/spec.md §6): every parser stage, and `read | grep | field`, over inputs
 # built to hurt, run twice: as is (--on-error=fail) and with --on-error=skip.
 #
 #   tests/e2e/hostile.sh GPIPE_BINARY [CORPORA_DIR]     (the corpora are not needed)
@@ -10,7 +10,7 @@
 #
 # For every (input, pipeline) pair it checks:
 #  - no crash: the exit code is below 128 (no signal) and stderr has no sanitizer report;
-#  - the exit code of SPEC 5: under fail, 0 when the input has no bad record, 4 when it has one,
+#  - the exit code of docs/spec.md §5: under fail, 0 when the input has no bad record, 4 when it has one,
 #    3 for a corrupt compressed stream (an input error, not a bad record: under skip too);
 #  - a message naming the file and the line ("FILE:LINE" — `items` names the file and, as it reads
 #    one document, the byte offset; a corrupt compressed stream names the file only: its bytes

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Property test of the stages that pass records on (SPEC 3: a record that comes out of a stage that
+# Property test of the stages that pass records on (docs/spec.md §3: a record that comes out of a stage that
 # keeps it is the record that went in). For every record format X and every such stage S:
 #   1. `X | S | to jsonl` equals `X | to jsonl` cut the same way by the Unix tool
 #      (head -n, tail -n +K, tail -n, uniq), so no record loses its text, fields or flags;

@@ -15,7 +15,7 @@ namespace {
 
 // A chunk that views a mapped file costs no copy and no memory of its own, so it can be larger:
 // each hand-over between threads (a futex wake-up, costly in a virtual machine: see
-// docs/performance-notes-parallel.md, 'Wake-ups') is spread over more bytes, and it still fits a
+// docs/performance.md, 'Wake-ups') is spread over more bytes, and it still fits a
 // core's L2.
 constexpr std::size_t kMappedChunkBytes = kMiB;
 
@@ -86,7 +86,7 @@ bool append_to_chunk(Batch& batch, Chunk& chunk, std::string& text, bool& starte
 
 // The texts of chunks let go, kept for the next chunks: a new 512 KiB buffer is new pages, and
 // where page tables are shadowed (a virtual machine) the first touch of each traps to the
-// hypervisor (see docs/performance-notes-parallel.md, 'Reused buffers'). Shared: a chunk may
+// hypervisor (see docs/performance.md, 'Reused buffers'). Shared: a chunk may
 // outlive the Chunker (a result the consumer still holds).
 class ChunkTexts {
  public:

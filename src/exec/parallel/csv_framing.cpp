@@ -15,7 +15,7 @@ namespace {
 // A row longer than a chunk is carried on whole; its bytes are scanned again only once they have
 // doubled since the last scan, so that the scans of a row as long as --max-line (a quote that
 // never closes) add up to a few times its length, not its square (see
-// docs/performance-notes-parallel.md, 'Rows longer than a chunk'). Cutting later is as good
+// docs/performance.md, 'Rows longer than a chunk'). Cutting later is as good
 // (every row end the scan finds is one), but not much later: past --max-line the row can end,
 // and the rows after it would all be parsed with it, by one worker at once.
 bool keep_carrying(std::size_t max_line, const Chunk& chunk, const FramedLink& in,

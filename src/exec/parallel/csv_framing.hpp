@@ -7,7 +7,7 @@
 // chunk's own lines, finds the last row end in them with the framing's scan, and passes the rows
 // after it on before it parses the rest, so that the next worker's scan overlaps this one's
 // parse. (The reading thread did the scan once, and joined every chunk: that held the csv task
-// on two threads to the speed of one; see docs/performance-notes-parallel.md, 'Framing on the
+// on two threads to the speed of one; see docs/performance.md, 'Framing on the
 // workers'.) Every chunk of a file but its first starts with the file's header row, so each
 // stands alone. A row longer than the chunk is carried whole; the framing's --max-line rule
 // ends it.

@@ -67,7 +67,7 @@ BatchStream run_parallel(BatchStream source, std::vector<TransformFactory> prefi
   // Chunks in flight: each worker's, one result each waiting for the consumer, and the next
   // one. Framed chunks' batches hold every field of every row, several times the chunk's bytes,
   // so they keep to one per worker and the next: that lowers the peak memory of the csv task at
-  // no cost in time (see docs/performance-notes-parallel.md, 'Chunks in flight').
+  // no cost in time (see docs/performance.md, 'Chunks in flight').
   const std::uint64_t window =
       framing != nullptr ? std::uint64_t{threads} + 1 : 2 * std::uint64_t{threads} + 1;
   const std::size_t batches_per_chunk = framing != nullptr ? parallel::kBatchesPerFramedChunk : 1;

@@ -24,7 +24,7 @@
 // reading thread's biggest cost), and their chunks view the mapping or are read by the workers.
 // Their chunks are numbered late: the worker numbers a chunk's lines from 1, processes it, then
 // counts its lines (the bytes are in cache by then, where counting first is the first pass over
-// them from memory: see docs/performance-notes-parallel.md, 'Late numbering'); the consumer,
+// them from memory: see docs/performance.md, 'Late numbering'); the consumer,
 // which takes the chunks in order, knows where each begins and shifts its records' and bad
 // records' numbers. When a stage of the prefix reads _line (`number_late` false), the worker
 // counts first instead, takes its first number from the chunk before (waiting, if need be, for

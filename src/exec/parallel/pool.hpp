@@ -60,7 +60,7 @@ class Pool {
   void recycle(std::vector<Batch>& batches);
   // A chunk's result the consumer is done with (its batches recycled). The last chunk of a
   // mapped window unmaps it when it is let go, which is kernel work: the workers let it go, not
-  // the reading thread (see docs/performance-notes-parallel.md, 'Letting chunks go').
+  // the reading thread (see docs/performance.md, 'Letting chunks go').
   void retire(ChunkResult result);
   // No more chunks: workers finish what they have and stop.
   void close();
@@ -101,7 +101,7 @@ class Pool {
   const std::size_t spare_batches_limit_;
   std::mutex mutex_;
   // One condition per kind of waiter, each woken only for what it waits for: a wake-up is
-  // costly in a virtual machine (see docs/performance-notes-parallel.md, 'Wake-ups'), and one
+  // costly in a virtual machine (see docs/performance.md, 'Wake-ups'), and one
   // condition for all woke every thread for every change.
   std::condition_variable work_changed_;     // workers: a chunk queued, or the run closing
   std::condition_variable result_ready_;     // the consumer: the result it waits for
@@ -115,7 +115,7 @@ class Pool {
   std::uint64_t awaited_ = 0;  // the result the consumer waits for
   // One queue for all workers, taken in input order by whichever is free: a fixed
   // chunk-to-worker split left the worker that shares a core with the reading thread behind
-  // (see docs/performance-notes-parallel.md, 'One queue').
+  // (see docs/performance.md, 'One queue').
   std::deque<std::shared_ptr<Chunk>> queue_;
   std::map<std::uint64_t, ChunkResult> results_;  // the reorder buffer
   std::vector<ChunkResult> retired_;

@@ -85,7 +85,7 @@ std::size_t piece_end(std::string_view lines, std::size_t pos, std::size_t bytes
 // framed chunk's batches hold every field of every row, about three times its text, and the
 // stages after the csv stage pass over them again: in one batch per chunk the csv task took
 // clearly more CPU time on two threads, likely from cache misses between the cores, though one
-// pass gains little from smaller blocks (see docs/performance-notes-parallel.md, 'Framed chunks
+// pass gains little from smaller blocks (see docs/performance.md, 'Framed chunks
 // in pieces'). The json and grep tasks lose by the split, so it is only for framed chunks.
 BatchStream chunk_batches(Pool& pool, const Chunk& chunk, const ChunkLines& lines,
                           std::uint64_t first_line, ErrorPolicy& errors) {
