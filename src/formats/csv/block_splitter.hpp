@@ -1,5 +1,5 @@
-// Splitting the CSV rows of a block of whole lines straight from the block, 64 bytes at a
-// time: the csv stage's fast path, with split_row (row_splitter.hpp) for the rows it declines.
+// The csv stage's fast path: the rows of a block of lines split 64 bytes at a time, with
+// split_row (row_splitter.hpp) for the rows it declines.
 #pragma once
 
 #include <cstddef>

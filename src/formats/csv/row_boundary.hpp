@@ -8,9 +8,8 @@
 
 namespace gpipe::csv {
 
-// Where rows end, for -j: the csv stage's input is cut into chunks only between rows. `text` is
-// whole lines of one file starting at a row start (`first_field` is 3 when it starts with the
-// file's byte order mark, else 0). The scan follows split_row and ends_in_quotes exactly, and
+// `text` is whole lines of one file starting at a row start (`first_field` is 3 when it starts with
+// the file's byte order mark, else 0). The scan follows split_row and ends_in_quotes exactly, and
 // the csv stage's --max-line rule (a quoted field still open at a line end, in a row longer
 // than max_line, ends the row there), so the rows are the ones the stage would make reading
 // the file through. It scans 64 bytes at a time as BlockSplitter does, and byte by byte where
