@@ -9,6 +9,9 @@ template <class... Lambdas>
 struct Overloaded : Lambdas... {
   using Lambdas::operator()...;
 };
+// Spelled out: clang 14 (the fuzz build) lacks class template argument deduction for aggregates.
+template <class... Lambdas>
+Overloaded(Lambdas...) -> Overloaded<Lambdas...>;
 
 }  // namespace
 
