@@ -48,6 +48,7 @@ class RowEndScanner {
  private:
   // Outside quotes every line end in [pos, stop) ends a row. True when scanning should stop.
   bool row_end_before(std::size_t pos, std::size_t stop, bool first_only) {
+    if (stop <= pos) return false;  // nothing to search (and an empty text's data may be null)
     const char* const data = text_.data();
     const void* newline = first_only ? std::memchr(data + pos, '\n', stop - pos)
                                      : ::memrchr(data + pos, '\n', stop - pos);

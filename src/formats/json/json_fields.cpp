@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <mutex>
+#include <unordered_set>
 
-#include "simd/equal_bytes.hpp"
 #include "formats/json/json_number.hpp"
+#include "simd/equal_bytes.hpp"
 
 namespace gpipe {
 
@@ -187,6 +189,20 @@ error_code json_to_value(od::value value, Arena& arena, Value& out, std::string_
   return simdjson::TAPE_ERROR;
 }
 
+namespace {
+
+// A copy of `name` that lives as long as the process, one per distinct name. Field names are
+// few (the paths a pipeline names), so keeping them costs nothing, and a record's field names
+// then outlive any stage: a kept record or a batch handed from a thread never dangles.
+std::string_view stable_name(std::string_view name) {
+  static std::mutex mutex;
+  static std::unordered_set<std::string> names;  // nodes do not move when the set grows
+  const std::lock_guard lock(mutex);
+  return *names.emplace(name).first;
+}
+
+}  // namespace
+
 JsonFieldExtractor::JsonFieldExtractor(const std::vector<std::string>& names, bool all)
     : nodes_(1), all_(all) {
   for (const std::string& name : names) {
@@ -196,7 +212,7 @@ JsonFieldExtractor::JsonFieldExtractor(const std::vector<std::string>& names, bo
     for (const PathStep& step : ref.path()) node = child(node, step);
     if (nodes_[node].slot >= 0) continue;  // the same path under another spelling
     nodes_[node].slot = static_cast<int>(slot_names_.size());
-    slot_names_.push_back(ref.name());
+    slot_names_.push_back(stable_name(ref.name()));
   }
   values_.resize(slot_names_.size());
   shadowed_.assign(slot_names_.size(), false);

@@ -112,12 +112,15 @@ class JsonFieldExtractor {
   std::string_view document_;             // the current document, for the negative-zero check
   bool block_has_negative_zero_ = false;  // "-0" occurs in the block (else document_ is empty)
   simdjson::ondemand::parser parser_;
-  simdjson::ondemand::parser checker_;   // checks objects/arrays taken whole as fields
-  const char* document_end_ = nullptr;   // the end of the current document's readable bytes
-  std::vector<Node> nodes_;              // nodes_[0] is the root
-  std::vector<std::string> slot_names_;  // the demanded names, by slot
-  std::vector<Value> values_;            // this record's value per slot
-  std::vector<bool> shadowed_;           // by slot: a demanded path lies above it
+  simdjson::ondemand::parser checker_;  // checks objects/arrays taken whole as fields
+  const char* document_end_ = nullptr;  // the end of the current document's readable bytes
+  std::vector<Node> nodes_;             // nodes_[0] is the root
+  // The demanded names, by slot. They live as long as the process (see stable_name in
+  // json_fields.cpp): records carry views of them, and under -j a worker's stages end before
+  // the main thread has taken its last batches.
+  std::vector<std::string_view> slot_names_;
+  std::vector<Value> values_;   // this record's value per slot
+  std::vector<bool> shadowed_;  // by slot: a demanded path lies above it
   bool all_ = false;
   bool dom_fast_path_ = true;
   bool scalar_root_ = false;  // the document is a string or number (no trailing check needed)
