@@ -145,6 +145,15 @@ struct BuiltStage {
 
 enum class StageRole { Source, Transform, Format, Sink };
 
+// What a stage's memory grows with (docs/spec.md §8; `gpipe help STAGE` and --explain say it):
+// a stage streams, or keeps a bounded amount (by a count, a size or an option), or keeps a state
+// per group, whose number only the data decides.
+enum class MemoryUse : std::uint8_t {
+  Streams,          // one batch at a time, nothing kept between batches beyond a few values
+  Bounded,          // at most what `memory_bound` says (N records, --mem, --max)
+  GrowsWithGroups,  // a state per distinct group (or key): `memory_bound` says how big a state is
+};
+
 // What a stage does with the raw byte blocks `chunks` makes (RecordKind::Bytes): they have no
 // lines, fields or values, so a stage that needs those would pass them on untouched and its
 // work would silently not be done. The planner rejects it before anything is read.
@@ -168,7 +177,15 @@ struct StageInfo {
   bool parallel = false;
   // Set in the table (stage_table.cpp), where the stages that take raw blocks are listed.
   RawBlocks raw_blocks = RawBlocks::Rejected;
+  MemoryUse memory = MemoryUse::Streams;
+  // What bounds it, or what one group's state holds: "N records", "--mem (default 256MiB)".
+  // (A pointer, not a string_view: GCC warns of class members left out of a designated
+  // initializer, and most stages leave this out.)
+  const char* memory_bound = "";
 };
+
+// One sentence for people: "Memory: streams." / "Memory: bounded by N records."
+std::string memory_sentence(const StageInfo& stage);
 
 // The table, in the order `gpipe help` lists it.
 std::span<const StageInfo> stage_table();

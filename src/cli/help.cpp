@@ -50,6 +50,9 @@ std::string help_for_stage(std::string_view name) {
     out += s->details;
     if (s->details.back() != '\n') out += "\n";
   }
+  out += "\n";
+  out += memory_sentence(*s);
+  out += "\n";
   return out;
 }
 

@@ -119,6 +119,7 @@ void append_stage(std::string& out, const StageInfo& stage) {
   if (ends_with_expression_help(stage)) {
     append_roff_text(out, "The expression language is described under EXPRESSIONS below.", ".IP");
   }
+  append_roff_text(out, memory_sentence(stage), ".IP");
 }
 
 void append_stages(std::string& out) {

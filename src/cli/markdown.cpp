@@ -128,6 +128,9 @@ void append_stage(std::string& out, const StageInfo& stage) {
   if (ends_with_expression_help(stage)) {
     out += "\nThe expression language is under [Expressions](#expressions).\n";
   }
+  out += "\n";
+  out += memory_sentence(stage);
+  out += "\n";
 }
 
 }  // namespace

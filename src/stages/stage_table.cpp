@@ -16,6 +16,12 @@ constexpr StageInfo with_raw_blocks(StageInfo info, RawBlocks raw_blocks) {
   return info;
 }
 
+std::string concat_words(std::string_view first, std::string_view second) {
+  std::string out(first);
+  out += second;
+  return out;
+}
+
 }  // namespace
 
 std::span<const StageInfo> stage_table() {
@@ -49,6 +55,25 @@ std::span<const StageInfo> stage_table() {
       with_raw_blocks(stages::kWrite, RawBlocks::PassedOn),
   };
   return kTable;
+}
+
+std::string memory_sentence(const StageInfo& stage) {
+  std::string out = "Memory: ";
+  switch (stage.memory) {
+    case MemoryUse::Streams:
+      out += "streams";
+      if (*stage.memory_bound != 0) out += concat_words(" ", stage.memory_bound);
+      break;
+    case MemoryUse::Bounded:
+      out += concat_words("bounded by ", stage.memory_bound);
+      break;
+    case MemoryUse::GrowsWithGroups:
+      out += "grows with the number of groups";
+      if (*stage.memory_bound != 0) out += concat_words(", each holding ", stage.memory_bound);
+      break;
+  }
+  out += ".";
+  return out;
 }
 
 const StageInfo* find_stage(std::string_view name) {

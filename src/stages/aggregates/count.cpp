@@ -171,6 +171,8 @@ const StageInfo kCount{
         "  read sample-data/app-api.log | count by 1\n"
         "  read sample-data/access.log | count by 8 0",
     .build = build,
+    .memory = MemoryUse::GrowsWithGroups,
+    .memory_bound = "its key and a count",
 };
 
 }  // namespace gpipe::stages

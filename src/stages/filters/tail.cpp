@@ -39,6 +39,8 @@ const StageInfo kTail{
         "  read sample-data/app-api.log | grep ERROR | tail 20\n"
         "  read sample-data/users.csv | csv | tail 2",
     .build = [](StageArgs& args, Context&) { return build_with_count(args, last_records); },
+    .memory = MemoryUse::Bounded,
+    .memory_bound = "N records",
 };
 
 }  // namespace gpipe::stages

@@ -100,6 +100,7 @@ const StageInfo kUniq{
         "  read sample-data/app-api.log | field 1 | uniq\n"
         "  read sample-data/access.log | uniq 0",
     .build = build,
+    .memory_bound = "and keeps the last record it passed on",
 };
 
 }  // namespace gpipe::stages
