@@ -32,6 +32,8 @@ struct RunOptions {
   bool map_files = false;
   unsigned threads = 1;  // -j: threads for the stateless prefix of a pipeline; 0: automatic
   bool quiet = false;    // -q
+  // --partial: the final aggregate prints its mergeable state (docs/spec.md §8), not records.
+  bool partial = false;
 };
 
 // One bad record, as a stage sees it. `column` is 0 when unknown.

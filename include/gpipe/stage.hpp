@@ -110,6 +110,9 @@ class PartialAggregate {
   // given its chunks in increasing order, and each chunk's records in input order, so that the
   // merge can put the groups in the order in which they first appeared in the whole input.
   virtual void add(Batch& batch, std::uint64_t chunk) = 0;
+  // `merge` (docs/spec.md §8): adds one group's state read from a partial line, as `--partial`
+  // prints them. Throws std::invalid_argument saying what is wrong with the line.
+  virtual void add_partial_line(std::string_view line);
 };
 
 // -j: how an aggregate splits its work among the threads (docs/spec.md §8: "aggregates combine
@@ -119,6 +122,9 @@ class PartialAggregate {
 struct AggregateSplit {
   std::function<std::unique_ptr<PartialAggregate>()> make_partial;
   std::function<BatchStream(std::vector<std::unique_ptr<PartialAggregate>>)> merge;
+  // --partial: the same merge, its result printed as partial lines (one JSON line per group)
+  // rather than records; null for an aggregate without mergeable states.
+  std::function<BatchStream(std::vector<std::unique_ptr<PartialAggregate>>)> merge_to_partial;
 };
 
 // What a builder returns: exactly one of source, transform and configure_output is set,

@@ -150,6 +150,7 @@ int run_pipeline(const CliOptions& o) {
     throw UsageError("--max-line expects a size such as 64MiB, got '" + o.max_line + "'");
   }
   ctx.options.quiet = o.quiet;
+  ctx.options.partial = o.partial;
   ctx.options.map_files = o.mmap;
   if (o.threads < 0)
     throw UsageError("-j expects a number of threads, got " + std::to_string(o.threads));

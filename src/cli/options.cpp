@@ -53,6 +53,11 @@ std::span<const OptionInfo> option_table() {
                          "slower on some virtual ones)",
                  .group = Running,
                  .target = &CliOptions::mmap},
+      OptionInfo{.names = "--partial",
+                 .help = "the final aggregate prints its mergeable state (JSON lines) for 'merge' "
+                         "to combine: workers of GNU parallel, Hadoop, Slurm",
+                 .group = Running,
+                 .target = &CliOptions::partial},
       OptionInfo{.names = "--on-error",
                  .value_name = "MODE",
                  .help = "bad records: fail (default: exit 4), skip, dead-letter=PATH",

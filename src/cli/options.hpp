@@ -28,6 +28,7 @@ struct CliOptions {
   bool quiet = false;
   bool verbose = false;
   bool mmap = false;            // --mmap
+  bool partial = false;         // --partial
   bool man_page = false;        // help --man
   bool markdown = false;        // help --markdown
   std::string completions_for;  // help --completions SHELL; empty: not asked for

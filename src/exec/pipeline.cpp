@@ -171,6 +171,41 @@ unsigned thread_count(const std::vector<const StageInfo*>& stages, std::size_t e
   return worth_it ? std::max(1u, cores - 1) : 1;
 }
 
+// --partial: one pass of an aggregate whose merged state comes out as partial lines.
+BatchStream partial_states_in_one_pass(BatchStream in,
+                                       std::shared_ptr<const AggregateSplit> split) {
+  std::vector<std::unique_ptr<PartialAggregate>> partials;
+  partials.push_back(split->make_partial());
+  for (Batch& batch : in) partials.front()->add(batch, 0);
+  co_yield elements_of(split->merge(std::move(partials)));
+}
+
+// --partial: the last stage before the output stages must be an aggregate with mergeable states
+// (or `merge`, which reads the option itself); it is made to print them, in one pass or on the
+// threads.
+void print_partial_states(std::vector<BuiltStage>& built,
+                          const std::vector<const StageInfo*>& built_infos,
+                          const std::vector<StageCall>& calls) {
+  std::size_t last = built.size() - 1;
+  while (last > 0 && built[last].configure_output) --last;
+  if (built_infos[last]->name == "merge") return;
+  if (built[last].split == nullptr || !built[last].split->merge_to_partial) {
+    std::size_t call = calls.size() - 1;
+    while (call > 0 && calls[call].name != built_infos[last]->name) --call;
+    throw PipelineError(
+        "--partial needs a pipeline that ends in an aggregate with mergeable "
+        "states (count, sum, avg, min, max, stats, quantile, distinct, top), not '" +
+            std::string(built_infos[last]->name) + "'",
+        calls[call].name_span);
+  }
+  auto split = std::make_shared<AggregateSplit>(*built[last].split);
+  split->merge = split->merge_to_partial;
+  built[last].split = split;
+  built[last].transform = [split](BatchStream in) {
+    return partial_states_in_one_pass(std::move(in), split);
+  };
+}
+
 }  // namespace
 
 Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
@@ -208,6 +243,8 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
     }
     add(*infos[i], calls[i]);
   }
+
+  if (ctx.options.partial) print_partial_states(built, built_infos, calls);
 
   OutputSpec output;
   std::optional<BatchStream> stream;

@@ -50,6 +50,12 @@ std::span<const StageInfo> stage_table() {
       stages::kUniq,
       // aggregates
       stages::kCount,
+      stages::kSum,
+      stages::kAvg,
+      stages::kMin,
+      stages::kMax,
+      stages::kStats,
+      stages::kMerge,
       // output
       with_raw_blocks(stages::kTo, RawBlocks::PassedOn),
       with_raw_blocks(stages::kWrite, RawBlocks::PassedOn),

@@ -25,6 +25,12 @@ extern const StageInfo kSkip;
 extern const StageInfo kTail;
 extern const StageInfo kUniq;
 extern const StageInfo kCount;
+extern const StageInfo kSum;
+extern const StageInfo kAvg;
+extern const StageInfo kMin;
+extern const StageInfo kMax;
+extern const StageInfo kStats;
+extern const StageInfo kMerge;
 extern const StageInfo kTo;
 extern const StageInfo kWrite;
 

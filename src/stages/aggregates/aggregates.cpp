@@ -1,6 +1,7 @@
 #include "stages/aggregates/aggregates.hpp"
 
 #include <span>
+#include <stdexcept>
 
 namespace gpipe::stages {
 
@@ -13,3 +14,11 @@ std::vector<FieldRef> group_by_arguments(StageArgs& args, Context& ctx) {
 }
 
 }  // namespace gpipe::stages
+
+namespace gpipe {
+
+void PartialAggregate::add_partial_line(std::string_view /*line*/) {
+  throw std::invalid_argument("this aggregate has no partial states");
+}
+
+}  // namespace gpipe

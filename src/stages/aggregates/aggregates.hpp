@@ -13,6 +13,7 @@
 #include <cstring>
 #include <functional>
 #include <numeric>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,7 +50,32 @@ class GroupTable {
     return find_or_add_key();
   }
 
+  // The group of a key given as its values (`merge` reads them from partial states).
+  State& find_or_add(std::span<const Value> key_values) {
+    key_.clear();
+    for (const Value& value : key_values) append_to_key(value);
+    return find_or_add_key();
+  }
+
   std::size_t size() const { return groups_.size(); }
+  std::size_t key_width() const { return by_.size(); }
+
+  // Group by group, in the order they first appeared: indexes for key_of and state_of.
+  std::vector<std::uint32_t> first_appearance_order() const {
+    std::vector<std::uint32_t> order(groups_.size());
+    std::iota(order.begin(), order.end(), 0u);
+    if (merged_) {
+      std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return groups_[a].first < groups_[b].first;
+      });
+    }
+    return order;
+  }
+  // Appends the values of group `index`'s key (they view the table).
+  void key_of(std::uint32_t index, std::vector<Value>& values) const {
+    decode_key(groups_[index].key, values);
+  }
+  const State& state_of(std::uint32_t index) const { return groups_[index].state; }
 
   // -j: the chunk of the input that the records to come belong to (PartialAggregate::add).
   void start_chunk(std::uint64_t chunk) { chunk_ = chunk; }
@@ -143,18 +169,6 @@ class GroupTable {
     groups_.push_back(Group{std::string(key), hash, FirstAppearance{chunk_, index}, State{}});
     if (groups_.size() * 2 > slots_.size()) grow();
     return index;
-  }
-
-  // Group indexes in the order the groups first appeared: as they are, unless merged.
-  std::vector<std::uint32_t> first_appearance_order() const {
-    std::vector<std::uint32_t> order(groups_.size());
-    std::iota(order.begin(), order.end(), 0u);
-    if (merged_) {
-      std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return groups_[a].first < groups_[b].first;
-      });
-    }
-    return order;
   }
 
   void grow() {

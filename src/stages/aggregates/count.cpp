@@ -1,12 +1,16 @@
 // `count [by F…]`: records per group. Memory grows with the number of groups, never with the
 // input: one owned key per distinct group, nothing per record.
+#include <simdjson.h>
+
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "gpipe/field_ref.hpp"
 #include "stages/aggregates/aggregates.hpp"
+#include "stages/aggregates/partial_state.hpp"
 #include "stages/filters/transforms.hpp"
 #include "stages/stages.hpp"
 
@@ -37,16 +41,78 @@ BatchStream count_all(BatchStream in) {
   co_yield out;
 }
 
-// -j: a thread's count, and the sum of them all.
+// A count's state in a partial line: {"n":COUNT}.
+void append_count_state(std::string& line, std::uint64_t count) {
+  line += "{\"n\":";
+  line += std::to_string(count);
+  line += "}}";
+}
+
+// The count of a partial line of `stage`, with its key in `arena`.
+std::uint64_t read_count_state(PartialLineReader& reader, std::string_view line,
+                               std::string_view stage, std::size_t key_width, Arena& arena,
+                               std::vector<Value>& key) {
+  const PartialLine& partial = reader.read(line, arena);
+  if (partial.stage != stage) {
+    throw std::invalid_argument("a partial state of '" + std::string(partial.stage) +
+                                "' among those of '" + std::string(stage) + "'");
+  }
+  if (partial.key.size() != key_width) {
+    throw std::invalid_argument("a partial state whose key has " +
+                                std::to_string(partial.key.size()) + " values, not " +
+                                std::to_string(key_width));
+  }
+  std::uint64_t count = 0;
+  if ((*partial.state)["n"].get_uint64().get(count) != simdjson::SUCCESS) {
+    throw std::invalid_argument("a count state needs its count 'n'");
+  }
+  key = partial.key;
+  return count;
+}
+
+Batch partial_line_batch(std::string_view line) {
+  Batch out;
+  out.reset(nullptr, RecordKind::Line);
+  out.set_format(DataFormat::Json);
+  Record record;
+  record.text = out.arena().store(line);
+  record.whole_json = true;
+  out.raw_records().push_back(record);
+  return out;
+}
+
+// -j: a thread's count, and the sum of them all; and `merge`: the sum of partial lines.
 struct PartialTotal final : PartialAggregate {
+  explicit PartialTotal(std::shared_ptr<const std::string> stage_text)
+      : stage(std::move(stage_text)) {}
   void add(Batch& batch, std::uint64_t /*chunk*/) override { total += record_count(batch); }
+  void add_partial_line(std::string_view line) override {
+    std::vector<Value> key;
+    total += read_count_state(reader, line, *stage, 0, arena, key);
+    arena.reset();
+  }
+  std::shared_ptr<const std::string> stage;
   std::uint64_t total = 0;
+  PartialLineReader reader;
+  Arena arena;
 };
 
-BatchStream merge_totals(std::vector<std::unique_ptr<PartialAggregate>> partials) {
+std::uint64_t sum_of_totals(const std::vector<std::unique_ptr<PartialAggregate>>& partials) {
   std::uint64_t total = 0;
   for (const auto& partial : partials) total += static_cast<const PartialTotal&>(*partial).total;
-  Batch out = total_record(total);
+  return total;
+}
+
+BatchStream merge_totals(std::vector<std::unique_ptr<PartialAggregate>> partials) {
+  Batch out = total_record(sum_of_totals(partials));
+  co_yield out;
+}
+
+BatchStream merge_totals_to_partial(std::vector<std::unique_ptr<PartialAggregate>> partials) {
+  std::string line;
+  start_partial_line(line, *static_cast<const PartialTotal&>(*partials.front()).stage, {});
+  append_count_state(line, sum_of_totals(partials));
+  Batch out = partial_line_batch(line);
   co_yield out;
 }
 
@@ -59,8 +125,9 @@ Value awk_field(const FieldSplitter& splitter, std::string_view text, std::size_
 // Records per group: of one pass over the input, or (-j) of one thread's chunks.
 class GroupCounter final : public PartialAggregate {
  public:
-  explicit GroupCounter(const std::vector<FieldRef>& by)
-      : by_one_position_(by.size() == 1 && by[0].kind() == FieldRef::Kind::Position),
+  GroupCounter(const std::vector<FieldRef>& by, std::shared_ptr<const std::string> stage_text)
+      : stage_text_(std::move(stage_text)),
+        by_one_position_(by.size() == 1 && by[0].kind() == FieldRef::Kind::Position),
         position_(by_one_position_ ? by[0].position() : 0),
         groups_(by) {}
 
@@ -76,6 +143,40 @@ class GroupCounter final : public PartialAggregate {
                              ? groups_.find_or_add(awk_field(splitter_, record.text, position_))
                              : groups_.find_or_add(batch, record);
       ++counter.records;
+    }
+  }
+
+  void add_partial_line(std::string_view line) override {
+    const std::uint64_t count =
+        read_count_state(reader_, line, *stage_text_, groups_.key_width(), arena_, key_);
+    groups_.find_or_add(std::span<const Value>(key_)).records += count;
+    arena_.reset();
+  }
+
+  // The counts as partial lines, one per group.
+  BatchStream emit_partial() {
+    Batch out;
+    std::string line;
+    std::vector<Value> key;
+    const std::vector<std::uint32_t> order = groups_.first_appearance_order();
+    for (std::size_t first = 0; first < order.size();
+         first += GroupTable<Counter>::kRecordsPerBatch) {
+      out.reset(nullptr, RecordKind::Line);
+      out.set_format(DataFormat::Json);
+      const std::size_t last =
+          std::min(order.size(), first + GroupTable<Counter>::kRecordsPerBatch);
+      for (std::size_t group = first; group < last; ++group) {
+        key.clear();
+        groups_.key_of(order[group], key);
+        line.clear();
+        start_partial_line(line, *stage_text_, key);
+        append_count_state(line, groups_.state_of(order[group]).records);
+        Record record;
+        record.text = out.arena().store(line);
+        record.whole_json = true;
+        out.raw_records().push_back(record);
+      }
+      co_yield out;
     }
   }
 
@@ -112,6 +213,10 @@ class GroupCounter final : public PartialAggregate {
     }
   }
 
+  std::shared_ptr<const std::string> stage_text_;
+  PartialLineReader reader_;  // merge
+  Arena arena_;
+  std::vector<Value> key_;
   const bool by_one_position_;
   const std::size_t position_;
   const FieldSplitter splitter_;
@@ -119,31 +224,45 @@ class GroupCounter final : public PartialAggregate {
 };
 
 BatchStream count_groups(BatchStream in, std::vector<FieldRef> by) {
-  GroupCounter counter(by);
+  GroupCounter counter(by, nullptr);
   for (Batch& batch : in) counter.add(batch, 0);
   co_yield elements_of(counter.emit());
 }
 
-BatchStream merge_group_counts(std::vector<std::unique_ptr<PartialAggregate>> partials) {
+GroupCounter& merge_counters(std::vector<std::unique_ptr<PartialAggregate>>& partials) {
   auto& merged = static_cast<GroupCounter&>(*partials.front());
   for (std::size_t i = 1; i < partials.size(); ++i) {
     merged.merge(static_cast<GroupCounter&>(*partials[i]));
     partials[i].reset();  // its keys are copied
   }
-  co_yield elements_of(merged.emit());
+  return merged;
+}
+
+BatchStream merge_group_counts(std::vector<std::unique_ptr<PartialAggregate>> partials) {
+  co_yield elements_of(merge_counters(partials).emit());
+}
+
+BatchStream merge_group_counts_to_partial(std::vector<std::unique_ptr<PartialAggregate>> partials) {
+  co_yield elements_of(merge_counters(partials).emit_partial());
 }
 
 BuiltStage build(StageArgs& args, Context& ctx) {
   std::vector<FieldRef> by = group_by_arguments(args, ctx);
+  args.finish();
+  auto stage_text = std::make_shared<const std::string>(call_text(args.call()));
   BuiltStage built;
   auto split = std::make_shared<AggregateSplit>();
   if (by.empty()) {
     built.transform = [](BatchStream in) { return count_all(std::move(in)); };
-    split->make_partial = [] { return std::make_unique<PartialTotal>(); };
+    split->make_partial = [stage_text] { return std::make_unique<PartialTotal>(stage_text); };
     split->merge = merge_totals;
+    split->merge_to_partial = merge_totals_to_partial;
   } else {
-    split->make_partial = [by] { return std::make_unique<GroupCounter>(by); };
+    split->make_partial = [by, stage_text] {
+      return std::make_unique<GroupCounter>(by, stage_text);
+    };
     split->merge = merge_group_counts;
+    split->merge_to_partial = merge_group_counts_to_partial;
     built.transform = [by = std::move(by)](BatchStream in) {
       return count_groups(std::move(in), by);
     };
