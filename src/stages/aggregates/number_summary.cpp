@@ -385,8 +385,22 @@ Value NumberSummary::stddev(Arena& arena) const {
   return double_value(arena, std::sqrt(float_m2() / static_cast<double>(count_ - 1)));
 }
 
-void NumberSummary::write_json(std::string& out) const {
+namespace {
+
+// A double in JSON: its shortest round-trip text, or "inf", "-inf", "nan" as strings (a sum of
+// squares of 1e300s overflows), which JSON numbers cannot hold.
+void append_double(std::string& out, double value) {
   char buffer[32];
+  if (std::isfinite(value)) {
+    out += expr::format_number(value, buffer);
+  } else {
+    out += std::isnan(value) ? "\"nan\"" : value > 0 ? "\"inf\"" : "\"-inf\"";
+  }
+}
+
+}  // namespace
+
+void NumberSummary::write_json(std::string& out) const {
   out += "{\"n\":";
   out += std::to_string(count_);
   out += ",\"scale\":";
@@ -395,17 +409,17 @@ void NumberSummary::write_json(std::string& out) const {
     out += ",\"sum\":\"" + int128_text(sum_) + "\"";
   } else {
     out += ",\"fsum\":";
-    out += expr::format_number(float_sum_, buffer);
+    append_double(out, float_sum_);
     out += ",\"fcomp\":";
-    out += expr::format_number(float_compensation_, buffer);
+    append_double(out, float_compensation_);
   }
   if (squares_exact_) {
     out += ",\"squares\":\"" + int128_text(squares_) + "\"";
   } else {
     out += ",\"wmean\":";
-    out += expr::format_number(welford_mean_, buffer);
+    append_double(out, welford_mean_);
     out += ",\"wm2\":";
-    out += expr::format_number(welford_m2_, buffer);
+    append_double(out, welford_m2_);
   }
   if (has_extremes_) {
     out += ",\"min\":\"" + number_text(min_) + "\",\"max\":\"" + number_text(max_) + "\"";
@@ -421,10 +435,14 @@ namespace {
 
 double double_member(const simdjson::dom::element& state, const char* key) {
   double value = 0;
-  if (state[key].get_double().get(value) != simdjson::SUCCESS) {
-    bad_state(std::string("needs the number '") + key + "'");
+  if (state[key].get_double().get(value) == simdjson::SUCCESS) return value;
+  std::string_view text;
+  if (state[key].get_string().get(text) == simdjson::SUCCESS) {
+    if (text == "inf") return HUGE_VAL;
+    if (text == "-inf") return -HUGE_VAL;
+    if (text == "nan") return std::nan("");
   }
-  return value;
+  bad_state(std::string("needs the number '") + key + "'");
 }
 
 std::string_view string_member(const simdjson::dom::element& state, const char* key) {

@@ -33,7 +33,12 @@ struct NumericSpec {
     }
     if (!not_a_number) return ReadResult::Empty;
     std::string reason;
-    reason.append("'").append(field.name()).append("' is not a number: ");
+    if (field.kind() == FieldRef::Kind::Position) {
+      reason.append("field ").append(field.name());
+    } else {
+      reason.append("field '").append(field.name()).append("'");
+    }
+    reason.append(" is not a number: ");
     const bool quoted = value.kind != Value::Kind::Bool && value.kind != Value::Kind::Json;
     if (quoted) reason.append("'");
     reason.append(value.text.substr(0, kShownValueBytes));
