@@ -24,28 +24,7 @@ struct NumericSpec {
   ErrorPolicy* errors;
 
   ReadResult read(Batch& batch, const Record& record, ReadNumber& number) const {
-    const Value value = lookup_field(batch, record, field);
-    bool not_a_number = false;
-    const std::optional<ReadNumber> read = number_of(value, not_a_number);
-    if (read) {
-      number = *read;
-      return ReadResult::Value;
-    }
-    if (!not_a_number) return ReadResult::Empty;
-    std::string reason;
-    if (field.kind() == FieldRef::Kind::Position) {
-      reason.append("field ").append(field.name());
-    } else {
-      reason.append("field '").append(field.name()).append("'");
-    }
-    reason.append(" is not a number: ");
-    const bool quoted = value.kind != Value::Kind::Bool && value.kind != Value::Kind::Json;
-    if (quoted) reason.append("'");
-    reason.append(value.text.substr(0, kShownValueBytes));
-    if (value.text.size() > kShownValueBytes) reason.append("…");
-    if (quoted) reason.append("'");
-    errors->report(BadRecord{batch.origin(), record.line, 0, reason, record.text});
-    return ReadResult::Bad;
+    return read_field_number(batch, record, field, *errors, number);
   }
 
   void add(NumberSummary& state, const ReadNumber& number) const { state.add(number); }
@@ -99,6 +78,32 @@ std::vector<std::string> names_of(NumericResults kind) {
 }
 
 }  // namespace
+
+ReadResult read_field_number(Batch& batch, const Record& record, const FieldRef& field,
+                           ErrorPolicy& errors, ReadNumber& number) {
+  const Value value = lookup_field(batch, record, field);
+  bool not_a_number = false;
+  const std::optional<ReadNumber> read = number_of(value, not_a_number);
+  if (read) {
+    number = *read;
+    return ReadResult::Value;
+  }
+  if (!not_a_number) return ReadResult::Empty;
+  std::string reason;
+  if (field.kind() == FieldRef::Kind::Position) {
+    reason.append("field ").append(field.name());
+  } else {
+    reason.append("field '").append(field.name()).append("'");
+  }
+  reason.append(" is not a number: ");
+  const bool quoted = value.kind != Value::Kind::Bool && value.kind != Value::Kind::Json;
+  if (quoted) reason.append("'");
+  reason.append(value.text.substr(0, kShownValueBytes));
+  if (value.text.size() > kShownValueBytes) reason.append("…");
+  if (quoted) reason.append("'");
+  errors.report(BadRecord{batch.origin(), record.line, 0, reason, record.text});
+  return ReadResult::Bad;
+}
 
 BuiltStage build_numeric_aggregate(StageArgs& args, Context& ctx, NumericResults results) {
   auto spec = std::make_shared<NumericSpec>();

@@ -35,6 +35,12 @@ int hex_digit(char c) {
   return -1;
 }
 
+[[noreturn]] void malformed(const std::string& what) {
+  throw std::invalid_argument(what);
+}
+
+}  // namespace
+
 void append_key_value(std::string& out, const Value& value) {
   switch (value.kind) {
     case Value::Kind::Null:
@@ -65,9 +71,6 @@ void append_key_value(std::string& out, const Value& value) {
   }
 }
 
-[[noreturn]] void malformed(const std::string& what) {
-  throw std::invalid_argument(what);
-}
 
 Value read_key_value(const simdjson::dom::element& element, Arena& arena) {
   using simdjson::dom::element_type;
@@ -103,8 +106,6 @@ Value read_key_value(const simdjson::dom::element& element, Arena& arena) {
   }
   malformed("a key value is not a string, null, true, false or {\"n\"|\"json\"|\"hex\": text}");
 }
-
-}  // namespace
 
 std::string call_text(const StageCall& call) {
   std::string out = call.name;

@@ -24,6 +24,11 @@ namespace gpipe::stages {
 
 inline constexpr int kPartialVersion = 1;
 
+// A value as JSON, exactly (the key encoding above), and back; read_key_value stores its text in
+// `arena` and throws std::invalid_argument on anything else.
+void append_key_value(std::string& out, const Value& value);
+Value read_key_value(const simdjson::dom::element& element, Arena& arena);
+
 // The call as it can be parsed again: "stats ms by path".
 std::string call_text(const StageCall& call);
 
