@@ -11,7 +11,9 @@
 //
 // add(): a value with a counter adds 1 to it (no allocation); a new value takes a free counter,
 // or else the one with the smallest count m, as count m + 1 with max_error m. Counters are found
-// by an open-addressing table of XXH3 hashes, and the smallest by a min-heap of counts.
+// by an open-addressing table of XXH3 hashes, and kept in the paper's Stream-Summary: a list of
+// buckets of equal count in ascending order, so that every add takes constant time (a heap would
+// take log(capacity) steps for each replaced counter, the common case on data of many values).
 //
 // merge(): each value of either side counts its count there plus its count on the other side,
 // or, where it has none, the other side's error_bound(); the `capacity` largest are kept (the
@@ -65,28 +67,49 @@ class FrequentValues {
   std::size_t memory_bytes() const;
 
  private:
+  static constexpr std::uint32_t kNone = 0xffffffff;
   struct Counter {
+    std::string key;
+    std::uint64_t hash;
+    std::uint64_t error;
+    std::uint32_t bucket;    // its count is the bucket's
+    std::uint32_t previous;  // the other counters of the bucket, a doubly linked list
+    std::uint32_t next;
+  };
+  struct Bucket {
+    std::uint64_t count;
+    std::uint32_t first;     // counter
+    std::uint32_t previous;  // buckets in ascending count; unused ones in a list through next
+    std::uint32_t next;
+  };
+  // A counter as merge and read_json build the summary from.
+  struct Tally {
     std::string key;
     std::uint64_t hash;
     std::uint64_t count;
     std::uint64_t error;
-    std::uint32_t heap_position;
   };
 
-  const Counter* find(std::string_view key, std::uint64_t hash) const;
+  std::uint64_t count_of(const Counter& counter) const { return buckets_[counter.bucket].count; }
+  std::uint32_t find(std::string_view key, std::uint64_t hash) const;  // kNone when absent
   std::size_t empty_slot_for(std::uint64_t hash) const;
   void erase_slot_of(std::uint32_t counter);
-  void rebuild_index();
-  void sift_up(std::size_t position);
-  void sift_down(std::size_t position);
-  void place_in_heap(std::size_t position, std::uint32_t counter);
+  void grow_slots();
+  void increment(std::uint32_t counter);
+  void detach(std::uint32_t counter);
+  void attach(std::uint32_t counter, std::uint32_t bucket);
+  std::uint32_t new_bucket(std::uint64_t count, std::uint32_t after);
+  void release_bucket(std::uint32_t bucket);
+  void rebuild(std::vector<Tally> tallies);
   std::vector<const Counter*> in_top_order() const;
 
   std::size_t capacity_;
   std::uint64_t total_ = 0;
   std::vector<Counter> counters_;
-  std::vector<std::uint32_t> heap_;   // counter indices, a min-heap by count
-  std::vector<std::uint32_t> slots_;  // counter index + 1 at its hash's slot; 0: empty
+  std::vector<Bucket> buckets_;
+  std::uint32_t lowest_ = kNone;        // the bucket of the smallest count
+  std::uint32_t free_buckets_ = kNone;  // unused entries of buckets_
+  std::vector<std::uint32_t> slots_;    // counter index + 1 at its hash's slot; 0: empty
 };
 
 }  // namespace gpipe::sketches
