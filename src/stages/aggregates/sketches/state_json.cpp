@@ -43,6 +43,13 @@ void append_utf8_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
+std::string quoted(std::string_view name) {
+  std::string out = "\"";
+  out += name;
+  out += '"';
+  return out;
+}
+
 }  // namespace
 
 void open_state(std::string& out, std::string_view sketch, std::uint64_t version) {
@@ -118,33 +125,33 @@ bool Reader::has(std::string_view name) const {
 simdjson::dom::element Reader::field(std::string_view name) const {
   simdjson::dom::element element;
   if (root_[name].get(element) || element.is_null()) {
-    fail("the field \"", name, "\" is missing");
+    fail("the field ", quoted(name), " is missing");
   }
   return element;
 }
 
 std::uint64_t Reader::uint_field(std::string_view name) const {
-  return as_uint(field(name), name);
+  return as_uint(field(name), quoted(name));
 }
 
 double Reader::double_field(std::string_view name) const {
-  return as_double(field(name), name);
+  return as_double(field(name), quoted(name));
 }
 
 bool Reader::bool_field(std::string_view name) const {
   bool value = false;
-  if (field(name).get_bool().get(value)) fail("\"", name, "\" is not true or false");
+  if (field(name).get_bool().get(value)) fail(quoted(name), " is not true or false");
   return value;
 }
 
 std::string_view Reader::string_field(std::string_view name) const {
   std::string_view value;
-  if (field(name).get_string().get(value)) fail("\"", name, "\" is not a string");
+  if (field(name).get_string().get(value)) fail(quoted(name), " is not a string");
   return value;
 }
 
 simdjson::dom::array Reader::array_field(std::string_view name) const {
-  return as_array(field(name), name);
+  return as_array(field(name), quoted(name));
 }
 
 std::uint64_t Reader::as_uint(simdjson::dom::element element, std::string_view what) const {
