@@ -55,6 +55,9 @@ std::span<const StageInfo> stage_table() {
       stages::kMin,
       stages::kMax,
       stages::kStats,
+      stages::kQuantile,
+      stages::kDistinct,
+      stages::kTop,
       stages::kMerge,
       // output
       with_raw_blocks(stages::kTo, RawBlocks::PassedOn),

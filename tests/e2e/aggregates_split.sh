@@ -30,6 +30,12 @@ tail -n +"$(($(wc -l <"$work/uneven-0") + 1))" "$work/kb.log" >"$work/uneven-1"
 aggregates=(
   "count" "count by 1" "count by 0 1"
   "sum 2" "sum 2 by 1" "avg 2 by 0" "min 2 by 1" "max 2 by 0 1" "stats 2 by 1" "stats 2"
+  # quantile past its exact limit (40,000 values: a DDSketch), and by group (exact)
+  "quantile 2 p50 p90 p99.9" "quantile 2 0.5 0.99 by 1"
+  "distinct 2" "distinct 0 by 1" "distinct 2 by 1 --exact"
+  # top's sketch is byte-equal across splits only where its counts are exact (skewed values);
+  # its bounds are tested in tests/unit/stages/aggregates/sketches_top_test.cpp
+  "top 5 0" "top 2 0 by 1" "top 5 2 --exact"
 )
 if [[ -n ${GPIPE_EXTRA_AGGREGATES:-} ]]; then read -ra extra <<<"$GPIPE_EXTRA_AGGREGATES"; aggregates+=("${extra[@]}"); fi
 

@@ -80,7 +80,7 @@ std::vector<std::string> names_of(NumericResults kind) {
 }  // namespace
 
 ReadResult read_field_number(Batch& batch, const Record& record, const FieldRef& field,
-                           ErrorPolicy& errors, ReadNumber& number) {
+                             ErrorPolicy& errors, ReadNumber& number) {
   const Value value = lookup_field(batch, record, field);
   bool not_a_number = false;
   const std::optional<ReadNumber> read = number_of(value, not_a_number);

@@ -25,10 +25,10 @@ BuiltStage build_numeric_aggregate(StageArgs& args, Context& ctx, NumericResults
   "empty values are skipped (a group of only those still appears); any other value that is\n"  \
   "not a number (`abc`, true, an object) makes its record a bad record, left out under\n"      \
   "--on-error=skip.\n"
-#define GPIPE_NUMERIC_INPUT_HELP                                                               \
-  GPIPE_NUMERIC_FIELD_HELP                                                                     \
-  "Integers and decimals (up to 36 digits, 18 after the point) are summed exactly, so sums\n"  \
-  "of ids stay integers and -j, --partial and one pass print the same bytes; a number with\n"  \
+#define GPIPE_NUMERIC_INPUT_HELP                                                                \
+  GPIPE_NUMERIC_FIELD_HELP                                                                      \
+  "Integers and decimals (up to 36 digits, 18 after the point) are summed exactly, so sums\n"   \
+  "of ids stay integers and -j, --partial and one pass print the same bytes; a number with\n"   \
   "an exponent, or a sum past 10^38, moves its group to doubles (compensated sums, Welford's\n" \
   "moments merged by Chan's formula).\n"
 

@@ -71,7 +71,6 @@ void append_key_value(std::string& out, const Value& value) {
   }
 }
 
-
 Value read_key_value(const simdjson::dom::element& element, Arena& arena) {
   using simdjson::dom::element_type;
   switch (element.type()) {

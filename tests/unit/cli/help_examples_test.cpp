@@ -255,6 +255,10 @@ Example line_example(const std::string& origin, const std::string& line) {
 // The examples at the end of a stage's help (see the top of this file).
 std::vector<std::string> help_examples(const std::string& stage) {
   std::string text = help_for_stage(stage);
+  // The help ends with what the stage's memory grows with, after its details.
+  const std::size_t memory = text.rfind("\n\nMemory: ");
+  EXPECT_NE(memory, npos) << "gpipe help " << stage << " does not say what its memory grows with";
+  if (memory != npos) text.resize(memory + 1);
   const std::string expression_help = std::string(GPIPE_EXPRESSION_HELP) + "\n";
   if (text.ends_with(expression_help)) text.resize(text.size() - expression_help.size());
   while (!text.empty() && text.back() == '\n') text.pop_back();
