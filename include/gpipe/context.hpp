@@ -34,6 +34,8 @@ struct RunOptions {
   bool quiet = false;    // -q
   // --partial: the final aggregate prints its mergeable state (docs/spec.md §8), not records.
   bool partial = false;
+  // --keyed: each partial line starts with its key (JSON) and a tab, for Hadoop Streaming.
+  bool partial_keyed = false;
 };
 
 // One bad record, as a stage sees it. `column` is 0 when unknown.

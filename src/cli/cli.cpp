@@ -151,6 +151,8 @@ int run_pipeline(const CliOptions& o) {
   }
   ctx.options.quiet = o.quiet;
   ctx.options.partial = o.partial;
+  ctx.options.partial_keyed = o.keyed;
+  if (o.keyed && !o.partial) throw UsageError("--keyed goes with --partial");
   ctx.options.map_files = o.mmap;
   if (o.threads < 0)
     throw UsageError("-j expects a number of threads, got " + std::to_string(o.threads));

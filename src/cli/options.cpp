@@ -58,6 +58,11 @@ std::span<const OptionInfo> option_table() {
                          "to combine: workers of GNU parallel, Hadoop, Slurm",
                  .group = Running,
                  .target = &CliOptions::partial},
+      OptionInfo{.names = "--keyed",
+                 .help = "with --partial: each line starts with its group's key and a tab, the key "
+                         "Hadoop Streaming sorts by (then 'merge --sorted')",
+                 .group = Running,
+                 .target = &CliOptions::keyed},
       OptionInfo{.names = "--on-error",
                  .value_name = "MODE",
                  .help = "bad records: fail (default: exit 4), skip, dead-letter=PATH",

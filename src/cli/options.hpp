@@ -29,6 +29,7 @@ struct CliOptions {
   bool verbose = false;
   bool mmap = false;            // --mmap
   bool partial = false;         // --partial
+  bool keyed = false;           // --keyed
   bool man_page = false;        // help --man
   bool markdown = false;        // help --markdown
   std::string completions_for;  // help --completions SHELL; empty: not asked for

@@ -9,6 +9,7 @@
 #include "gpipe/errors.hpp"
 #include "gpipe/stage.hpp"
 #include "io/file_range.hpp"
+#include "stages/aggregates/partial_state.hpp"
 
 namespace gpipe {
 
@@ -185,7 +186,7 @@ BatchStream partial_states_in_one_pass(BatchStream in,
 // threads.
 void print_partial_states(std::vector<BuiltStage>& built,
                           const std::vector<const StageInfo*>& built_infos,
-                          const std::vector<StageCall>& calls) {
+                          const std::vector<StageCall>& calls, bool keyed) {
   std::size_t last = built.size() - 1;
   while (last > 0 && built[last].configure_output) --last;
   if (built_infos[last]->name == "merge") return;
@@ -200,6 +201,12 @@ void print_partial_states(std::vector<BuiltStage>& built,
   }
   auto split = std::make_shared<AggregateSplit>(*built[last].split);
   split->merge = split->merge_to_partial;
+  if (keyed) {
+    split->merge = [to_partial = split->merge_to_partial](
+                       std::vector<std::unique_ptr<PartialAggregate>> partials) {
+      return stages::keyed_partial_lines(to_partial(std::move(partials)));
+    };
+  }
   built[last].split = split;
   built[last].transform = [split](BatchStream in) {
     return partial_states_in_one_pass(std::move(in), split);
@@ -244,7 +251,9 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
     add(*infos[i], calls[i]);
   }
 
-  if (ctx.options.partial) print_partial_states(built, built_infos, calls);
+  if (ctx.options.partial) {
+    print_partial_states(built, built_infos, calls, ctx.options.partial_keyed);
+  }
 
   OutputSpec output;
   std::optional<BatchStream> stream;

@@ -178,4 +178,30 @@ const PartialLine& PartialLineReader::read(std::string_view text, Arena& arena) 
   return line;
 }
 
+// --partial --keyed: each partial line as `KEY<tab>LINE`, KEY its "key" array as compact JSON,
+// which Hadoop Streaming sorts and groups by.
+BatchStream keyed_partial_lines(BatchStream in) {
+  simdjson::dom::parser parser;
+  Batch out;
+  std::string line;
+  for (Batch& batch : in) {
+    out.reset(nullptr, RecordKind::Line);
+    out.set_format(DataFormat::Text);
+    for (const Record& record : batch.records()) {
+      simdjson::dom::element key;
+      if (parser.parse(record.text.data(), record.text.size())["key"].get(key) !=
+          simdjson::SUCCESS) {
+        throw std::logic_error("a partial line without its key");
+      }
+      line = simdjson::minify(key);
+      line += '\t';
+      line += record.text;
+      Record keyed;
+      keyed.text = out.arena().store(line);
+      out.raw_records().push_back(keyed);
+    }
+    co_yield out;
+  }
+}
+
 }  // namespace gpipe::stages

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gpipe/generator.hpp"
 #include "gpipe/language.hpp"
 #include "gpipe/record.hpp"
 
@@ -23,6 +24,10 @@ class parser;
 namespace gpipe::stages {
 
 inline constexpr int kPartialVersion = 1;
+
+// --partial --keyed: each partial line as `KEY<tab>LINE`, KEY its "key" array as compact JSON,
+// which Hadoop Streaming sorts and groups lines by. `merge` reads both forms.
+BatchStream keyed_partial_lines(BatchStream in);
 
 // A value as JSON, exactly (the key encoding above), and back; read_key_value stores its text in
 // `arena` and throws std::invalid_argument on anything else.
