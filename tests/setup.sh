@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake ninja-build g++ pkg-config                        # toolchain
   libre2-dev libzstd-dev zlib1g-dev libsimdjson-dev libfccp-dev libutf8proc-dev
-  libspdlog-dev libcli11-dev libgtest-dev                 # libraries
+  libspdlog-dev libcli11-dev libgtest-dev libxxhash-dev   # libraries
   zstd gzip gawk grep python3 jq miller                   # used by the tests
   groff-base man-db zsh fish                              # the man page and completion tests
   clang                                                   # libFuzzer targets (.ci/run)

@@ -48,8 +48,13 @@ std::span<const StageInfo> stage_table() {
       with_raw_blocks(stages::kSkip, RawBlocks::PassedOn),
       with_raw_blocks(stages::kTail, RawBlocks::PassedOn),
       stages::kUniq,
+      stages::kDedup,
+      stages::kSample,
       // aggregates
       stages::kCount,
+      stages::kRunning,
+      stages::kWindow,
+      stages::kBucket,
       // output
       with_raw_blocks(stages::kTo, RawBlocks::PassedOn),
       with_raw_blocks(stages::kWrite, RawBlocks::PassedOn),

@@ -24,7 +24,12 @@ extern const StageInfo kHead;
 extern const StageInfo kSkip;
 extern const StageInfo kTail;
 extern const StageInfo kUniq;
+extern const StageInfo kDedup;
+extern const StageInfo kSample;
 extern const StageInfo kCount;
+extern const StageInfo kRunning;
+extern const StageInfo kWindow;
+extern const StageInfo kBucket;
 extern const StageInfo kTo;
 extern const StageInfo kWrite;
 

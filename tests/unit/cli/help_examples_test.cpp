@@ -255,6 +255,11 @@ Example line_example(const std::string& origin, const std::string& line) {
 // The examples at the end of a stage's help (see the top of this file).
 std::vector<std::string> help_examples(const std::string& stage) {
   std::string text = help_for_stage(stage);
+  // Every stage's help ends with the sentence on its memory, after the examples.
+  if (const std::size_t memory = text.rfind("\n\nMemory: ");
+      memory != npos && text.find('\n', memory + 2) == text.size() - 1) {
+    text.resize(memory + 1);
+  }
   const std::string expression_help = std::string(GPIPE_EXPRESSION_HELP) + "\n";
   if (text.ends_with(expression_help)) text.resize(text.size() - expression_help.size());
   while (!text.empty() && text.back() == '\n') text.pop_back();
