@@ -303,6 +303,8 @@ const char* read_epoch_digits(Cursor in, EpochMillis& out) {
     ++in.p;
   }
   const auto count = in.p - start;
+  // The limits of 32-bit integers, which logs print as sizes and sentinels, are not times.
+  if (value == INT32_MAX || value == UINT32_MAX) return nullptr;
   if (count == 13) {
     out = value;
     return in.p;

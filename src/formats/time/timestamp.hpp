@@ -5,8 +5,9 @@
 //   ISO 8601 / RFC 3339   2026-11-21T10:00:00Z, 2026-11-21 10:00:00.123+05:30, 2026-11-21T10:00,
 //                         2015-10-18 18:01:47,978 (a comma before the fraction), 2026/11/21
 //                         10:00:00 (nginx), 2026-11-21 (a date alone: its midnight)
-//   epoch numbers         1763719200 (10 digits: seconds, a fraction allowed), 1763719200000
-//                         (13 digits: milliseconds); read_epoch_number takes any number, by size
+//   epoch numbers         1795255200 (10 digits: seconds, a fraction allowed), 1795255200000
+//                         (13 digits: milliseconds), but not 2147483647 or 4294967295 (sentinels,
+//                         sizes); read_epoch_number takes any number, by its size
 //   Apache / CLF          [21/Nov/2026:10:00:00 +0000] (the brackets optional)
 //   syslog (RFC 3164)     Nov 21 10:00:00, Jul  1 09:00:55 (no year: see YearlessRule)
 //   ctime, Twitter        Sun Dec 04 04:47:44 2005, Sat Nov 21 00:00:00 +0000 2026

@@ -69,6 +69,8 @@ bool time_of(Batch& batch, const Record& record, const BucketSpec& spec, EpochMi
   message = "bucket on " + spec.field_text + ": ";
   if (value.is_null()) {
     message += "the record has no " + spec.field_text;
+  } else if (value.text.find_first_not_of(" \t") == std::string_view::npos) {
+    message += spec.field_text + " is empty";
   } else {
     append_value_excerpt(message, value);
     message += " is not a timestamp";
@@ -162,13 +164,14 @@ const StageInfo kBucket{
         "\n"
         "Timestamps read: ISO 8601 / RFC 3339 (2026-11-21T10:00:00Z, 2026-11-21 10:00:00.123\n"
         "+05:30, a comma before the fraction, 2026/11/21 10:00:00, a date alone); epoch\n"
-        "seconds (10 digits, a fraction allowed) and milliseconds (13 digits); Apache\n"
-        "[21/Nov/2026:10:00:00 +0000]; syslog Nov 21 10:00:00; ctime and Twitter (Sun Dec 04\n"
-        "04:47:44 2005, Sat Nov 21 00:00:00 +0000 2026); RFC 2822 (Sat, 21 Nov 2026 10:00:00\n"
-        "GMT). A time without an offset is UTC (the machine's zone is never read). Fractions\n"
-        "of a second are kept to the millisecond. Syslog leaves the year out: it is --year Y,\n"
-        "or else the current year, but the year before for a date more than a month ahead of\n"
-        "now (a December log read in January).\n"
+        "seconds (10 digits, a fraction allowed; not the 32-bit limits 2147483647 and\n"
+        "4294967295) and milliseconds (13 digits); Apache [21/Nov/2026:10:00:00 +0000]; syslog\n"
+        "Nov 21 10:00:00; ctime and Twitter (Sun Dec 04 04:47:44 2005, Sat Nov 21 00:00:00\n"
+        "+0000 2026); RFC 2822 (Sat, 21 Nov 2026 10:00:00 GMT). A time without an offset is\n"
+        "UTC (the machine's zone is never read). Fractions of a second are kept to the\n"
+        "millisecond. Syslog leaves the year out: it is --year Y, or else the current year, but\n"
+        "the year before for a date more than a month ahead of now (a December log read in\n"
+        "January).\n"
         "\n"
         "Which timestamp: with `on F`, the value of F, which must be one timestamp (blanks\n"
         "and Apache's brackets around it allowed) or a number, epoch time told by its size\n"

@@ -144,6 +144,7 @@ TEST(TimestampTest, FindsTheFirstTimestampOfALine) {
   EXPECT_EQ(found("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1"),
             std::nullopt);
   EXPECT_EQ(found("no time here, Nov was cold"), std::nullopt);
+  EXPECT_EQ(found("uid=1000 limit 2147483647 of 4294967295"), std::nullopt);  // Android's
   EXPECT_EQ(found(""), std::nullopt);
   // The first one wins, whichever the format.
   EXPECT_EQ(found("at 1795255200 (2020-01-01T00:00:00Z)"), kTen);
