@@ -13,8 +13,10 @@ RecentKeys::RecentKeys(std::size_t limit) : limit_(limit) {
 
 bool RecentKeys::seen_before(std::string_view key) {
   const std::uint64_t hash = XXH3_64bits(key.data(), key.size());
-  for (std::size_t slot = home(hash); slots_[slot] != kNone; slot = (slot + 1) & mask_) {
-    const std::uint32_t index = slots_[slot];
+  const std::uint64_t tag = slot_of(0, hash);
+  for (std::size_t slot = home(hash); slots_[slot] != kEmptySlot; slot = (slot + 1) & mask_) {
+    if ((slots_[slot] & 0xFFFF'FFFF'0000'0000) != tag) continue;
+    const std::uint32_t index = entry_of(slots_[slot]);
     if (entries_[index].hash == hash && entries_[index].key == key) {
       if (limit_ != 0 && index != newest_) {
         unlink(index);
@@ -45,18 +47,20 @@ bool RecentKeys::seen_before(std::string_view key) {
 }
 
 void RecentKeys::insert_slot(std::uint32_t entry) {
-  std::size_t slot = home(entries_[entry].hash);
-  while (slots_[slot] != kNone) slot = (slot + 1) & mask_;
-  slots_[slot] = entry;
+  const std::uint64_t hash = entries_[entry].hash;
+  std::size_t slot = home(hash);
+  while (slots_[slot] != kEmptySlot) slot = (slot + 1) & mask_;
+  slots_[slot] = slot_of(entry, hash);
 }
 
 void RecentKeys::erase_slot(std::uint32_t entry) {
   std::size_t hole = home(entries_[entry].hash);
-  while (slots_[hole] != entry) hole = (hole + 1) & mask_;
+  while (entry_of(slots_[hole]) != entry) hole = (hole + 1) & mask_;
   // Backward-shift deletion: each later entry of the run that may move into the hole does, so
   // that no probe stops early at it and no tombstone is needed.
-  for (std::size_t next = (hole + 1) & mask_; slots_[next] != kNone; next = (next + 1) & mask_) {
-    const std::size_t wanted = home(entries_[slots_[next]].hash);
+  for (std::size_t next = (hole + 1) & mask_; slots_[next] != kEmptySlot;
+       next = (next + 1) & mask_) {
+    const std::size_t wanted = home(entries_[entry_of(slots_[next])].hash);
     // The entry stays when its home lies cyclically in (hole, next].
     const bool stays =
         hole <= next ? (hole < wanted && wanted <= next) : (hole < wanted || wanted <= next);
@@ -65,11 +69,11 @@ void RecentKeys::erase_slot(std::uint32_t entry) {
       hole = next;
     }
   }
-  slots_[hole] = kNone;
+  slots_[hole] = kEmptySlot;
 }
 
 void RecentKeys::grow() {
-  slots_.assign(slots_.size() * 2, kNone);
+  slots_.assign(slots_.size() * 2, kEmptySlot);
   mask_ = slots_.size() - 1;
   for (std::uint32_t i = 0; i < entries_.size(); ++i) insert_slot(i);
 }

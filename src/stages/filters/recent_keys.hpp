@@ -33,6 +33,12 @@ class RecentKeys {
   };
 
   std::size_t home(std::uint64_t hash) const { return static_cast<std::size_t>(hash) & mask_; }
+  // A slot holds an entry's index and the high half of its hash, so that a probe past other
+  // keys compares them there, without a cache miss on each of their entries.
+  static std::uint64_t slot_of(std::uint32_t entry, std::uint64_t hash) {
+    return (hash & 0xFFFF'FFFF'0000'0000) | entry;
+  }
+  static std::uint32_t entry_of(std::uint64_t slot) { return static_cast<std::uint32_t>(slot); }
   void insert_slot(std::uint32_t entry);
   void erase_slot(std::uint32_t entry);
   void grow();
@@ -41,8 +47,9 @@ class RecentKeys {
 
   std::size_t limit_;
   std::vector<Entry> entries_;
-  // Entry indexes (kNone: empty), linear probing, at most half full.
-  std::vector<std::uint32_t> slots_ = std::vector<std::uint32_t>(16, kNone);
+  // slot_of() each entry (kEmptySlot: none), linear probing, at most half full.
+  static constexpr std::uint64_t kEmptySlot = UINT64_MAX;  // no entry's index is kNone
+  std::vector<std::uint64_t> slots_ = std::vector<std::uint64_t>(16, kEmptySlot);
   std::size_t mask_ = 15;
   std::uint32_t newest_ = kNone;
   std::uint32_t oldest_ = kNone;
