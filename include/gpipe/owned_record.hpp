@@ -100,6 +100,11 @@ class OwnedRecord {
 // Whole-record identity of two records of one batch, as OwnedRecord::same_as compares.
 bool same_record(const Batch& batch, const Record& a, const Record& b);
 
+// Whole-record identity as one key, for a stage that remembers records by identity without
+// keeping them (dedup): the keys of two records (cleared first, their capacity kept) are equal
+// exactly when same_record and same_as say the records are the same.
+void identity_key(const Batch& batch, const Record& record, std::string& key);
+
 // The kept records, in order, as batches: a new batch whenever the origin, kind or format
 // changes, and at most `batch_size` records a batch. The records must outlive the stream.
 BatchStream emit_owned_records(std::span<const OwnedRecord> first,

@@ -52,6 +52,16 @@ void FieldEditor::replace_fields(Batch& batch, Record& record, const std::vector
   record.whole_json = false;
 }
 
+void set_named_field(std::vector<Field>& fields, std::string_view name, Value value) {
+  for (Field& field : fields) {
+    if (field.name == name) {
+      field.value = value;
+      return;
+    }
+  }
+  fields.push_back(Field{name, value});
+}
+
 bool has_position(const std::vector<FieldTarget>& targets) {
   return std::any_of(targets.begin(), targets.end(),
                      [](const FieldTarget& t) { return t.is_position; });

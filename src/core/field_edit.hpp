@@ -70,6 +70,10 @@ class FieldEditor {
   PositionNames names_;
 };
 
+// Sets the field `name` in `fields` to `value`: where a field of that name stands, else added at
+// the end (as `set NAME = …` does; running, window and bucket add their results so).
+void set_named_field(std::vector<Field>& fields, std::string_view name, Value value);
+
 // Whether any target is a position.
 bool has_position(const std::vector<FieldTarget>& targets);
 

@@ -1,6 +1,7 @@
 #include "core/field_selection.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 
 namespace gpipe {
@@ -57,6 +58,22 @@ void FieldSelection::select(Batch& batch, const Record& record, std::vector<Fiel
     }
     out.push_back(field);
   }
+}
+
+std::string_view FieldSelection::key(Batch& batch, const Record& record, std::string& key) {
+  key.clear();
+  select(batch, record, selected_);
+  for (const Field& field : selected_) append_value_key(key, field.value);
+  return key;
+}
+
+void append_value_key(std::string& key, const Value& value) {
+  key.push_back(static_cast<char>(value.kind));
+  const std::size_t size = value.text.size();
+  char size_bytes[sizeof size];
+  std::memcpy(size_bytes, &size, sizeof size);
+  key.append(size_bytes, sizeof size);
+  key.append(value.text);
 }
 
 }  // namespace gpipe

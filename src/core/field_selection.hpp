@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gpipe/field_ref.hpp"
@@ -29,6 +30,12 @@ class FieldSelection {
   // as long as the batch.
   void select(Batch& batch, const Record& record, std::vector<Field>& out);
 
+  // The selected values of `record` as one key in `key` (cleared first, its capacity kept):
+  // distinct lists of values give distinct keys (each value's kind and length go first, so a
+  // null differs from an empty string and no separator can be confused with data). The key
+  // uniq and dedup compare with F….
+  std::string_view key(Batch& batch, const Record& record, std::string& key);
+
   std::size_t size() const { return refs_.size(); }
   const std::vector<FieldRef>& refs() const { return refs_; }
 
@@ -38,6 +45,11 @@ class FieldSelection {
   bool split_text_ = false;              // some F is a position: split text records
   std::size_t split_limit_ = 0;          // 1 + the largest position (0: all, for -1)
   std::vector<std::string_view> split_;  // reused for every record
+  std::vector<Field> selected_;          // reused by key()
 };
+
+// Appends one value to a key so that distinct lists of values give distinct keys: its kind and
+// length first, then its text.
+void append_value_key(std::string& key, const Value& value);
 
 }  // namespace gpipe

@@ -1,5 +1,6 @@
 #include "gpipe/owned_record.hpp"
 
+#include <cstring>
 #include <functional>
 
 namespace gpipe {
@@ -134,6 +135,38 @@ bool OwnedRecord::same_as(const Batch& batch, const Record& record) const {
 bool same_record(const Batch& batch, const Record& a, const Record& b) {
   return same_identity(side_of(batch, a), fields_of(batch, a), side_of(batch, b),
                        fields_of(batch, b));
+}
+
+namespace {
+
+void append_sized(std::string& key, std::string_view bytes) {
+  const std::size_t size = bytes.size();
+  char size_bytes[sizeof size];
+  std::memcpy(size_bytes, &size, sizeof size);
+  key.append(size_bytes, sizeof size);
+  key.append(bytes);
+}
+
+}  // namespace
+
+void identity_key(const Batch& batch, const Record& record, std::string& key) {
+  key.clear();
+  // What same_identity compares first: whether the record is compared by its text, whether it
+  // is a whole JSON value, and its kind; then its text, or its fields' names, kinds and values
+  // (each with its length first, so that no two lists of fields give the same bytes).
+  const bool by_text = !record.has_fields() || record.whole_json;
+  key.push_back(static_cast<char>((by_text ? 1 : 0) | (record.whole_json ? 2 : 0) |
+                                  (static_cast<int>(batch.kind()) << 2)));
+  if (by_text) {
+    key.append(record.text);
+    return;
+  }
+  const Field* const first = batch.fields().data() + record.first_field;
+  for (const Field* field = first; field != first + record.field_count; ++field) {
+    append_sized(key, field->name);
+    key.push_back(static_cast<char>(field->value.kind));
+    append_sized(key, field->value.text);
+  }
 }
 
 BatchStream emit_owned_records(std::span<const OwnedRecord> first,

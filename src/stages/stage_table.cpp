@@ -48,6 +48,12 @@ std::span<const StageInfo> stage_table() {
       with_raw_blocks(stages::kSkip, RawBlocks::PassedOn),
       with_raw_blocks(stages::kTail, RawBlocks::PassedOn),
       stages::kUniq,
+      stages::kDedup,
+      stages::kSample,
+      // state between records
+      stages::kRunning,
+      stages::kWindow,
+      stages::kBucket,
       // aggregates
       stages::kCount,
       stages::kSum,

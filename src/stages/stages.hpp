@@ -24,6 +24,8 @@ extern const StageInfo kHead;
 extern const StageInfo kSkip;
 extern const StageInfo kTail;
 extern const StageInfo kUniq;
+extern const StageInfo kDedup;
+extern const StageInfo kSample;
 extern const StageInfo kCount;
 extern const StageInfo kSum;
 extern const StageInfo kAvg;
@@ -34,6 +36,9 @@ extern const StageInfo kQuantile;
 extern const StageInfo kDistinct;
 extern const StageInfo kTop;
 extern const StageInfo kMerge;
+extern const StageInfo kRunning;
+extern const StageInfo kWindow;
+extern const StageInfo kBucket;
 extern const StageInfo kTo;
 extern const StageInfo kWrite;
 

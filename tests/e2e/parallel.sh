@@ -237,6 +237,19 @@ tasks=(
   "read bad.jsonl | json | count by lang"
   "--on-error skip read bad.jsonl | json | count by lang"
   "read tweets.jsonl | json | count by user.screen_name | head 1000"
+  # sample decides from each record's place (its file and offset), bucket from its text: both
+  # run on the threads, and must keep, drop and bucket the same records as one pass; the
+  # stages with state between records (running, window, dedup) run after the threads.
+  "read app.log | sample 10% | field _line _offset 0"
+  "read app.log app.log.zst | sample 5% --seed 9 | field _file _offset 1"
+  "read app.log | sample 3% | count by 1"
+  "read users.csv users-crlf.csv | csv | sample 25% | field _file _line _offset id"
+  "--on-error skip --max-line 1KiB read long.log | sample 20% | field _line 0"
+  "read tweets.jsonl | json | sample 10% by lang user.id | count by lang"
+  "read app.log | bucket 1m | count by _bucket 1"
+  "read tweets.jsonl | json | bucket 1h on created_at | sample 50% | field _bucket id"
+  "--on-error skip read bad.jsonl | json | bucket 10s | count by _bucket"
+  "read app.log | grep ERROR | kv | running sum avg latency_ms | window 50 max latency_ms | dedup user | field _line running_sum running_avg window_max"
 )
 passed=0
 failed=0

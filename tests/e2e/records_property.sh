@@ -2,7 +2,8 @@
 # Property test of the stages that pass records on (docs/spec.md §3: a record that comes out of a stage that
 # keeps it is the record that went in). For every record format X and every such stage S:
 #   1. `X | S | to jsonl` equals `X | to jsonl` cut the same way by the Unix tool
-#      (head -n, tail -n +K, tail -n, uniq), so no record loses its text, fields or flags;
+#      (head -n, tail -n +K, tail -n, uniq, awk '!seen[$0]++'), so no record loses its text,
+#      fields or flags;
 #   2. `X | S` keeps X's default output format: X's own output cut the same way (a CSV header
 #      stays on top), so a kept JSON line prints as written and a CSV row stays CSV.
 # On generated data (seeded, with adjacent repeats, quoting, escapes and non-ASCII) and on the
@@ -23,9 +24,9 @@ fail() {
 }
 
 # The stages under test and the Unix tool that cuts the same way, in pairs.
-stages=("head 3" "head 0" "skip 3" "skip 100000" "tail 3" "tail 0" "tail 100000" "uniq")
+stages=("head 3" "head 0" "skip 3" "skip 100000" "tail 3" "tail 0" "tail 100000" "uniq" "dedup")
 tools=("head -n 3" "head -n 0" "tail -n +4" "tail -n +100001" "tail -n 3" "tail -n 0"
-  "tail -n 100000" "uniq")
+  "tail -n 100000" "uniq" "awk !seen[\$0]++")
 
 # check NAME PIPELINE HEADER: HEADER is 1 when X's default output starts with a header row.
 check() {

@@ -39,6 +39,7 @@ seed items "$corpora"/tweets/twitter.json "$corpora"/csv-spectrum/json/*.json \
   "$corpora"/json-test-suite/test_parsing/[yn]_array*.json
 seed kv "$root"/sample-data/app-*.log "$corpora"/loghub/{OpenSSH,Spark,HDFS}_2k.log
 seed parse "$root"/sample-data/app-*.log "$root"/sample-data/access.log "$corpora"/loghub/Apache_2k.log
+seed timestamp "${logs[@]}" "$root"/sample-data/tweets.jsonl "$root"/tests/cases/streaming/*/cmd
 seed language "$root"/pipelines/*.gp "$root"/tests/cases/*/*/cmd
 seed expr /dev/null
 i=0
@@ -58,7 +59,7 @@ cp "$root"/sample-data/*.zst "$root"/sample-data/*.gz "$work/decompress/"
 # The limits: 10 s per input; RSS 2 GiB. -malloc_limit_mb is above it because a .zst frame may
 # ask for a 2 GiB window (zstd --long=31, which gpipe reads by design): zstd reserves it but
 # touches only what it fills, so the RSS limit is what counts.
-targets=(language expr line_reader decompress csv json items kv parse)
+targets=(language expr line_reader decompress csv json items kv parse timestamp)
 failed=()
 for t in "${targets[@]}"; do
   echo "fuzz_$t: ${seconds}s"

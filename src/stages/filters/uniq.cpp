@@ -1,6 +1,4 @@
 // `uniq [F…] [--sep S]`: drops adjacent repeats.
-#include <cstring>
-
 #include "gpipe/owned_record.hpp"
 #include "stages/filters/transforms.hpp"
 #include "stages/stages.hpp"
@@ -8,26 +6,6 @@
 namespace gpipe::stages {
 
 namespace {
-
-// Appends one value to a key so that distinct lists of values give distinct keys: its kind
-// (null differs from empty) and length go first, so no separator can be confused with data.
-void append_key_part(std::string& key, const Value& value) {
-  key.push_back(static_cast<char>(value.kind));
-  const std::size_t size = value.text.size();
-  char size_bytes[sizeof size];
-  std::memcpy(size_bytes, &size, sizeof size);
-  key.append(size_bytes, sizeof size);
-  key.append(value.text);
-}
-
-// The selected fields' values of `record`, as one key.
-std::string_view selection_key(Batch& batch, const Record& record, FieldSelection& selection,
-                               std::vector<Field>& selected, std::string& key) {
-  key.clear();
-  selection.select(batch, record, selected);
-  for (const Field& field : selected) append_key_part(key, field.value);
-  return key;
-}
 
 BuiltStage build(StageArgs& args, Context& ctx) {
   FieldSplitter splitter;
@@ -51,13 +29,12 @@ BatchStream drop_adjacent_repeats(BatchStream in, std::optional<FieldSelection> 
   std::string previous_key;  // with a selection: the last kept record's selected values
   std::string key;
   bool have_previous = false;
-  std::vector<Field> selected;
   for (Batch& batch : in) {
     std::vector<Record>& records = batch.records();
     std::size_t kept = 0;
     for (const Record& record : records) {
       if (selection) {
-        const std::string_view this_key = selection_key(batch, record, *selection, selected, key);
+        const std::string_view this_key = selection->key(batch, record, key);
         if (have_previous && this_key == previous_key) continue;
         previous_key.assign(this_key);
       } else if (kept != 0) {

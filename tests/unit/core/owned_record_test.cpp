@@ -173,6 +173,64 @@ TEST(OwnedRecord, SameAsComparesTextOrFieldsAsTheRecordPrints) {
   EXPECT_FALSE(same_record(batch, plain, line));
 }
 
+// dedup's keys: equal exactly when same_record says the records are the same, over records of
+// every kind of identity (text, whole JSON, fields with names, kinds and values that differ
+// in one thing each, and fields whose bytes would run together without their lengths).
+TEST(OwnedRecord, IdentityKeysAreEqualExactlyForTheSameRecord) {
+  Batch batch;
+  batch.reset(nullptr, RecordKind::Line);
+  std::vector<Record> records;
+  const auto add_fields = [&](std::string_view text, std::initializer_list<Field> fields) {
+    Record r;
+    r.text = text;
+    r.first_field = batch.add_fields(std::vector<Field>(fields));
+    r.field_count = static_cast<std::uint32_t>(fields.size());
+    records.push_back(r);
+  };
+  const auto add_text = [&](std::string_view text, bool whole_json) {
+    Record r;
+    r.text = text;
+    if (whole_json) {
+      r.whole_json = true;
+      r.first_field = 0;
+      r.field_count = 0;
+    }
+    records.push_back(r);
+  };
+  add_fields("a,b", {{"k", Value::string("a")}, {"v", Value::string("b")}});
+  add_fields("\"a\",b", {{"k", Value::string("a")}, {"v", Value::string("b")}});
+  add_fields("a,b", {{"k", Value::string("a")}, {"v", Value{Value::Kind::Number, "b"}}});
+  add_fields("a,b", {{"k", Value::string("a")}, {"w", Value::string("b")}});
+  add_fields("ab,", {{"k", Value::string("ab")}, {"v", Value::string("")}});
+  add_fields("ab,", {{"k", Value::string("ab")}, {"v", Value::null()}});
+  add_fields("a", {{"k", Value::string("a")}});
+  add_fields("", {});
+  add_fields("kv", {{"kv", Value::string("")}});
+  add_fields("kv", {{"k", Value::string("v")}});
+  add_text(R"({"a":1})", true);
+  add_text(R"({"a": 1})", true);
+  add_text(R"({"a":1})", false);
+  add_text("a,b", false);
+  add_text("", false);
+  std::string key_a;
+  std::string key_b;
+  for (const Record& a : records) {
+    for (const Record& b : records) {
+      identity_key(batch, a, key_a);
+      identity_key(batch, b, key_b);
+      EXPECT_EQ(key_a == key_b, same_record(batch, a, b)) << a.text << " / " << b.text;
+    }
+  }
+  // Raw blocks are not lines of the same text.
+  Batch blocks;
+  blocks.reset(nullptr, RecordKind::Bytes);
+  Record block;
+  block.text = "a,b";
+  identity_key(blocks, block, key_a);
+  identity_key(batch, records[13], key_b);
+  EXPECT_NE(key_a, key_b);
+}
+
 TEST(OriginKeeper, OneCopyPerInputEvenWhenTheUpstreamObjectIsReused) {
   OriginKeeper keeper;
   Origin reused{"a.csv"};
