@@ -4,6 +4,7 @@
 # - the input cut in 4 (and unevenly), each part run with --partial, merged in order, equals one
 #   process byte for byte; merged in another order, the same groups and values;
 # - a combiner (`merge --partial`) in between changes nothing;
+# - Hadoop Streaming's shape (--keyed lines, sorted, `merge --sorted`) gives the same groups;
 # - GNU parallel's recipe, on one machine and "across machines" (-S, with an ssh stand-in that
 #   runs the command here), equals one process.
 # Usage: aggregates_split.sh GPIPE_BINARY
@@ -53,6 +54,13 @@ for aggregate in "${aggregates[@]}"; do
   cat "$work"/part-0[01].partial | "$GPIPE" merge --partial >"$work/combined"
   cat "$work/combined" "$work"/part-0[23].partial | "$GPIPE" merge >"$work/merged"
   check "$aggregate: a combiner in between" "$work/one" "$work/merged"
+
+  # Hadoop Streaming's shape: keyed lines, sorted by key, a sorted combiner, a sorted reducer
+  # (one group in memory at a time): the one-process groups, in key order.
+  for part in "$work"/part-0?; do "$GPIPE" --partial --keyed "read $part | $aggregate" >"$part.keyed"; done
+  cat "$work"/part-0[01].keyed | sort | "$GPIPE" --partial --keyed 'merge --sorted' >"$work/combined"
+  cat "$work/combined" "$work"/part-0[23].keyed | sort | "$GPIPE" 'merge --sorted' >"$work/merged"
+  check "$aggregate: keyed, sorted, merge --sorted (sorted)" <(sort "$work/one") <(sort "$work/merged")
 
   for part in "$work"/uneven-?; do "$GPIPE" --partial "read $part | $aggregate" >"$part.partial"; done
   cat "$work"/uneven-?.partial | "$GPIPE" merge >"$work/merged"
