@@ -10,6 +10,9 @@
 //
 // Storage is reused: assign() into a warm OwnedRecord (a ring slot, the previous record of uniq)
 // allocates nothing unless the new record is larger than any it held before.
+//
+// A stage that keeps more records than memory holds (sort) writes them to temporary files as
+// bytes (write_to) and reads them back (read_from) whole, as the same records.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "gpipe/record.hpp"
@@ -35,6 +39,24 @@ class OriginKeeper {
  private:
   const Origin* last_seen_ = nullptr;
   std::shared_ptr<const Origin> last_copy_;
+};
+
+// The origins of records written out as bytes (OwnedRecord::write_to: a sort spills its runs to
+// temporary files). A record writes the index of its origin in this table, which holds the kept
+// copies, so records read back share one copy per input, as kept records do; an origin is not
+// written once per record.
+class OriginTable {
+ public:
+  // The index of `origin` (0 for none), added the first time it is seen.
+  std::uint32_t index_of(const std::shared_ptr<const Origin>& origin);
+  // The origin numbered `index` by index_of, or null when no origin has that number.
+  const std::shared_ptr<const Origin>* find(std::uint32_t index) const;
+
+ private:
+  std::vector<std::shared_ptr<const Origin>> origins_;  // index i + 1 is origins_[i]
+  std::unordered_map<const Origin*, std::uint32_t> indexes_;
+  const Origin* last_ = nullptr;  // the origin asked for last, and its index
+  std::uint32_t last_index_ = 0;
 };
 
 class OwnedRecord {
@@ -57,6 +79,21 @@ class OwnedRecord {
   // field/select/set/drop/rename) by its fields' names and values, since that is what it prints
   // as: the CSV rows `"a",b` and `a,b` are the same record.
   bool same_as(const Batch& batch, const Record& record) const;
+
+  // The record as bytes, appended to `out`: everything assign() copied, its origin as an index
+  // into `origins`. read_from() makes the same record of them again.
+  void write_to(std::string& out, OriginTable& origins) const;
+  // Reads the record that write_to() wrote at the start of `in`, its origin from `origins`, and
+  // returns how many bytes it took: 0 when `in` does not start with a whole, well-formed one.
+  // Storage is reused as by assign().
+  std::size_t read_from(std::string_view in, const OriginTable& origins);
+
+  // The bytes this record holds beyond the object itself (its text, names and values, its field
+  // table), as a stage that bounds the memory of the records it keeps counts them.
+  std::size_t heap_bytes() const;
+  // Empties the record and frees its storage (assigning an empty record keeps it: a string's
+  // move assignment from a short one keeps the buffer it had).
+  void release_storage();
 
   std::string_view text() const { return {bytes_.data(), text_size_}; }
   std::uint64_t line() const { return line_; }

@@ -2,6 +2,8 @@
 
 #include <functional>
 
+#include "core/varint.hpp"
+
 namespace gpipe {
 
 const std::shared_ptr<const Origin>& OriginKeeper::keep(const Origin* origin) {
@@ -15,6 +17,23 @@ const std::shared_ptr<const Origin>& OriginKeeper::keep(const Origin* origin) {
     last_seen_ = origin;
   }
   return last_copy_;
+}
+
+std::uint32_t OriginTable::index_of(const std::shared_ptr<const Origin>& origin) {
+  if (origin == nullptr) return 0;
+  if (origin.get() == last_) return last_index_;
+  const auto [it, added] =
+      indexes_.try_emplace(origin.get(), static_cast<std::uint32_t>(origins_.size() + 1));
+  if (added) origins_.push_back(origin);
+  last_ = origin.get();
+  last_index_ = it->second;
+  return last_index_;
+}
+
+const std::shared_ptr<const Origin>* OriginTable::find(std::uint32_t index) const {
+  static const std::shared_ptr<const Origin> none;
+  if (index == 0) return &none;
+  return index <= origins_.size() ? &origins_[index - 1] : nullptr;
 }
 
 OwnedRecord::Span OwnedRecord::keep_bytes(std::string_view source_text, std::string_view bytes) {
@@ -50,6 +69,102 @@ void OwnedRecord::assign(const Batch& batch, const Record& record,
     kept.value = keep_bytes(record.text, f->value.text);
     kept.kind = f->value.kind;
   }
+}
+
+namespace {
+
+// The first byte of a written record: its kind, format and flags.
+constexpr unsigned kBytesKind = 1;  // RecordKind::Bytes (else Line)
+constexpr unsigned kHasFields = 2;
+constexpr unsigned kWholeJson = 4;
+constexpr unsigned kFormatShift = 3;  // DataFormat in the bits above the flags
+constexpr unsigned kLastFormat = static_cast<unsigned>(DataFormat::Table);
+constexpr unsigned kLastValueKind = static_cast<unsigned>(Value::Kind::Json);
+
+}  // namespace
+
+void OwnedRecord::write_to(std::string& out, OriginTable& origins) const {
+  unsigned head = static_cast<unsigned>(format_) << kFormatShift;
+  if (kind_ == RecordKind::Bytes) head |= kBytesKind;
+  if (has_fields_) head |= kHasFields;
+  if (whole_json_) head |= kWholeJson;
+  out.push_back(static_cast<char>(head));
+  put_varint(out, text_size_);
+  put_varint(out, bytes_.size() - text_size_);
+  put_varint(out, line_);
+  put_varint(out, offset_);
+  put_varint(out, origins.index_of(origin_));
+  if (has_fields_) {
+    put_varint(out, fields_.size());
+    for (const KeptField& field : fields_) {
+      put_varint(out, field.name.offset);
+      put_varint(out, field.name.size);
+      put_varint(out, field.value.offset);
+      put_varint(out, field.value.size);
+      out.push_back(static_cast<char>(field.kind));
+    }
+  }
+  out.append(bytes_);
+}
+
+std::size_t OwnedRecord::read_from(std::string_view in, const OriginTable& origins) {
+  if (in.empty()) return 0;
+  const auto head = static_cast<unsigned char>(in[0]);
+  std::size_t at = 1;
+  std::uint64_t text_size = 0, extra_size = 0, line = 0, offset = 0, origin = 0, count = 0;
+  if ((head >> kFormatShift) > kLastFormat || !get_varint(in, at, text_size) ||
+      !get_varint(in, at, extra_size) || !get_varint(in, at, line) || !get_varint(in, at, offset) ||
+      !get_varint(in, at, origin) || origin > UINT32_MAX) {
+    return 0;
+  }
+  const std::shared_ptr<const Origin>* const kept_origin =
+      origins.find(static_cast<std::uint32_t>(origin));
+  if (kept_origin == nullptr) return 0;
+  has_fields_ = (head & kHasFields) != 0;
+  if (has_fields_ && !get_varint(in, at, count)) return 0;
+  // Each field takes at least five bytes: a count larger than what is left is not one.
+  if (count > (in.size() - at) / 5) return 0;
+  const std::uint64_t size = text_size + extra_size;
+  fields_.resize(count);
+  for (KeptField& field : fields_) {
+    std::uint64_t spans[4];
+    for (std::uint64_t& part : spans) {
+      if (!get_varint(in, at, part)) return 0;
+    }
+    if (at >= in.size() || static_cast<unsigned char>(in[at]) > kLastValueKind) return 0;
+    if (spans[0] > size || spans[1] > size - spans[0] || spans[2] > size ||
+        spans[3] > size - spans[2]) {
+      return 0;
+    }
+    field.name = {spans[0], spans[1]};
+    field.value = {spans[2], spans[3]};
+    field.kind = static_cast<Value::Kind>(in[at++]);
+  }
+  if (text_size > in.size() - at || extra_size > in.size() - at - text_size) return 0;
+  bytes_.assign(in.substr(at, size));
+  text_size_ = text_size;
+  origin_ = *kept_origin;
+  line_ = line;
+  offset_ = offset;
+  kind_ = (head & kBytesKind) != 0 ? RecordKind::Bytes : RecordKind::Line;
+  format_ = static_cast<DataFormat>(head >> kFormatShift);
+  whole_json_ = (head & kWholeJson) != 0;
+  return at + size;
+}
+
+std::size_t OwnedRecord::heap_bytes() const {
+  // A string's bytes live in the object itself while they fit (the small-string buffer).
+  const std::size_t text = bytes_.capacity() > std::string().capacity() ? bytes_.capacity() + 1 : 0;
+  return text + fields_.capacity() * sizeof(KeptField);
+}
+
+void OwnedRecord::release_storage() {
+  std::string().swap(bytes_);
+  std::vector<KeptField>().swap(fields_);
+  text_size_ = 0;
+  origin_.reset();
+  has_fields_ = false;
+  whole_json_ = false;
 }
 
 Field OwnedRecord::field(std::size_t i) const {

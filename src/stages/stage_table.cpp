@@ -50,6 +50,7 @@ std::span<const StageInfo> stage_table() {
       stages::kUniq,
       // aggregates
       stages::kCount,
+      stages::kSort,
       // output
       with_raw_blocks(stages::kTo, RawBlocks::PassedOn),
       with_raw_blocks(stages::kWrite, RawBlocks::PassedOn),

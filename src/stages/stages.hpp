@@ -25,6 +25,7 @@ extern const StageInfo kSkip;
 extern const StageInfo kTail;
 extern const StageInfo kUniq;
 extern const StageInfo kCount;
+extern const StageInfo kSort;
 extern const StageInfo kTo;
 extern const StageInfo kWrite;
 

@@ -1,0 +1,243 @@
+#include "stages/aggregates/sort_runs.hpp"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/varint.hpp"
+#include "gpipe/errors.hpp"
+#include "stages/aggregates/sort_keys.hpp"
+
+namespace gpipe::stages {
+
+namespace {
+
+// Fast over small: runs are written once and read once, soon after.
+constexpr int kCompressionLevel = 1;
+
+// A block on disk: its compressed size and its size, then the compressed bytes.
+constexpr std::size_t kBlockHeaderBytes = 16;
+
+void put_u64(char* out, std::uint64_t value) {
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((value >> (8 * i)) & 0xff);
+}
+
+std::uint64_t get_u64(const char* in) {
+  std::uint64_t value = 0;
+  for (int i = 7; i >= 0; --i) value = value << 8 | static_cast<unsigned char>(in[i]);
+  return value;
+}
+
+[[noreturn]] void corrupt_run(const std::string& why) {
+  throw IoError("a temporary file of sort is corrupt: " + why);
+}
+
+void check_zstd(std::size_t result) {
+  if (ZSTD_isError(result)) corrupt_run(ZSTD_getErrorName(result));
+}
+
+}  // namespace
+
+RunWriter::RunWriter(const std::string& directory, OriginTable& origins)
+    : run_{UnnamedTempFile(directory), 0}, origins_(origins), context_(ZSTD_createCCtx()) {
+  if (context_ == nullptr) throw IoError("cannot create a zstd compressor for sort");
+  ZSTD_CCtx_setParameter(context_, ZSTD_c_compressionLevel, kCompressionLevel);
+  ZSTD_CCtx_setParameter(context_, ZSTD_c_checksumFlag, 1);
+  block_.reserve(kRunBlockBytes);
+}
+
+RunWriter::~RunWriter() {
+  ZSTD_freeCCtx(context_);
+}
+
+void RunWriter::add(std::string_view key, bool key_is_text, const OwnedRecord& record) {
+  // A record goes whole into one block: the block is written first when it would not fit.
+  const std::size_t before = block_.size();
+  if (key_is_text) {
+    put_varint(block_, 0);
+  } else {
+    put_varint(block_, key.size() + 1);
+    block_.append(key);
+  }
+  record.write_to(block_, origins_);
+  if (block_.size() > kRunBlockBytes && before != 0) {
+    const std::string record_bytes = block_.substr(before);
+    block_.resize(before);
+    write_block();
+    block_ = record_bytes;
+  }
+  if (block_.size() >= kRunBlockBytes) write_block();
+  ++run_.records;
+}
+
+void RunWriter::write_block() {
+  if (block_.empty()) return;
+  compressed_.resize(kBlockHeaderBytes + ZSTD_compressBound(block_.size()));
+  const std::size_t size =
+      ZSTD_compress2(context_, compressed_.data() + kBlockHeaderBytes,
+                     compressed_.size() - kBlockHeaderBytes, block_.data(), block_.size());
+  if (ZSTD_isError(size)) {
+    throw IoError(std::string("cannot compress a temporary file of sort: ") +
+                  ZSTD_getErrorName(size));
+  }
+  put_u64(compressed_.data(), size);
+  put_u64(compressed_.data() + 8, block_.size());
+  run_.file.append(std::string_view(compressed_).substr(0, kBlockHeaderBytes + size));
+  block_.clear();
+}
+
+Run RunWriter::finish() {
+  write_block();
+  return std::move(run_);
+}
+
+RunDecompressor::RunDecompressor() : context_(ZSTD_createDCtx()) {
+  if (context_ == nullptr) throw IoError("cannot create a zstd decompressor for sort");
+}
+
+RunDecompressor::~RunDecompressor() {
+  ZSTD_freeDCtx(context_);
+}
+
+RunReader::RunReader(Run run, const OriginTable& origins, ZSTD_DCtx_s* context)
+    : run_(std::move(run)), origins_(origins), context_(context) {
+  record_ = &current_;
+}
+
+bool RunReader::read_block() {
+  if (file_offset_ >= run_.file.size()) return false;
+  char header[kBlockHeaderBytes];
+  if (run_.file.size() - file_offset_ < kBlockHeaderBytes) corrupt_run("a block is cut short");
+  run_.file.read_at(file_offset_, header, kBlockHeaderBytes);
+  const std::uint64_t compressed_size = get_u64(header);
+  const std::uint64_t size = get_u64(header + 8);
+  if (compressed_size > run_.file.size() - file_offset_ - kBlockHeaderBytes) {
+    corrupt_run("a block is cut short");
+  }
+  compressed_.resize(compressed_size);
+  run_.file.read_at(file_offset_ + kBlockHeaderBytes, compressed_.data(), compressed_size);
+  file_offset_ += kBlockHeaderBytes + compressed_size;
+  block_.resize(size);
+  const std::size_t got = ZSTD_decompressDCtx(context_, block_.data(), block_.size(),
+                                              compressed_.data(), compressed_.size());
+  check_zstd(got);
+  if (got != size) corrupt_run("a block has the wrong size");
+  block_offset_ = 0;
+  return true;
+}
+
+bool RunReader::next() {
+  if (block_offset_ >= block_.size() && !read_block()) return false;
+  const std::string_view rest = std::string_view(block_).substr(block_offset_);
+  std::size_t at = 0;
+  std::uint64_t key_size = 0;
+  if (!get_varint(rest, at, key_size) || (key_size != 0 && key_size - 1 > rest.size() - at)) {
+    corrupt_run("a sort key is cut short");
+  }
+  key_is_text_ = key_size == 0;
+  if (!key_is_text_) {
+    key_ = rest.substr(at, key_size - 1);
+    at += key_size - 1;
+  }
+  const std::size_t taken = current_.read_from(rest.substr(at), origins_);
+  if (taken == 0) corrupt_run("a record is malformed");
+  block_offset_ += at + taken;
+  prefix_ = key_prefix(key());
+  return true;
+}
+
+Merge::Merge(std::vector<MergeSource*> sources) : sources_(std::move(sources)) {
+  for (std::size_t i = 0; i < sources_.size(); ++i) heap_.push_back(i);
+  // Sources listed in order make a valid heap only once sifted: build it bottom-up.
+  for (std::size_t i = heap_.size() / 2; i-- > 0;) sift_down(i);
+}
+
+bool Merge::before(std::size_t a, std::size_t b) const {
+  const MergeSource& x = *sources_[a];
+  const MergeSource& y = *sources_[b];
+  if (x.prefix() != y.prefix()) return x.prefix() < y.prefix();
+  const int order = compare_keys(x.key(), y.key());
+  return order != 0 ? order < 0 : a < b;
+}
+
+void Merge::sift_down(std::size_t at) {
+  const std::size_t size = heap_.size();
+  while (true) {
+    const std::size_t left = 2 * at + 1;
+    if (left >= size) return;
+    std::size_t least = left;
+    if (left + 1 < size && before(heap_[left + 1], heap_[left])) least = left + 1;
+    if (!before(heap_[least], heap_[at])) return;
+    std::swap(heap_[least], heap_[at]);
+    at = least;
+  }
+}
+
+void Merge::advance() {
+  if (!sources_[heap_.front()]->next()) {
+    heap_.front() = heap_.back();
+    heap_.pop_back();
+    if (heap_.empty()) return;
+  }
+  sift_down(0);
+}
+
+std::size_t merge_fan_in(std::size_t memory) {
+  return std::clamp<std::size_t>(memory / 8 / kRunReaderBytes, 8, 128);
+}
+
+Run merge_runs(std::vector<Run> runs, const std::string& directory, OriginTable& origins) {
+  const RunDecompressor decompressor;
+  std::vector<std::unique_ptr<RunReader>> readers;
+  std::vector<MergeSource*> sources;
+  for (Run& run : runs) {
+    auto reader = std::make_unique<RunReader>(std::move(run), origins, decompressor.get());
+    if (reader->next()) sources.push_back(readers.emplace_back(std::move(reader)).get());
+  }
+  RunWriter writer(directory, origins);
+  for (Merge merge(std::move(sources)); !merge.done(); merge.advance()) {
+    const MergeSource& source = merge.top();
+    writer.add(source.key(), source.key_is_text(), source.record());
+  }
+  return writer.finish();
+}
+
+RunStack::RunStack(std::size_t fan_in, std::string directory, OriginTable& origins)
+    : fan_in_(fan_in), directory_(std::move(directory)), origins_(origins) {}
+
+void RunStack::push(Run run) {
+  runs_.push_back({std::move(run), 0});
+  while (runs_.size() >= fan_in_) {
+    const auto first = runs_.end() - static_cast<std::ptrdiff_t>(fan_in_);
+    const unsigned level = first->level;
+    if (!std::all_of(first, runs_.end(), [&](const LeveledRun& r) { return r.level == level; })) {
+      return;
+    }
+    std::vector<Run> group;
+    for (auto it = first; it != runs_.end(); ++it) group.push_back(std::move(it->run));
+    runs_.erase(first, runs_.end());
+    runs_.push_back({merge_runs(std::move(group), directory_, origins_), level + 1});
+  }
+}
+
+std::vector<Run> RunStack::take(std::size_t most) {
+  std::vector<Run> runs;
+  for (LeveledRun& leveled : runs_) runs.push_back(std::move(leveled.run));
+  runs_.clear();
+  const std::size_t group_size = std::max<std::size_t>(most, 2);
+  while (runs.size() > most) {
+    std::vector<Run> merged;
+    for (std::size_t first = 0; first < runs.size(); first += group_size) {
+      const std::size_t last = std::min(runs.size(), first + group_size);
+      std::vector<Run> group(std::make_move_iterator(runs.begin() + first),
+                             std::make_move_iterator(runs.begin() + last));
+      merged.push_back(group.size() == 1 ? std::move(group.front())
+                                         : merge_runs(std::move(group), directory_, origins_));
+    }
+    runs = std::move(merged);
+  }
+  return runs;
+}
+
+}  // namespace gpipe::stages
