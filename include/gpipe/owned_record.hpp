@@ -11,13 +11,15 @@
 // Storage is reused: assign() into a warm OwnedRecord (a ring slot, the previous record of uniq)
 // allocates nothing unless the new record is larger than any it held before.
 //
-// A stage that keeps more records than memory holds (sort) writes them to temporary files as
-// bytes (write_to) and reads them back (read_from) whole, as the same records.
+// A stage that keeps more records than memory holds (sort) keeps them as bytes (write_to,
+// write_record), in memory and in temporary files, and reads them back (read_from) whole, as
+// the same records.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -83,10 +85,21 @@ class OwnedRecord {
   // The record as bytes, appended to `out`: everything assign() copied, its origin as an index
   // into `origins`. read_from() makes the same record of them again.
   void write_to(std::string& out, OriginTable& origins) const;
-  // Reads the record that write_to() wrote at the start of `in`, its origin from `origins`, and
-  // returns how many bytes it took: 0 when `in` does not start with a whole, well-formed one.
-  // Storage is reused as by assign().
+  // The same bytes for `record` of `batch` with its origin (as an OriginKeeper keeps it), written
+  // without making an OwnedRecord first: a stage that holds many records (sort) keeps them in
+  // this form. Returns where the record's text begins in `out`: it is written whole, as is.
+  static std::size_t write_record(const Batch& batch, const Record& record,
+                                  const std::shared_ptr<const Origin>& origin, OriginTable& origins,
+                                  std::string& out);
+  // Reads the record that write_to() or write_record() wrote at the start of `in`, its origin
+  // from `origins`, and returns how many bytes it took: 0 when `in` does not start with a whole,
+  // well-formed one (the record is then left in no particular state). Storage is reused as by
+  // assign().
   std::size_t read_from(std::string_view in, const OriginTable& origins);
+
+  // The text of a record in the byte form write_to() writes, found without reading the rest,
+  // or nothing when `bytes` do not start with one.
+  static std::optional<std::string_view> text_in(std::string_view bytes);
 
   // The bytes this record holds beyond the object itself (its text, names and values, its field
   // table), as a stage that bounds the memory of the records it keeps counts them.

@@ -19,6 +19,17 @@ const std::shared_ptr<const Origin>& OriginKeeper::keep(const Origin* origin) {
   return last_copy_;
 }
 
+namespace {
+
+// Whether `bytes` lie within `text` (a field's value that views the record's own text).
+bool inside(std::string_view text, std::string_view bytes) {
+  const std::less<const char*> before;
+  return !text.empty() && !before(bytes.data(), text.data()) &&
+         !before(text.data() + text.size(), bytes.data() + bytes.size());
+}
+
+}  // namespace
+
 std::uint32_t OriginTable::index_of(const std::shared_ptr<const Origin>& origin) {
   if (origin == nullptr) return 0;
   if (origin.get() == last_) return last_index_;
@@ -38,10 +49,7 @@ const std::shared_ptr<const Origin>* OriginTable::find(std::uint32_t index) cons
 
 OwnedRecord::Span OwnedRecord::keep_bytes(std::string_view source_text, std::string_view bytes) {
   if (bytes.empty()) return {};
-  const std::less<const char*> before;
-  const char* const text_end = source_text.data() + source_text.size();
-  if (!source_text.empty() && !before(bytes.data(), source_text.data()) &&
-      !before(text_end, bytes.data() + bytes.size())) {
+  if (inside(source_text, bytes)) {
     return {static_cast<std::size_t>(bytes.data() - source_text.data()), bytes.size()};
   }
   const Span span{bytes_.size(), bytes.size()};
@@ -73,7 +81,16 @@ void OwnedRecord::assign(const Batch& batch, const Record& record,
 
 namespace {
 
-// The first byte of a written record: its kind, format and flags.
+// The byte form of a record:
+//   a byte of flags: RecordKind::Bytes, has fields, whole JSON, and the DataFormat above them
+//   varints: the text's size, the line, the offset, the origin's index
+//   the text
+//   with fields: a varint count, then per field four varints (the name's and the value's place
+//     in the record's bytes, the text then the extra bytes: offset and size each) and its kind
+//   a varint: the size of the extra bytes (names and values that are not part of the text)
+//   the extra bytes
+// The text comes early, at a small fixed place, so that a sort key that is the text is found
+// without reading the fields.
 constexpr unsigned kBytesKind = 1;  // RecordKind::Bytes (else Line)
 constexpr unsigned kHasFields = 2;
 constexpr unsigned kWholeJson = 4;
@@ -81,75 +98,144 @@ constexpr unsigned kFormatShift = 3;  // DataFormat in the bits above the flags
 constexpr unsigned kLastFormat = static_cast<unsigned>(DataFormat::Table);
 constexpr unsigned kLastValueKind = static_cast<unsigned>(Value::Kind::Json);
 
+struct RecordHead {
+  RecordKind kind;
+  DataFormat format;
+  bool has_fields;
+  bool whole_json;
+  std::uint64_t line;
+  std::uint64_t offset;
+  std::uint32_t origin;
+};
+
+// Writes a record in its byte form. `field_at(i)` gives its fields; names and values that lie
+// in `text` are written as places in it, the others after it, as assign() keeps them. Returns
+// where the text begins in `out`.
+template <class FieldAt>
+std::size_t write_record_bytes(std::string& out, const RecordHead& head, std::string_view text,
+                               std::size_t field_count, FieldAt field_at) {
+  unsigned flags = static_cast<unsigned>(head.format) << kFormatShift;
+  if (head.kind == RecordKind::Bytes) flags |= kBytesKind;
+  if (head.has_fields) flags |= kHasFields;
+  if (head.whole_json) flags |= kWholeJson;
+  out.push_back(static_cast<char>(flags));
+  put_varint(out, text.size());
+  put_varint(out, head.line);
+  put_varint(out, head.offset);
+  put_varint(out, head.origin);
+  const std::size_t text_at = out.size();
+  out.append(text);
+  std::uint64_t extra = 0;
+  const auto put_place = [&](std::string_view bytes) {
+    if (bytes.empty()) {
+      put_varint(out, 0);
+      put_varint(out, 0);
+    } else if (inside(text, bytes)) {
+      put_varint(out, static_cast<std::uint64_t>(bytes.data() - text.data()));
+      put_varint(out, bytes.size());
+    } else {
+      put_varint(out, text.size() + extra);
+      put_varint(out, bytes.size());
+      extra += bytes.size();
+    }
+  };
+  if (head.has_fields) {
+    put_varint(out, field_count);
+    for (std::size_t i = 0; i < field_count; ++i) {
+      const Field field = field_at(i);
+      put_place(field.name);
+      put_place(field.value.text);
+      out.push_back(static_cast<char>(field.value.kind));
+    }
+  }
+  put_varint(out, extra);
+  for (std::size_t i = 0; i < field_count && extra != 0; ++i) {
+    const Field field = field_at(i);
+    for (const std::string_view bytes : {field.name, field.value.text}) {
+      if (!bytes.empty() && !inside(text, bytes)) out.append(bytes);
+    }
+  }
+  return text_at;
+}
+
 }  // namespace
 
 void OwnedRecord::write_to(std::string& out, OriginTable& origins) const {
-  unsigned head = static_cast<unsigned>(format_) << kFormatShift;
-  if (kind_ == RecordKind::Bytes) head |= kBytesKind;
-  if (has_fields_) head |= kHasFields;
-  if (whole_json_) head |= kWholeJson;
-  out.push_back(static_cast<char>(head));
-  put_varint(out, text_size_);
-  put_varint(out, bytes_.size() - text_size_);
-  put_varint(out, line_);
-  put_varint(out, offset_);
-  put_varint(out, origins.index_of(origin_));
-  if (has_fields_) {
-    put_varint(out, fields_.size());
-    for (const KeptField& field : fields_) {
-      put_varint(out, field.name.offset);
-      put_varint(out, field.name.size);
-      put_varint(out, field.value.offset);
-      put_varint(out, field.value.size);
-      out.push_back(static_cast<char>(field.kind));
-    }
+  const RecordHead head{
+      kind_, format_, has_fields_, whole_json_, line_, offset_, origins.index_of(origin_)};
+  write_record_bytes(out, head, text(), fields_.size(), [this](std::size_t i) { return field(i); });
+}
+
+std::size_t OwnedRecord::write_record(const Batch& batch, const Record& record,
+                                      const std::shared_ptr<const Origin>& origin,
+                                      OriginTable& origins, std::string& out) {
+  const RecordHead head{batch.kind(), batch.format(), record.has_fields(),     record.whole_json,
+                        record.line,  record.offset,  origins.index_of(origin)};
+  const Field* const fields = batch.fields().data() + record.first_field;
+  return write_record_bytes(out, head, record.text, record.has_fields() ? record.field_count : 0,
+                            [fields](std::size_t i) { return fields[i]; });
+}
+
+std::optional<std::string_view> OwnedRecord::text_in(std::string_view bytes) {
+  std::size_t at = 1;
+  std::uint64_t text_size = 0, skipped = 0;
+  if (bytes.empty() || !get_varint(bytes, at, text_size) || !get_varint(bytes, at, skipped) ||
+      !get_varint(bytes, at, skipped) || !get_varint(bytes, at, skipped) ||
+      text_size > bytes.size() - at) {
+    return std::nullopt;
   }
-  out.append(bytes_);
+  return bytes.substr(at, text_size);
 }
 
 std::size_t OwnedRecord::read_from(std::string_view in, const OriginTable& origins) {
   if (in.empty()) return 0;
-  const auto head = static_cast<unsigned char>(in[0]);
+  const auto flags = static_cast<unsigned char>(in[0]);
   std::size_t at = 1;
-  std::uint64_t text_size = 0, extra_size = 0, line = 0, offset = 0, origin = 0, count = 0;
-  if ((head >> kFormatShift) > kLastFormat || !get_varint(in, at, text_size) ||
-      !get_varint(in, at, extra_size) || !get_varint(in, at, line) || !get_varint(in, at, offset) ||
-      !get_varint(in, at, origin) || origin > UINT32_MAX) {
+  std::uint64_t text_size = 0, line = 0, offset = 0, origin = 0, count = 0, extra = 0;
+  if ((flags >> kFormatShift) > kLastFormat || !get_varint(in, at, text_size) ||
+      !get_varint(in, at, line) || !get_varint(in, at, offset) || !get_varint(in, at, origin) ||
+      origin > UINT32_MAX || text_size > in.size() - at) {
     return 0;
   }
   const std::shared_ptr<const Origin>* const kept_origin =
       origins.find(static_cast<std::uint32_t>(origin));
   if (kept_origin == nullptr) return 0;
-  has_fields_ = (head & kHasFields) != 0;
-  if (has_fields_ && !get_varint(in, at, count)) return 0;
+  const std::string_view text = in.substr(at, text_size);
+  at += text_size;
+  const bool has_fields = (flags & kHasFields) != 0;
+  if (has_fields && !get_varint(in, at, count)) return 0;
   // Each field takes at least five bytes: a count larger than what is left is not one.
   if (count > (in.size() - at) / 5) return 0;
-  const std::uint64_t size = text_size + extra_size;
   fields_.resize(count);
   for (KeptField& field : fields_) {
-    std::uint64_t spans[4];
-    for (std::uint64_t& part : spans) {
+    std::uint64_t places[4];
+    for (std::uint64_t& part : places) {
       if (!get_varint(in, at, part)) return 0;
     }
     if (at >= in.size() || static_cast<unsigned char>(in[at]) > kLastValueKind) return 0;
-    if (spans[0] > size || spans[1] > size - spans[0] || spans[2] > size ||
-        spans[3] > size - spans[2]) {
-      return 0;
-    }
-    field.name = {spans[0], spans[1]};
-    field.value = {spans[2], spans[3]};
+    field.name = {places[0], places[1]};
+    field.value = {places[2], places[3]};
     field.kind = static_cast<Value::Kind>(in[at++]);
   }
-  if (text_size > in.size() - at || extra_size > in.size() - at - text_size) return 0;
-  bytes_.assign(in.substr(at, size));
+  if (!get_varint(in, at, extra) || extra > in.size() - at) return 0;
+  const std::uint64_t size = text_size + extra;
+  for (const KeptField& field : fields_) {
+    if (field.name.offset > size || field.name.size > size - field.name.offset ||
+        field.value.offset > size || field.value.size > size - field.value.offset) {
+      return 0;
+    }
+  }
+  bytes_.assign(text);
+  bytes_.append(in.substr(at, extra));
   text_size_ = text_size;
   origin_ = *kept_origin;
   line_ = line;
   offset_ = offset;
-  kind_ = (head & kBytesKind) != 0 ? RecordKind::Bytes : RecordKind::Line;
-  format_ = static_cast<DataFormat>(head >> kFormatShift);
-  whole_json_ = (head & kWholeJson) != 0;
-  return at + size;
+  kind_ = (flags & kBytesKind) != 0 ? RecordKind::Bytes : RecordKind::Line;
+  format_ = static_cast<DataFormat>(flags >> kFormatShift);
+  has_fields_ = has_fields;
+  whole_json_ = (flags & kWholeJson) != 0;
+  return at + extra;
 }
 
 std::size_t OwnedRecord::heap_bytes() const {

@@ -12,15 +12,25 @@ namespace gpipe {
 
 inline constexpr std::size_t kMaxVarintBytes = 10;
 
-inline void put_varint(std::string& out, std::uint64_t value) {
-  char bytes[kMaxVarintBytes];
-  std::size_t size = 0;
+// Writes `value` at `out`, which has room for it (varint_size), and returns the end.
+inline char* put_varint(char* out, std::uint64_t value) {
   while (value >= 0x80) {
-    bytes[size++] = static_cast<char>((value & 0x7f) | 0x80);
+    *out++ = static_cast<char>((value & 0x7f) | 0x80);
     value >>= 7;
   }
-  bytes[size++] = static_cast<char>(value);
-  out.append(bytes, size);
+  *out++ = static_cast<char>(value);
+  return out;
+}
+
+inline void put_varint(std::string& out, std::uint64_t value) {
+  char bytes[kMaxVarintBytes];
+  out.append(bytes, static_cast<std::size_t>(put_varint(bytes, value) - bytes));
+}
+
+inline std::size_t varint_size(std::uint64_t value) {
+  std::size_t size = 1;
+  for (; value >= 0x80; value >>= 7) ++size;
+  return size;
 }
 
 // Reads a varint at `at` in `in` and moves `at` past it. False (and `at` unchanged) when `in`

@@ -7,11 +7,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <exception>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
+#include "gpipe/errors.hpp"
 #include "gpipe/owned_record.hpp"
 #include "output/temp_files.hpp"
 #include "stages/aggregates/sort_buffer.hpp"
@@ -34,18 +39,22 @@ struct SortSettings {
   FieldSplitter splitter;
   std::size_t memory = kDefaultMemory;
   std::string directory;  // of the temporary files
+  unsigned threads = 1;   // that sort at once
 };
 
-// The records of a merge, in order, as batches: each record is swapped out of its source into
-// a pool of warm OwnedRecords, whose storage the source reuses for its next record.
-BatchStream emit_merged(Merge& merge) {
+// The records of a merge, in order, as batches: each unit's record is read into a pool of warm
+// OwnedRecords (no allocation once warm), which are emitted when the pool is full.
+BatchStream emit_merged(Merge& merge, const OriginTable& origins, std::uint64_t limit) {
   std::vector<OwnedRecord> pool(kRecordsPerBatch);
   std::size_t taken = 0;
   std::size_t bytes = 0;
-  while (!merge.done()) {
-    OwnedRecord& record = merge.top().record();
-    bytes += record.text().size();
-    std::swap(pool[taken++], record);
+  for (std::uint64_t emitted = 0; emitted < limit && !merge.done(); ++emitted) {
+    const Unit& unit = merge.top().unit();
+    if (pool[taken].read_from(unit.record, origins) == 0) {
+      throw IoError("a temporary file of sort is corrupt: a record is malformed");
+    }
+    bytes += unit.record.size();
+    ++taken;
     merge.advance();
     if (taken == pool.size() || bytes >= kBytesPerBatch) {
       co_yield elements_of(emit_owned_records(std::span(pool).first(taken)));
@@ -56,40 +65,73 @@ BatchStream emit_merged(Merge& merge) {
   if (taken != 0) co_yield elements_of(emit_owned_records(std::span(pool).first(taken)));
 }
 
+// The memory for records of a sort that may use `memory` bytes and merges `fan_in` runs at
+// once: the readers of a merge take their share, the records the rest (at least half).
+std::size_t record_memory(std::size_t memory, std::size_t fan_in) {
+  const std::size_t readers = fan_in * kRunReaderBytes;
+  return memory >= 2 * readers ? memory - readers : memory / 2;
+}
+
+// The parts of [0, size) that `threads` threads sort at once: consecutive, in input order, and
+// one alone when there are too few records to be worth a thread.
+std::vector<std::pair<std::size_t, std::size_t>> parts_of(std::size_t size, unsigned threads) {
+  constexpr std::size_t kLeastPerThread = 16 * 1024;
+  const std::size_t count = std::clamp<std::size_t>(size / kLeastPerThread, 1, threads);
+  std::vector<std::pair<std::size_t, std::size_t>> parts;
+  for (std::size_t i = 0; i < count; ++i)
+    parts.emplace_back(size * i / count, size * (i + 1) / count);
+  return parts;
+}
+
+// Calls work(i) for every i below `count`, at once: 0 on this thread, each other on a thread of
+// its own. Rethrows the first exception any of them threw, once all have ended.
+template <class Work>
+void on_threads(std::size_t count, Work work) {
+  std::vector<std::exception_ptr> errors(count);
+  const auto guarded = [&](std::size_t i) {
+    try {
+      work(i);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < count; ++i) threads.emplace_back(guarded, i);
+  guarded(0);
+  for (std::thread& thread : threads) thread.join();
+  for (const std::exception_ptr& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+}
+
 // Records gathered in memory and spilled in sorted runs to temporary files when they outgrow
-// it; at the end, the runs and what memory still holds merged.
+// it; at the end, the runs and what memory still holds merged. A full buffer is cut into one
+// part per thread, each sorted and written on its own thread as a run of its own.
 class ExternalSorter {
  public:
   explicit ExternalSorter(const SortSettings& settings)
       : fan_in_(merge_fan_in(settings.memory)),
-        // The readers of a merge take their share of --mem; the records the rest.
-        buffer_limit_(std::max(settings.memory - fan_in_ * kRunReaderBytes, settings.memory / 2)),
-        runs_(fan_in_, settings.directory, origins_),
+        threads_(settings.threads),
+        buffer_(record_memory(settings.memory, fan_in_)),
+        runs_(fan_in_, settings.directory),
         directory_(settings.directory) {}
 
   void add(Batch& batch, const Record& record, const std::shared_ptr<const Origin>& origin,
            SortKeyMaker& keys) {
-    buffer_.add(batch, record, origin, keys);
-    spill_when_full();
+    buffer_.add(batch, record, origin, keys, origins_);
+    if (buffer_.full()) spill();
+  }
+  void add(const OwnedRecord& record, std::string_view key, bool key_is_text) {
+    buffer_.add(record, key, key_is_text, origins_);
+    if (buffer_.full()) spill();
   }
 
-  RunBuffer& buffer() { return buffer_; }
-  std::size_t buffer_limit() const { return buffer_limit_; }
-
-  void spill_when_full() {
-    if (buffer_.bytes() >= buffer_limit_) {
-      spill();
-    } else if (buffer_.held_bytes() >= buffer_limit_ + buffer_limit_ / 4) {
-      // Records larger than the last run's: the slots it used beyond this run's are let go.
-      buffer_.release_spare_slots();
-    }
-  }
-
-  BatchStream sorted() {
-    buffer_.sort();
-    buffer_.release_spare_slots();
-    // As many runs as leave a reader for the records in memory.
-    std::vector<Run> runs = runs_.take(fan_in_ - 1);
+  // The records in order: the first `limit` of them.
+  BatchStream sorted(std::uint64_t limit) {
+    const auto parts = parts_of(buffer_.size(), threads_);
+    on_threads(parts.size(), [&](std::size_t i) { buffer_.sort(parts[i].first, parts[i].second); });
+    // As many runs as leave a reader for each part in memory.
+    std::vector<Run> runs = runs_.take(std::max<std::size_t>(fan_in_ - parts.size(), 1));
     if (!runs.empty()) {
       spdlog::debug("sort: merging {} runs with the {} records in memory", runs.size(),
                     buffer_.size());
@@ -97,37 +139,42 @@ class ExternalSorter {
     const RunDecompressor decompressor;
     std::vector<std::unique_ptr<MergeSource>> owned;
     for (Run& run : runs) {
-      owned.push_back(std::make_unique<RunReader>(std::move(run), origins_, decompressor.get()));
+      owned.push_back(std::make_unique<RunReader>(std::move(run), decompressor.get()));
     }
     // The buffer holds the latest records: it comes last, so that equal keys keep input order.
-    owned.push_back(std::make_unique<BufferSource>(buffer_));
-    std::vector<MergeSource*> sources;
-    for (const auto& source : owned) {
-      if (source->next()) sources.push_back(source.get());
+    for (const auto& [first, last] : parts) {
+      owned.push_back(std::make_unique<BufferSource>(buffer_, first, last));
     }
+    std::vector<MergeSource*> sources;
+    for (const auto& source : owned) sources.push_back(source.get());
     Merge merge(std::move(sources));
-    co_yield elements_of(emit_merged(merge));
+    co_yield elements_of(emit_merged(merge, origins_, limit));
   }
 
  private:
   void spill() {
-    buffer_.sort();
-    RunWriter writer(directory_, origins_);
-    buffer_.write_to(writer);
-    Run run = writer.finish();
-    spdlog::debug("sort: a run of {} records written to a temporary file in {} ({} bytes)",
-                  run.records, directory_, run.file.size());
-    buffer_.release_spare_slots();
+    const auto parts = parts_of(buffer_.size(), threads_);
+    std::vector<std::optional<Run>> runs(parts.size());
+    on_threads(parts.size(), [&](std::size_t i) {
+      buffer_.sort(parts[i].first, parts[i].second);
+      RunWriter writer(directory_);
+      buffer_.write_to(writer, parts[i].first, parts[i].second);
+      runs[i] = writer.finish();
+    });
+    for (std::optional<Run>& run : runs) {
+      spdlog::debug("sort: a run of {} records written to a temporary file in {} ({} bytes)",
+                    run->records, directory_, run->file.size());
+      runs_.push(std::move(*run));
+    }
     buffer_.clear();
-    runs_.push(std::move(run));
   }
 
   std::size_t fan_in_;
-  std::size_t buffer_limit_;
+  unsigned threads_;
   OriginTable origins_;
+  RunBuffer buffer_;
   RunStack runs_;
   std::string directory_;
-  RunBuffer buffer_;
 };
 
 // `sort | head N`: the N best records so far, in a heap whose top is the worst of them, so a
@@ -168,11 +215,11 @@ class TopRecords {
     co_yield elements_of(emit_owned_records(records));
   }
 
-  // Hands the kept records to `buffer` in input order, and keeps none.
-  void move_to(RunBuffer& buffer) {
+  // Hands the kept records to `sorter` in input order, and keeps none.
+  void move_to(ExternalSorter& sorter) {
     for (std::size_t slot : by(&TopRecords::earlier)) {
-      Kept& kept = kept_[slot];
-      buffer.adopt(kept.record, kept.key, kept.key_is_text);
+      const Kept& kept = kept_[slot];
+      sorter.add(kept.record, kept.key, kept.key_is_text);
     }
     kept_.clear();
     heap_.clear();
@@ -269,11 +316,10 @@ BatchStream sort_records(BatchStream in, std::shared_ptr<const SortSettings> set
           continue;
         }
         top->add(batch, record, origin, keys);
-        if (top->bytes() >= sorter.buffer_limit()) {
+        if (top->bytes() >= settings->memory) {
           spdlog::debug("sort: the {} records before head outgrow --mem: sorting them all", *limit);
-          top->move_to(sorter.buffer());
+          top->move_to(sorter);
           top.reset();
-          sorter.spill_when_full();
         }
       }
     }
@@ -282,7 +328,7 @@ BatchStream sort_records(BatchStream in, std::shared_ptr<const SortSettings> set
   if (top) {
     co_yield elements_of(top->sorted());
   } else {
-    co_yield elements_of(sorter.sorted());
+    co_yield elements_of(sorter.sorted(limit.value_or(UINT64_MAX)));
   }
 }
 
@@ -341,6 +387,11 @@ BuiltStage build(StageArgs& args, Context& ctx) {
     }
   }
   settings->directory = read_directory(args);
+  // -j N, else every core, but at most a few: the merge reads a run per thread of each spill.
+  constexpr unsigned kMostThreads = 8;
+  const unsigned threads =
+      ctx.options.threads != 0 ? ctx.options.threads : std::thread::hardware_concurrency();
+  settings->threads = std::clamp(threads, 1u, kMostThreads);
   settings->keys = read_keys(args, ctx);
   BuiltStage built;
   built.transform = [settings](BatchStream in) {

@@ -2,118 +2,166 @@
 
 #include <algorithm>
 
+#include "core/varint.hpp"
 #include "gpipe/errors.hpp"
 
 namespace gpipe::stages {
 
+RunBuffer::RunBuffer(std::size_t limit)
+    : limit_(limit), block_size_(std::clamp<std::size_t>(limit / 16, 4 * 1024, 1024 * 1024)) {
+  entries_.reserve(std::min<std::size_t>(1024, limit / 16 / sizeof(Entry) + 1));
+}
+
 std::size_t RunBuffer::bytes() const {
-  return used_slot_bytes_ + entries_.size() * (sizeof(OwnedRecord) + sizeof(Entry)) + keys_.size();
+  const std::size_t blocks_in_use = std::min(block_ + 1, blocks_.size());
+  return blocks_in_use * block_size_ + large_bytes_ + entries_.capacity() * sizeof(Entry);
 }
 
-std::size_t RunBuffer::held_bytes() const {
-  return slot_bytes_ + slots_ * sizeof(OwnedRecord) + keys_.capacity() +
-         entries_.capacity() * sizeof(Entry);
-}
-
-void RunBuffer::release_spare_slots() {
-  for (std::size_t i = entries_.size(); i < slots_; ++i) {
-    slot_bytes_ -= slot(i).heap_bytes();
-    slot(i).release_storage();
+char* RunBuffer::allocate(std::size_t size) {
+  if (size > block_size_) {
+    large_.push_back(std::make_unique_for_overwrite<char[]>(size));
+    large_bytes_ += size;
+    return large_.back().get();
   }
-}
-
-OwnedRecord& RunBuffer::next_slot(std::size_t size) {
-  const std::size_t index = entries_.size();
-  if (index == slots_) {
-    if (slots_ % kSlotsPerChunk == 0) {
-      chunks_.push_back(std::make_unique<OwnedRecord[]>(kSlotsPerChunk));
+  if (block_ >= blocks_.size() || block_used_ + size > block_size_) {
+    if (block_ < blocks_.size()) ++block_;
+    if (block_ == blocks_.size()) {
+      blocks_.push_back(std::make_unique_for_overwrite<char[]>(block_size_));
     }
-    ++slots_;
+    block_used_ = 0;
   }
-  OwnedRecord& record = slot(index);
-  if (record.heap_bytes() > 4 * size + 256) {
-    slot_bytes_ -= record.heap_bytes();
-    record.release_storage();
-  }
-  return record;
+  char* const at = blocks_[block_].get() + block_used_;
+  block_used_ += size;
+  return at;
 }
 
-void RunBuffer::add_entry(std::size_t slot_bytes_before, bool key_is_text, std::size_t key_begin) {
-  OwnedRecord& record = slot(entries_.size());
-  slot_bytes_ += record.heap_bytes() - slot_bytes_before;
-  used_slot_bytes_ += record.heap_bytes();
-  Entry entry;
-  entry.slot = static_cast<std::uint32_t>(entries_.size());
-  if (key_is_text) {
-    entry.key_begin = kTextKey;
-    entry.prefix = key_prefix(record.text());
-  } else {
-    const std::string_view key = std::string_view(keys_).substr(key_begin);
-    if (key.size() > UINT32_MAX) throw IoError("sort: a sort key is larger than 4 GiB");
-    entry.key_begin = key_begin;
-    entry.key_size = static_cast<std::uint32_t>(key.size());
-    entry.prefix = key_prefix(key);
+void RunBuffer::make_room_for_entry() {
+  if (entries_.size() < entries_.capacity()) return;
+  // Grown by half, not doubled, and only within the limit, the old entries counted too: they
+  // are held while they move.
+  const std::size_t grown = entries_.capacity() + entries_.capacity() / 2 + 64;
+  if (bytes() + grown * sizeof(Entry) > limit_) {
+    full_ = true;
+    return;
   }
+  entries_.reserve(grown);
+}
+
+void RunBuffer::add_unit(std::string_view key, bool key_is_text) {
+  const std::string_view record = scratch_;
+  const std::size_t size = unit_size(key, key_is_text, record);
+  if (size > UINT32_MAX) throw IoError("sort: a record is larger than 4 GiB");
+  char* const unit = allocate(size);
+  write_unit(unit, key, key_is_text, record);
+  Entry entry;
+  entry.unit = unit;
+  entry.unit_size = static_cast<std::uint32_t>(size);
+  // A text key lies in the record's bytes, after the unit's two varints; another key after the
+  // first varint.
+  entry.key_offset = static_cast<std::uint32_t>(key_is_text ? 1 + varint_size(record.size()) +
+                                                                  (key.data() - record.data())
+                                                            : varint_size(key.size() + 1));
+  entry.key_size = static_cast<std::uint32_t>(key.size());
+  entry.prefix = key_prefix(key);
+  entry.index = static_cast<std::uint32_t>(entries_.size());
+  if (entries_.size() == entries_.capacity()) entries_.reserve(entries_.capacity() + 64);
   entries_.push_back(entry);
+  make_room_for_entry();
+  if (bytes() >= limit_) full_ = true;
 }
 
 void RunBuffer::add(Batch& batch, const Record& record, const std::shared_ptr<const Origin>& origin,
-                    SortKeyMaker& keys) {
-  OwnedRecord& kept = next_slot(record.text.size());
-  const std::size_t before = kept.heap_bytes();
-  kept.assign(batch, record, origin);
-  const bool key_is_text = keys.key_is_text(record);
-  const std::size_t key_begin = keys_.size();
-  if (!key_is_text) keys.append_key(batch, record, keys_);
-  add_entry(before, key_is_text, key_begin);
+                    SortKeyMaker& keys, OriginTable& origins) {
+  scratch_.clear();
+  const std::size_t text_at = OwnedRecord::write_record(batch, record, origin, origins, scratch_);
+  if (keys.key_is_text(record)) {
+    add_unit(std::string_view(scratch_).substr(text_at, record.text.size()), true);
+    return;
+  }
+  key_.clear();
+  keys.append_key(batch, record, key_);
+  add_unit(key_, false);
 }
 
-void RunBuffer::adopt(OwnedRecord& record, std::string_view key, bool key_is_text) {
-  OwnedRecord& kept = next_slot(record.text().size());
-  const std::size_t before = kept.heap_bytes();
-  std::swap(kept, record);
-  const std::size_t key_begin = keys_.size();
-  if (!key_is_text) keys_.append(key);
-  add_entry(before, key_is_text, key_begin);
+void RunBuffer::add(const OwnedRecord& record, std::string_view key, bool key_is_text,
+                    OriginTable& origins) {
+  scratch_.clear();
+  record.write_to(scratch_, origins);
+  add_unit(key_is_text ? *OwnedRecord::text_in(scratch_) : key, key_is_text);
 }
 
-std::string_view RunBuffer::key(std::size_t i) const {
-  const Entry& entry = entries_[i];
-  if (entry.key_begin == kTextKey) return slot(entry.slot).text();
-  return {keys_.data() + entry.key_begin, entry.key_size};
-}
+namespace {
 
-void RunBuffer::sort() {
-  const auto key_of = [this](const Entry& entry) -> std::string_view {
-    if (entry.key_begin == kTextKey) return slot(entry.slot).text();
-    return {keys_.data() + entry.key_begin, entry.key_size};
+// Past this many bytes of equal keys, a group of entries is sorted by comparing whole keys:
+// keys that share more are few, and the recursion stays shallow.
+constexpr std::size_t kPrefixDepthLimit = 64;
+
+}  // namespace
+
+// Entries [first, last) whose keys share their first `depth` bytes, and whose prefix holds
+// their next 8 bytes, sorted: by the prefix, then keys that end within those 8 bytes (shortest
+// first) before keys that go on, then in input order. Then each group of keys that go on with
+// one prefix is sorted by its next 8 bytes, and so on: each key's bytes are read once per 8,
+// from wherever the unit lies, rather than once per comparison.
+void RunBuffer::sort_from(Entry* first, Entry* last, std::size_t depth) {
+  const auto key_of = [](const Entry& e) {
+    return std::string_view(e.unit + e.key_offset, e.key_size);
   };
-  std::sort(entries_.begin(), entries_.end(), [&](const Entry& a, const Entry& b) {
+  if (depth >= kPrefixDepthLimit) {
+    std::sort(first, last, [&](const Entry& a, const Entry& b) {
+      const int order = compare_keys(key_of(a), key_of(b));
+      return order != 0 ? order < 0 : a.index < b.index;
+    });
+    return;
+  }
+  // The key's size where it ends within the prefix; past it, one value for all that go on.
+  const std::size_t goes_on = depth + 9;
+  const auto end_of = [goes_on](const Entry& e) {
+    return std::min<std::size_t>(e.key_size, goes_on);
+  };
+  std::sort(first, last, [&](const Entry& a, const Entry& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    const int order = compare_keys(key_of(a), key_of(b));
-    return order != 0 ? order < 0 : a.slot < b.slot;
+    const std::size_t end_a = end_of(a), end_b = end_of(b);
+    return end_a != end_b ? end_a < end_b : a.index < b.index;
   });
+  for (Entry* group = first; group != last;) {
+    Entry* end = group + 1;
+    while (end != last && end->prefix == group->prefix && end_of(*end) == end_of(*group)) ++end;
+    if (end - group > 1 && end_of(*group) == goes_on) {
+      for (Entry* e = group; e != end; ++e) e->prefix = key_prefix(key_of(*e).substr(depth + 8));
+      sort_from(group, end, depth + 8);
+    }
+    group = end;
+  }
 }
 
-void RunBuffer::write_to(RunWriter& writer) {
-  for (std::size_t i = 0; i < entries_.size(); ++i) {
-    writer.add(key(i), key_is_text(i), record(i));
+void RunBuffer::sort(std::size_t first, std::size_t last) {
+  sort_from(entries_.data() + first, entries_.data() + last, 0);
+}
+
+Unit RunBuffer::unit(std::size_t i) const {
+  const Entry& entry = entries_[i];
+  return read_unit({entry.unit, entry.unit_size});
+}
+
+void RunBuffer::write_to(RunWriter& writer, std::size_t first, std::size_t last) const {
+  for (std::size_t i = first; i < last; ++i) {
+    writer.add({entries_[i].unit, entries_[i].unit_size});
   }
 }
 
 void RunBuffer::clear() {
   entries_.clear();
-  keys_.clear();
-  used_slot_bytes_ = 0;
+  block_ = 0;
+  block_used_ = 0;
+  large_.clear();
+  large_bytes_ = 0;
+  full_ = false;
 }
 
 bool BufferSource::next() {
-  if (next_ >= buffer_.size()) return false;
-  record_ = &buffer_.record(next_);
-  key_is_text_ = buffer_.key_is_text(next_);
-  if (!key_is_text_) key_ = buffer_.key(next_);
-  prefix_ = key_prefix(key());
-  ++next_;
+  if (next_ >= last_) return false;
+  set(buffer_.unit(next_++));
   return true;
 }
 

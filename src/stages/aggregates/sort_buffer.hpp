@@ -1,11 +1,12 @@
 // The records `sort` holds in memory: a run being gathered, sorted when memory is full (then
 // written to disk) or when the input ends (then emitted, or merged with the runs on disk).
 //
-// Records are kept whole as OwnedRecords in slots that are reused from run to run, so a warm
-// slot takes a record without allocating; each record's sort key is made once, into one buffer
-// of keys, and the sort moves small entries (the key's first 8 bytes as a number, where the key
-// is, the slot), not records. What it holds is counted as it grows: the records' bytes and
-// objects, the keys and the entries, so that the stage stays within --mem.
+// Each record is kept whole as a unit (sort_runs.hpp: its sort key, made once, then its
+// OwnedRecord bytes), in blocks of memory that are reused from run to run, so that gathering a
+// run allocates nothing once warm; a unit is a record's text plus a dozen bytes, with no object
+// or allocation of its own. The sort moves small entries (the key's first 8 bytes as a number,
+// where the unit is), not records, and spilling copies units into blocks as they are. Every
+// byte held is counted, so that the stage stays within --mem.
 #pragma once
 
 #include <cstddef>
@@ -24,72 +25,77 @@ namespace gpipe::stages {
 
 class RunBuffer {
  public:
+  // A buffer that holds at most about `limit` bytes.
+  explicit RunBuffer(std::size_t limit);
+
   std::size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
-  // The bytes the records of this run take: their slots (with the storage each holds), keys
-  // and entries. A run is full when they reach the limit.
+  // Whether it has reached its limit: the run is to be written out before a record more.
+  bool full() const { return full_; }
+  // The bytes held: the blocks of units and the entries.
   std::size_t bytes() const;
-  // The bytes held: bytes(), and the storage kept warm for the rest of the run in the slots an
-  // earlier, longer run used.
-  std::size_t held_bytes() const;
-  // Frees the storage of the slots this run has not reached: held_bytes() comes down to
-  // bytes() (and the spare capacity of the keys and entries).
-  void release_spare_slots();
 
-  // Copies `record` into the next slot, with its key made by `keys`.
+  // Adds `record`, with its key made by `keys` and its origin numbered in `origins`.
   void add(Batch& batch, const Record& record, const std::shared_ptr<const Origin>& origin,
-           SortKeyMaker& keys);
-  // Takes `record` (swapped with a slot's), with its key (`key_is_text`: its text is its key).
-  void adopt(OwnedRecord& record, std::string_view key, bool key_is_text);
+           SortKeyMaker& keys, OriginTable& origins);
+  // Adds a kept record with its key (`key_is_text`: its text is its key).
+  void add(const OwnedRecord& record, std::string_view key, bool key_is_text, OriginTable& origins);
 
-  // Sorts the entries by key, and records of equal keys in the order they were added.
-  void sort();
-  // After sort(): the i-th record in order, and its key.
-  OwnedRecord& record(std::size_t i) { return slot(entries_[i].slot); }
-  std::string_view key(std::size_t i) const;
-  bool key_is_text(std::size_t i) const { return entries_[i].key_begin == kTextKey; }
-
-  // Writes the sorted records to `writer`.
-  void write_to(RunWriter& writer);
-  // Empties the buffer for the next run; the slots keep their storage.
+  // Sorts the units [first, last) (in the order they were added) by key, and units of equal
+  // keys in the order they were added. Parts that do not overlap may be sorted at once on
+  // several threads; each is then a run of its own.
+  void sort(std::size_t first, std::size_t last);
+  // After sort(): the i-th unit in order.
+  Unit unit(std::size_t i) const;
+  // Writes the units [first, last), in order, to `writer`.
+  void write_to(RunWriter& writer, std::size_t first, std::size_t last) const;
+  // Empties the buffer for the next run; its blocks are kept.
   void clear();
 
  private:
-  static constexpr std::uint64_t kTextKey = UINT64_MAX;
-  static constexpr std::size_t kSlotsPerChunk = 4096;
   struct Entry {
     std::uint64_t prefix = 0;
-    std::uint64_t key_begin = 0;  // in keys_, or kTextKey
+    const char* unit = nullptr;
+    std::uint32_t unit_size = 0;
+    std::uint32_t key_offset = 0;  // from the unit's start
     std::uint32_t key_size = 0;
-    std::uint32_t slot = 0;
+    std::uint32_t index = 0;  // the order in which it was added
   };
 
-  OwnedRecord& slot(std::size_t i) const { return chunks_[i / kSlotsPerChunk][i % kSlotsPerChunk]; }
-  // The next slot, ready to be assigned: a new one, or a warm one whose storage fits a record
-  // of about `size` bytes (one far larger than needed is freed, so that a slot that once held a
-  // huge record does not keep its memory for every run after).
-  OwnedRecord& next_slot(std::size_t size);
-  void add_entry(std::size_t slot_bytes_before, bool key_is_text, std::size_t key_begin);
+  // Stores the unit of `record_bytes` (scratch_) and its key, and adds its entry.
+  void add_unit(std::string_view key, bool key_is_text);
+  // Room for `size` bytes in the blocks: the current block, a fresh one, or one of its own for a
+  // unit larger than a block.
+  char* allocate(std::size_t size);
+  static void sort_from(Entry* first, Entry* last, std::size_t depth);
+  // Grows the entries for one more, or says the buffer is full when that would pass the limit.
+  void make_room_for_entry();
 
-  // Slots in chunks, not one vector: a vector doubling would count (and hold, while it moves)
-  // twice the memory the records need.
-  std::vector<std::unique_ptr<OwnedRecord[]>> chunks_;
-  std::size_t slots_ = 0;            // slots made (in chunks_)
-  std::size_t slot_bytes_ = 0;       // heap bytes of every slot, used or kept warm
-  std::size_t used_slot_bytes_ = 0;  // heap bytes of the slots of this run's records
-  std::string keys_;
+  std::size_t limit_;
+  std::size_t block_size_;
+  std::vector<std::unique_ptr<char[]>> blocks_;  // kept from run to run
+  std::size_t block_ = 0;                        // the block being filled
+  std::size_t block_used_ = 0;                   // its bytes used
+  std::vector<std::unique_ptr<char[]>> large_;   // units larger than a block, freed by clear()
+  std::size_t large_bytes_ = 0;
   std::vector<Entry> entries_;
+  std::string scratch_;  // a record's bytes before they become a unit
+  std::string key_;      // and its key
+  bool full_ = false;
 };
 
-// A merge source of a sorted buffer's records.
+// A merge source of a sorted buffer's units.
 class BufferSource final : public MergeSource {
  public:
-  explicit BufferSource(RunBuffer& buffer) : buffer_(buffer) {}
+  // The units [first, last), sorted.
+  BufferSource(const RunBuffer& buffer, std::size_t first, std::size_t last)
+      : buffer_(buffer), next_(first), last_(last) {}
   bool next() override;
 
  private:
-  RunBuffer& buffer_;
-  std::size_t next_ = 0;
+  const RunBuffer& buffer_;
+  std::size_t next_;
+  std::size_t last_;
 };
 
 }  // namespace gpipe::stages

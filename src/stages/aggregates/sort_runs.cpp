@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "core/varint.hpp"
 #include "gpipe/errors.hpp"
@@ -39,8 +40,67 @@ void check_zstd(std::size_t result) {
 
 }  // namespace
 
-RunWriter::RunWriter(const std::string& directory, OriginTable& origins)
-    : run_{UnnamedTempFile(directory), 0}, origins_(origins), context_(ZSTD_createCCtx()) {
+std::size_t unit_size(std::string_view key, bool key_is_text, std::string_view record) {
+  const std::size_t key_bytes = key_is_text ? 1 : varint_size(key.size() + 1) + key.size();
+  return key_bytes + varint_size(record.size()) + record.size();
+}
+
+void write_unit(char* out, std::string_view key, bool key_is_text, std::string_view record) {
+  if (key_is_text) {
+    *out++ = 0;
+  } else {
+    out = put_varint(out, key.size() + 1);
+    std::memcpy(out, key.data(), key.size());
+    out += key.size();
+  }
+  out = put_varint(out, record.size());
+  std::memcpy(out, record.data(), record.size());
+}
+
+Unit read_unit(std::string_view in) {
+  Unit unit;
+  std::size_t at = 0;
+  std::uint64_t key_field = 0, record_size = 0;
+  if (!get_varint(in, at, key_field) || (key_field != 0 && key_field - 1 > in.size() - at)) {
+    corrupt_run("a sort key is cut short");
+  }
+  const std::size_t key_at = at;
+  if (key_field != 0) at += key_field - 1;
+  if (!get_varint(in, at, record_size) || record_size > in.size() - at) {
+    corrupt_run("a record is cut short");
+  }
+  unit.bytes = in.substr(0, at + record_size);
+  unit.record = in.substr(at, record_size);
+  if (key_field != 0) {
+    unit.key = in.substr(key_at, key_field - 1);
+  } else {
+    const std::optional<std::string_view> text = OwnedRecord::text_in(unit.record);
+    if (!text) corrupt_run("a record is malformed");
+    unit.key = *text;
+  }
+  return unit;
+}
+
+void MergeSource::set(const Unit& unit) {
+  unit_ = unit;
+  prefix_ = key_prefix(unit.key);
+}
+
+namespace {
+
+// A file for a run, or an error that says which stage wanted it and where else it could go.
+UnnamedTempFile run_file(const std::string& directory) {
+  try {
+    return UnnamedTempFile(directory);
+  } catch (const IoError& e) {
+    throw IoError(std::string("sort: ") + e.what() + " (set TMPDIR, or use sort --tmp DIR)");
+  }
+}
+
+}  // namespace
+
+RunWriter::RunWriter(const std::string& directory)
+    : run_{run_file(directory), 0}, context_(ZSTD_createCCtx()) {
   if (context_ == nullptr) throw IoError("cannot create a zstd compressor for sort");
   ZSTD_CCtx_setParameter(context_, ZSTD_c_compressionLevel, kCompressionLevel);
   ZSTD_CCtx_setParameter(context_, ZSTD_c_checksumFlag, 1);
@@ -51,22 +111,10 @@ RunWriter::~RunWriter() {
   ZSTD_freeCCtx(context_);
 }
 
-void RunWriter::add(std::string_view key, bool key_is_text, const OwnedRecord& record) {
-  // A record goes whole into one block: the block is written first when it would not fit.
-  const std::size_t before = block_.size();
-  if (key_is_text) {
-    put_varint(block_, 0);
-  } else {
-    put_varint(block_, key.size() + 1);
-    block_.append(key);
-  }
-  record.write_to(block_, origins_);
-  if (block_.size() > kRunBlockBytes && before != 0) {
-    const std::string record_bytes = block_.substr(before);
-    block_.resize(before);
-    write_block();
-    block_ = record_bytes;
-  }
+void RunWriter::add(std::string_view unit) {
+  // A unit goes whole into one block: the block is written first when it would not fit.
+  if (!block_.empty() && block_.size() + unit.size() > kRunBlockBytes) write_block();
+  block_.append(unit);
   if (block_.size() >= kRunBlockBytes) write_block();
   ++run_.records;
 }
@@ -100,10 +148,7 @@ RunDecompressor::~RunDecompressor() {
   ZSTD_freeDCtx(context_);
 }
 
-RunReader::RunReader(Run run, const OriginTable& origins, ZSTD_DCtx_s* context)
-    : run_(std::move(run)), origins_(origins), context_(context) {
-  record_ = &current_;
-}
+RunReader::RunReader(Run run, ZSTD_DCtx_s* context) : run_(std::move(run)), context_(context) {}
 
 bool RunReader::read_block() {
   if (file_offset_ >= run_.file.size()) return false;
@@ -129,27 +174,18 @@ bool RunReader::read_block() {
 
 bool RunReader::next() {
   if (block_offset_ >= block_.size() && !read_block()) return false;
-  const std::string_view rest = std::string_view(block_).substr(block_offset_);
-  std::size_t at = 0;
-  std::uint64_t key_size = 0;
-  if (!get_varint(rest, at, key_size) || (key_size != 0 && key_size - 1 > rest.size() - at)) {
-    corrupt_run("a sort key is cut short");
-  }
-  key_is_text_ = key_size == 0;
-  if (!key_is_text_) {
-    key_ = rest.substr(at, key_size - 1);
-    at += key_size - 1;
-  }
-  const std::size_t taken = current_.read_from(rest.substr(at), origins_);
-  if (taken == 0) corrupt_run("a record is malformed");
-  block_offset_ += at + taken;
-  prefix_ = key_prefix(key());
+  const Unit unit = read_unit(std::string_view(block_).substr(block_offset_));
+  block_offset_ += unit.bytes.size();
+  set(unit);
   return true;
 }
 
-Merge::Merge(std::vector<MergeSource*> sources) : sources_(std::move(sources)) {
+Merge::Merge(std::vector<MergeSource*> sources) {
+  for (MergeSource* source : sources) {
+    if (source->next()) sources_.push_back(source);
+  }
   for (std::size_t i = 0; i < sources_.size(); ++i) heap_.push_back(i);
-  // Sources listed in order make a valid heap only once sifted: build it bottom-up.
+  // Built bottom-up: sources in input order are not a heap of their keys.
   for (std::size_t i = heap_.size() / 2; i-- > 0;) sift_down(i);
 }
 
@@ -157,7 +193,7 @@ bool Merge::before(std::size_t a, std::size_t b) const {
   const MergeSource& x = *sources_[a];
   const MergeSource& y = *sources_[b];
   if (x.prefix() != y.prefix()) return x.prefix() < y.prefix();
-  const int order = compare_keys(x.key(), y.key());
+  const int order = compare_keys(x.unit().key, y.unit().key);
   return order != 0 ? order < 0 : a < b;
 }
 
@@ -187,24 +223,24 @@ std::size_t merge_fan_in(std::size_t memory) {
   return std::clamp<std::size_t>(memory / 8 / kRunReaderBytes, 8, 128);
 }
 
-Run merge_runs(std::vector<Run> runs, const std::string& directory, OriginTable& origins) {
+Run merge_runs(std::vector<Run> runs, const std::string& directory) {
   const RunDecompressor decompressor;
   std::vector<std::unique_ptr<RunReader>> readers;
   std::vector<MergeSource*> sources;
   for (Run& run : runs) {
-    auto reader = std::make_unique<RunReader>(std::move(run), origins, decompressor.get());
-    if (reader->next()) sources.push_back(readers.emplace_back(std::move(reader)).get());
+    sources.push_back(
+        readers.emplace_back(std::make_unique<RunReader>(std::move(run), decompressor.get()))
+            .get());
   }
-  RunWriter writer(directory, origins);
+  RunWriter writer(directory);
   for (Merge merge(std::move(sources)); !merge.done(); merge.advance()) {
-    const MergeSource& source = merge.top();
-    writer.add(source.key(), source.key_is_text(), source.record());
+    writer.add(merge.top().unit().bytes);
   }
   return writer.finish();
 }
 
-RunStack::RunStack(std::size_t fan_in, std::string directory, OriginTable& origins)
-    : fan_in_(fan_in), directory_(std::move(directory)), origins_(origins) {}
+RunStack::RunStack(std::size_t fan_in, std::string directory)
+    : fan_in_(fan_in), directory_(std::move(directory)) {}
 
 void RunStack::push(Run run) {
   runs_.push_back({std::move(run), 0});
@@ -217,7 +253,7 @@ void RunStack::push(Run run) {
     std::vector<Run> group;
     for (auto it = first; it != runs_.end(); ++it) group.push_back(std::move(it->run));
     runs_.erase(first, runs_.end());
-    runs_.push_back({merge_runs(std::move(group), directory_, origins_), level + 1});
+    runs_.push_back({merge_runs(std::move(group), directory_), level + 1});
   }
 }
 
@@ -233,7 +269,7 @@ std::vector<Run> RunStack::take(std::size_t most) {
       std::vector<Run> group(std::make_move_iterator(runs.begin() + first),
                              std::make_move_iterator(runs.begin() + last));
       merged.push_back(group.size() == 1 ? std::move(group.front())
-                                         : merge_runs(std::move(group), directory_, origins_));
+                                         : merge_runs(std::move(group), directory_));
     }
     runs = std::move(merged);
   }

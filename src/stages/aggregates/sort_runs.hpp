@@ -1,10 +1,11 @@
-// The runs of `sort` on disk, and the merge of sorted runs.
+// The records of `sort` as bytes, the runs on disk, and the merge of sorted runs.
 //
-// A run is records in sorted order, each with its sort key (none when the key is the record's
-// text), written as OwnedRecord bytes into blocks of about kRunBlockBytes, each compressed alone
-// with zstd (its checksum on), in an unnamed temporary file (output/temp_files.hpp: nothing is
-// left behind on any exit). A reader holds one block of its run at a time, so a merge of many
-// runs needs little memory beside the records it emits.
+// A record `sort` holds is a unit of bytes, the same in memory and on disk: its sort key, then
+// the record in the byte form of OwnedRecord (write_to, read_from), whole. A run is units in
+// sorted order, written into blocks of about kRunBlockBytes, each compressed alone with zstd
+// (its checksum on), in an unnamed temporary file (output/temp_files.hpp: nothing is left
+// behind on any exit). A reader holds one block of its run at a time, so a merge of many runs
+// needs little memory; merging runs into a run copies units, and never makes a record of them.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +24,21 @@ struct ZSTD_DCtx_s;
 
 namespace gpipe::stages {
 
+// A unit: a varint (0 when the record's text is its key, else the key's size + 1), the key, a
+// varint (the size of the record's bytes), the record's bytes.
+struct Unit {
+  std::string_view bytes;   // the whole unit
+  std::string_view key;     // the record's text when it is the key
+  std::string_view record;  // OwnedRecord bytes
+};
+
+// The size of a unit of a record's bytes `record` and its key (none if the text is the key).
+std::size_t unit_size(std::string_view key, bool key_is_text, std::string_view record);
+// Writes a unit at `out`, which has unit_size() bytes.
+void write_unit(char* out, std::string_view key, bool key_is_text, std::string_view record);
+// Reads the unit at the start of `in`; throws IoError when it is not a whole one.
+Unit read_unit(std::string_view in);
+
 inline constexpr std::size_t kRunBlockBytes = 64 * 1024;
 // What a reader of a run holds: a block as read and as decompressed (a block that holds one
 // larger record is larger).
@@ -33,69 +49,44 @@ struct Run {
   std::uint64_t records = 0;
 };
 
-// A record and its sort key, as a merge takes them from one of its sources.
+// Units in order, as a merge takes them from one of its sources.
 class MergeSource {
  public:
   virtual ~MergeSource() = default;
-  // Moves to the next record; false when there is none left.
+  // Moves to the next unit; false when there is none left. The unit before is gone.
   virtual bool next() = 0;
-  // The current record's sort key: `key_is_text` says it is the record's text.
-  std::string_view key() const { return key_is_text_ ? record_->text() : key_; }
-  bool key_is_text() const { return key_is_text_; }
+  const Unit& unit() const { return unit_; }
   std::uint64_t prefix() const { return prefix_; }
-  // The current record. A merge may swap it out (for a record of the same type whose storage the
-  // source then reuses): the source must not need it after next().
-  OwnedRecord& record() const { return *record_; }
 
  protected:
-  std::string_view key_;
-  std::uint64_t prefix_ = 0;
-  OwnedRecord* record_ = nullptr;
-  bool key_is_text_ = false;
+  void set(const Unit& unit);
+
+ private:
+  Unit unit_;
+  std::uint64_t prefix_ = 0;  // the first bytes of the key (key_prefix)
 };
 
-// Writes a run: records in order, with their keys.
+// Writes a run: units in order.
 class RunWriter {
  public:
-  RunWriter(const std::string& directory, OriginTable& origins);
+  explicit RunWriter(const std::string& directory);
   ~RunWriter();
   RunWriter(const RunWriter&) = delete;
   RunWriter& operator=(const RunWriter&) = delete;
 
-  void add(std::string_view key, bool key_is_text, const OwnedRecord& record);
+  void add(std::string_view unit);
   Run finish();
 
  private:
   void write_block();
 
   Run run_;
-  OriginTable& origins_;
   ZSTD_CCtx_s* context_;
   std::string block_;
   std::string compressed_;
 };
 
-// Reads a run back, one record after the other.
-class RunReader final : public MergeSource {
- public:
-  // `context` decompresses; one serves every reader of a merge, as they read in turn.
-  RunReader(Run run, const OriginTable& origins, ZSTD_DCtx_s* context);
-  bool next() override;
-
- private:
-  bool read_block();
-
-  Run run_;
-  const OriginTable& origins_;
-  ZSTD_DCtx_s* context_;
-  std::uint64_t file_offset_ = 0;
-  std::string compressed_;
-  std::string block_;
-  std::size_t block_offset_ = 0;
-  OwnedRecord current_;
-};
-
-// A decompression context for the readers of one merge.
+// A decompression context for the readers of one merge, which read in turn.
 class RunDecompressor {
  public:
   RunDecompressor();
@@ -108,16 +99,33 @@ class RunDecompressor {
   ZSTD_DCtx_s* context_;
 };
 
-// The k-way merge: the sources' records in the order of their keys; of equal keys, the record of
+// Reads a run back, one unit after the other.
+class RunReader final : public MergeSource {
+ public:
+  RunReader(Run run, ZSTD_DCtx_s* context);
+  bool next() override;
+
+ private:
+  bool read_block();
+
+  Run run_;
+  ZSTD_DCtx_s* context_;
+  std::uint64_t file_offset_ = 0;
+  std::string compressed_;
+  std::string block_;
+  std::size_t block_offset_ = 0;
+};
+
+// The k-way merge: the sources' units in the order of their keys; of equal keys, the unit of
 // the source listed first (sources are listed in input order: the merge is stable).
 class Merge {
  public:
-  // The sources must have been started (next() called once): those that are empty are dropped.
+  // Starts the sources (next() on each); those without a unit are left out.
   explicit Merge(std::vector<MergeSource*> sources);
 
   bool done() const { return heap_.empty(); }
-  // The source whose record comes next. Call advance() once its record is taken.
-  MergeSource& top() const { return *sources_[heap_.front()]; }
+  // The source whose unit comes next. Call advance() once its unit is taken.
+  const MergeSource& top() const { return *sources_[heap_.front()]; }
   void advance();
 
  private:
@@ -125,7 +133,7 @@ class Merge {
   void sift_down(std::size_t at);
 
   std::vector<MergeSource*> sources_;
-  std::vector<std::size_t> heap_;  // indexes of sources_ with a record, a binary min-heap
+  std::vector<std::size_t> heap_;  // indexes of sources_ with a unit, a binary min-heap
 };
 
 // The number of runs merged at once, for a sort that may use `memory` bytes: readers take
@@ -134,7 +142,7 @@ class Merge {
 std::size_t merge_fan_in(std::size_t memory);
 
 // Merges runs (in input order) into one run.
-Run merge_runs(std::vector<Run> runs, const std::string& directory, OriginTable& origins);
+Run merge_runs(std::vector<Run> runs, const std::string& directory);
 
 // The runs on disk, in input order, merged as they come so that few files are open at once:
 // when the last `fan_in` runs are of one level (0: written from memory; L + 1: merged from runs
@@ -142,7 +150,7 @@ Run merge_runs(std::vector<Run> runs, const std::string& directory, OriginTable&
 // log(runs)/log(fan_in) times, and at most fan_in - 1 runs of each level are open.
 class RunStack {
  public:
-  RunStack(std::size_t fan_in, std::string directory, OriginTable& origins);
+  RunStack(std::size_t fan_in, std::string directory);
 
   void push(Run run);
   std::size_t size() const { return runs_.size(); }
@@ -157,7 +165,6 @@ class RunStack {
 
   std::size_t fan_in_;
   std::string directory_;
-  OriginTable& origins_;
   std::vector<LeveledRun> runs_;
 };
 

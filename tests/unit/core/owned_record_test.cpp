@@ -1,12 +1,15 @@
 // OwnedRecord: a record kept past its batch comes back whole (text, kind, format, origin, line,
 // offset, whole_json, fields with names, values and kinds), reuses its storage, and compares
-// whole as uniq needs; emit_owned_records rebuilds batches by origin, kind and format.
+// whole as uniq needs; its byte form (write_to, write_record, read_from) gives the same record
+// back; emit_owned_records rebuilds batches by origin, kind and format.
 #include "gpipe/owned_record.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "core/varint.hpp"
 
 namespace gpipe {
 namespace {
@@ -171,6 +174,150 @@ TEST(OwnedRecord, SameAsComparesTextOrFieldsAsTheRecordPrints) {
   EXPECT_FALSE(same_record(batch, json1, json2));
   EXPECT_FALSE(same_record(batch, json1, line));
   EXPECT_FALSE(same_record(batch, plain, line));
+}
+
+// Everything a record is, as text, for comparing two records field by field.
+std::string describe(const OwnedRecord& r) {
+  std::string out = "text=" + std::string(r.text());
+  out += " line=" + std::to_string(r.line()) + " offset=" + std::to_string(r.offset());
+  out += " kind=" + std::to_string(static_cast<int>(r.kind()));
+  out += " format=" + std::to_string(static_cast<int>(r.format()));
+  out += " origin=" + (r.origin() == nullptr ? std::string("none") : r.origin()->name);
+  out += " has_fields=" + std::to_string(r.has_fields());
+  out += " whole_json=" + std::to_string(r.whole_json());
+  for (std::size_t i = 0; i < r.field_count(); ++i) {
+    const Field f = r.field(i);
+    out += " [" + std::string(f.name) + "|" + std::to_string(static_cast<int>(f.value.kind)) + "|" +
+           std::string(f.value.text) + "]";
+  }
+  return out;
+}
+
+TEST(OwnedRecordBytes, EveryKindAndFormatComesBackWhole) {
+  const Origin origin{"in.log"};
+  OriginKeeper keeper;
+  OriginTable origins;
+  const std::string text = "a,\"b\",c";
+  for (const RecordKind kind : {RecordKind::Line, RecordKind::Bytes}) {
+    for (const DataFormat format :
+         {DataFormat::Text, DataFormat::Csv, DataFormat::Json, DataFormat::Table}) {
+      for (const int shape : {0, 1, 2}) {  // text alone, fields, whole JSON with no fields
+        Batch batch;
+        batch.reset(shape == 2 ? nullptr : &origin, kind);
+        batch.set_format(format);
+        Record record;
+        record.text = text;
+        record.line = 1ULL << 40;
+        record.offset = 300;
+        if (shape == 1) {
+          const std::string_view all(text);
+          const Field fields[] = {
+              {all.substr(0, 1), Value{Value::Kind::Number, all.substr(0, 1)}},  // in the text
+              {"made", Value::string(batch.arena().store("élan"))},              // in the arena
+              {"", Value::string("")},
+              {"gone", Value::null()},
+              {"t", Value{Value::Kind::Bool, "true"}},
+              {"j", Value{Value::Kind::Json, "[1,2]"}},
+          };
+          record.first_field = batch.add_fields(fields);
+          record.field_count = 6;
+        } else if (shape == 2) {
+          record.whole_json = true;
+          record.first_field = 0;
+          record.field_count = 0;
+        }
+        OwnedRecord kept;
+        kept.assign(batch, record, keeper.keep(batch.origin()));
+
+        std::string bytes;
+        kept.write_to(bytes, origins);
+        std::string direct;
+        const std::size_t text_at =
+            OwnedRecord::write_record(batch, record, keeper.keep(batch.origin()), origins, direct);
+        EXPECT_EQ(bytes, direct);  // one form, from a batch or from a kept record
+        EXPECT_EQ(direct.substr(text_at, text.size()), text);
+        EXPECT_EQ(OwnedRecord::text_in(bytes), std::optional<std::string_view>(text));
+
+        bytes += "after";  // what follows a record is not read
+        OwnedRecord back;
+        ASSERT_EQ(back.read_from(bytes, origins), direct.size());
+        EXPECT_EQ(describe(back), describe(kept));
+        if (shape != 2) {
+          EXPECT_EQ(back.origin(), kept.origin());  // the same shared copy
+        }
+      }
+    }
+  }
+}
+
+TEST(OwnedRecordBytes, ACutOrDamagedFormIsRefused) {
+  OneRecord source;
+  OriginTable origins;
+  OwnedRecord kept;
+  kept.assign(source.batch, source.record(), std::make_shared<const Origin>(Origin{"x"}));
+  std::string bytes;
+  kept.write_to(bytes, origins);
+  OwnedRecord back;
+  for (std::size_t size = 0; size < bytes.size(); ++size) {
+    EXPECT_EQ(back.read_from(std::string_view(bytes).substr(0, size), origins), 0u) << size;
+  }
+  // An origin the table never numbered.
+  OriginTable empty;
+  EXPECT_EQ(back.read_from(bytes, empty), 0u);
+  // A format past the last.
+  std::string bad_format = bytes;
+  bad_format[0] = static_cast<char>(0xf8);
+  EXPECT_EQ(back.read_from(bad_format, origins), 0u);
+  EXPECT_EQ(back.read_from(bytes, origins), bytes.size());
+  EXPECT_EQ(describe(back), describe(kept));
+}
+
+TEST(OwnedRecordBytes, AWarmRecordReadsWithoutNewStorage) {
+  OneRecord source;
+  OriginTable origins;
+  OwnedRecord kept;
+  kept.assign(source.batch, source.record(), nullptr);
+  std::string bytes;
+  kept.write_to(bytes, origins);
+  OwnedRecord back;
+  back.read_from(bytes, origins);
+  const char* const storage = back.text().data();
+  for (int i = 0; i < 10; ++i) back.read_from(bytes, origins);
+  EXPECT_EQ(back.text().data(), storage);
+  EXPECT_GT(back.heap_bytes(), 0u);
+  back.release_storage();
+  EXPECT_EQ(back.heap_bytes(), 0u);
+}
+
+TEST(OriginTable, NumbersEachOriginOnce) {
+  OriginTable origins;
+  const auto a = std::make_shared<const Origin>(Origin{"a"});
+  const auto b = std::make_shared<const Origin>(Origin{"b"});
+  EXPECT_EQ(origins.index_of(nullptr), 0u);
+  const std::uint32_t ia = origins.index_of(a);
+  const std::uint32_t ib = origins.index_of(b);
+  EXPECT_NE(ia, ib);
+  EXPECT_EQ(origins.index_of(a), ia);
+  EXPECT_EQ(*origins.find(ia), a);
+  EXPECT_EQ(*origins.find(ib), b);
+  EXPECT_EQ(*origins.find(0), nullptr);
+  EXPECT_EQ(origins.find(99), nullptr);
+}
+
+TEST(Varint, RoundTripsAndRefusesCutOnes) {
+  for (const std::uint64_t value : {0ULL, 1ULL, 127ULL, 128ULL, 300ULL, 1ULL << 35, ~0ULL}) {
+    std::string bytes;
+    put_varint(bytes, value);
+    EXPECT_EQ(bytes.size(), varint_size(value));
+    std::size_t at = 0;
+    std::uint64_t back = 0;
+    ASSERT_TRUE(get_varint(bytes, at, back));
+    EXPECT_EQ(back, value);
+    EXPECT_EQ(at, bytes.size());
+    at = 0;
+    EXPECT_FALSE(get_varint(std::string_view(bytes).substr(0, bytes.size() - 1), at, back));
+    EXPECT_EQ(at, 0u);
+  }
 }
 
 TEST(OriginKeeper, OneCopyPerInputEvenWhenTheUpstreamObjectIsReused) {
