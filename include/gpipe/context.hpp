@@ -30,8 +30,9 @@ struct RunOptions {
   // to the hypervisor, which costs far more than the copy read(2) makes into the reused buffer
   // (ripgrep's --mmap shows the same); see docs/performance.md, "Mapped or copied reads".
   bool map_files = false;
-  unsigned threads = 1;  // -j: threads for the stateless prefix of a pipeline; 0: automatic
-  bool quiet = false;    // -q
+  unsigned threads =
+      1;               // -j: threads for the stateless prefix of a pipeline and sort; 0: automatic
+  bool quiet = false;  // -q
 };
 
 // One bad record, as a stage sees it. `column` is 0 when unknown.
