@@ -21,6 +21,7 @@
 #include "output/temp_files.hpp"
 #include "stages/aggregates/sort_buffer.hpp"
 #include "stages/aggregates/sort_keys.hpp"
+#include "stages/aggregates/sort_merge.hpp"
 #include "stages/aggregates/sort_runs.hpp"
 #include "stages/stages.hpp"
 
@@ -30,10 +31,6 @@ namespace {
 
 constexpr std::size_t kDefaultMemory = 256 * kMiB;
 constexpr std::size_t kLeastMemory = 64 * kKiB;
-// Sorted records go out in batches of at most this many records and about this many bytes.
-constexpr std::size_t kRecordsPerBatch = 4096;
-constexpr std::size_t kBytesPerBatch = 1 * kMiB;
-
 struct SortSettings {
   std::vector<SortKey> keys;
   FieldSplitter splitter;
@@ -41,29 +38,6 @@ struct SortSettings {
   std::string directory;  // of the temporary files
   unsigned threads = 1;   // that sort at once
 };
-
-// The records of a merge, in order, as batches: each unit's record is read into a pool of warm
-// OwnedRecords (no allocation once warm), which are emitted when the pool is full.
-BatchStream emit_merged(Merge& merge, const OriginTable& origins, std::uint64_t limit) {
-  std::vector<OwnedRecord> pool(kRecordsPerBatch);
-  std::size_t taken = 0;
-  std::size_t bytes = 0;
-  for (std::uint64_t emitted = 0; emitted < limit && !merge.done(); ++emitted) {
-    const Unit& unit = merge.top().unit();
-    if (pool[taken].read_from(unit.record, origins) == 0) {
-      throw IoError("a temporary file of sort is corrupt: a record is malformed");
-    }
-    bytes += unit.record.size();
-    ++taken;
-    merge.advance();
-    if (taken == pool.size() || bytes >= kBytesPerBatch) {
-      co_yield elements_of(emit_owned_records(std::span(pool).first(taken)));
-      taken = 0;
-      bytes = 0;
-    }
-  }
-  if (taken != 0) co_yield elements_of(emit_owned_records(std::span(pool).first(taken)));
-}
 
 // The memory for records of a sort that may use `memory` bytes and merges `fan_in` runs at
 // once: the readers of a merge take their share, the records the rest (at least half).
@@ -147,8 +121,8 @@ class ExternalSorter {
     }
     std::vector<MergeSource*> sources;
     for (const auto& source : owned) sources.push_back(source.get());
-    Merge merge(std::move(sources));
-    co_yield elements_of(emit_merged(merge, origins_, limit));
+    MergedRecords merged(std::move(sources), threads_ > 1);
+    co_yield elements_of(emit_merged(merged, origins_, limit));
   }
 
  private:

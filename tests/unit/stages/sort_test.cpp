@@ -171,6 +171,24 @@ TEST(SortStage, HeadKeepsTheBestAsTheWholeSortWould) {
   }
 }
 
+TEST(SortStage, AConsumerThatStopsEarlyEndsTheMergeThread) {
+  // The merge runs on a thread of its own (threads > 1): dropping the stream after one batch,
+  // as head does, must stop and join it, spilled runs and all.
+  const Lines input = random_lines(20000, 5);
+  for (const std::string stage : {"sort 0", "sort 0 --mem 64KiB"}) {
+    Context ctx;
+    ctx.options.threads = 2;
+    BuiltStage built = test::build_stage(stage, ctx);
+    BatchStream out = built.transform(test::lines_source(input, 100));
+    std::size_t batches = 0;
+    for (Batch& batch : out) {
+      EXPECT_FALSE(batch.records().empty());
+      if (++batches == 1) break;
+    }
+    EXPECT_EQ(batches, 1u);
+  }
+}
+
 TEST(SortStage, LongSharedPrefixesAndZeroBytes) {
   // Keys equal for long stretches, past the depth where whole keys are compared, and keys that
   // hold 0 bytes or end where others go on.
