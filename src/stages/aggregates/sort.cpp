@@ -78,37 +78,101 @@ void on_threads(std::size_t count, Work work) {
   }
 }
 
+// Sorts the part [first, last) of `buffer` and writes it as a run.
+Run write_run(RunBuffer& buffer, std::size_t first, std::size_t last,
+              const std::string& directory) {
+  buffer.sort(first, last);
+  RunWriter writer(directory);
+  buffer.write_to(writer, first, last);
+  return writer.finish();
+}
+
+// The parts of a full buffer, sorted and written as runs by threads of their own, while the
+// records that come next go into the other buffer.
+class BackgroundSpill {
+ public:
+  BackgroundSpill(RunBuffer& buffer, const std::string& directory, unsigned threads)
+      : parts_(parts_of(buffer.size(), threads)), runs_(parts_.size()), errors_(parts_.size()) {
+    for (std::size_t i = 0; i < parts_.size(); ++i) {
+      threads_.emplace_back([this, &buffer, &directory, i] {
+        try {
+          runs_[i] = write_run(buffer, parts_[i].first, parts_[i].second, directory);
+        } catch (...) {
+          errors_[i] = std::current_exception();
+        }
+      });
+    }
+  }
+  ~BackgroundSpill() { join(); }
+  BackgroundSpill(const BackgroundSpill&) = delete;
+  BackgroundSpill& operator=(const BackgroundSpill&) = delete;
+
+  // The runs, in input order, once all are written. Rethrows what a thread threw.
+  std::vector<Run> wait() {
+    join();
+    for (const std::exception_ptr& error : errors_) {
+      if (error) std::rethrow_exception(error);
+    }
+    std::vector<Run> runs;
+    for (std::optional<Run>& run : runs_) runs.push_back(std::move(*run));
+    return runs;
+  }
+
+ private:
+  void join() {
+    for (std::thread& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+
+  std::vector<std::pair<std::size_t, std::size_t>> parts_;
+  std::vector<std::optional<Run>> runs_;
+  std::vector<std::exception_ptr> errors_;
+  std::vector<std::thread> threads_;
+};
+
 // Records gathered in memory and spilled in sorted runs to temporary files when they outgrow
 // it; at the end, the runs and what memory still holds merged. A full buffer is cut into one
-// part per thread, each sorted and written on its own thread as a run of its own.
+// part per thread, each sorted and written as a run of its own. With more than one thread,
+// memory holds two buffers of half the size: while the threads write one, records go on into
+// the other, so reading the input overlaps sorting and compressing.
 class ExternalSorter {
  public:
   explicit ExternalSorter(const SortSettings& settings)
       : fan_in_(merge_fan_in(settings.memory)),
         threads_(settings.threads),
-        buffer_(record_memory(settings.memory, fan_in_)),
         runs_(fan_in_, settings.directory),
-        directory_(settings.directory) {}
+        directory_(settings.directory) {
+    const std::size_t memory = record_memory(settings.memory, fan_in_);
+    if (threads_ == 1) {
+      buffers_.emplace_back(memory);
+    } else {
+      buffers_.emplace_back(memory / 2);
+      buffers_.emplace_back(memory / 2);
+    }
+  }
 
   void add(Batch& batch, const Record& record, const std::shared_ptr<const Origin>& origin,
            SortKeyMaker& keys) {
-    buffer_.add(batch, record, origin, keys, origins_);
-    if (buffer_.full()) spill();
+    buffers_[filling_].add(batch, record, origin, keys, origins_);
+    if (buffers_[filling_].full()) spill();
   }
   void add(const OwnedRecord& record, std::string_view key, bool key_is_text) {
-    buffer_.add(record, key, key_is_text, origins_);
-    if (buffer_.full()) spill();
+    buffers_[filling_].add(record, key, key_is_text, origins_);
+    if (buffers_[filling_].full()) spill();
   }
 
   // The records in order: the first `limit` of them.
   BatchStream sorted(std::uint64_t limit) {
-    const auto parts = parts_of(buffer_.size(), threads_);
-    on_threads(parts.size(), [&](std::size_t i) { buffer_.sort(parts[i].first, parts[i].second); });
+    finish_spill();
+    RunBuffer& buffer = buffers_[filling_];
+    const auto parts = parts_of(buffer.size(), threads_);
+    on_threads(parts.size(), [&](std::size_t i) { buffer.sort(parts[i].first, parts[i].second); });
     // As many runs as leave a reader for each part in memory.
     std::vector<Run> runs = runs_.take(std::max<std::size_t>(fan_in_ - parts.size(), 1));
     if (!runs.empty()) {
       spdlog::debug("sort: merging {} runs with the {} records in memory", runs.size(),
-                    buffer_.size());
+                    buffer.size());
     }
     const RunDecompressor decompressor;
     std::vector<std::unique_ptr<MergeSource>> owned;
@@ -117,7 +181,7 @@ class ExternalSorter {
     }
     // The buffer holds the latest records: it comes last, so that equal keys keep input order.
     for (const auto& [first, last] : parts) {
-      owned.push_back(std::make_unique<BufferSource>(buffer_, first, last));
+      owned.push_back(std::make_unique<BufferSource>(buffer, first, last));
     }
     std::vector<MergeSource*> sources;
     for (const auto& source : owned) sources.push_back(source.get());
@@ -127,28 +191,47 @@ class ExternalSorter {
 
  private:
   void spill() {
-    const auto parts = parts_of(buffer_.size(), threads_);
-    std::vector<std::optional<Run>> runs(parts.size());
-    on_threads(parts.size(), [&](std::size_t i) {
-      buffer_.sort(parts[i].first, parts[i].second);
-      RunWriter writer(directory_);
-      buffer_.write_to(writer, parts[i].first, parts[i].second);
-      runs[i] = writer.finish();
-    });
-    for (std::optional<Run>& run : runs) {
-      spdlog::debug("sort: a run of {} records written to a temporary file in {} ({} bytes)",
-                    run->records, directory_, run->file.size());
-      runs_.push(std::move(*run));
+    RunBuffer& full = buffers_[filling_];
+    if (buffers_.size() == 1) {
+      const auto parts = parts_of(full.size(), threads_);
+      std::vector<std::optional<Run>> runs(parts.size());
+      on_threads(parts.size(), [&](std::size_t i) {
+        runs[i] = write_run(full, parts[i].first, parts[i].second, directory_);
+      });
+      for (std::optional<Run>& run : runs) keep(std::move(*run));
+      full.clear();
+      return;
     }
-    buffer_.clear();
+    finish_spill();
+    spilling_.emplace(full, directory_, threads_);
+    filling_ = 1 - filling_;
+  }
+
+  // Waits for the buffer being written, and empties it.
+  void finish_spill() {
+    if (!spilling_) return;
+    std::vector<Run> runs = spilling_->wait();
+    spilling_.reset();
+    for (Run& run : runs) keep(std::move(run));
+    buffers_[1 - filling_].clear();
+  }
+
+  void keep(Run run) {
+    spdlog::debug("sort: a run of {} records written to a temporary file in {} ({} bytes)",
+                  run.records, directory_, run.file.size());
+    runs_.push(std::move(run));
   }
 
   std::size_t fan_in_;
   unsigned threads_;
   OriginTable origins_;
-  RunBuffer buffer_;
+  std::vector<RunBuffer> buffers_;  // one, or two taking turns
+  std::size_t filling_ = 0;
   RunStack runs_;
   std::string directory_;
+  // Declared last: destroyed first, it waits for its threads while the buffer they write is
+  // still there.
+  std::optional<BackgroundSpill> spilling_;
 };
 
 // `sort | head N`: the N best records so far, in a heap whose top is the worst of them, so a
