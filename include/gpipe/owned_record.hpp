@@ -97,6 +97,13 @@ class OwnedRecord {
   // assign().
   std::size_t read_from(std::string_view in, const OriginTable& origins);
 
+  // Records in the byte form, one after the other in `bytes`, as batches whose records view
+  // `bytes` (which must stay as they are while a batch is in use): as emit_owned_records makes
+  // them of the same records, without copying them first. At most `limit` records, which is
+  // lessened by those emitted. Throws IoError on a malformed one.
+  static BatchStream emit_bytes(std::string_view bytes, const OriginTable& origins,
+                                std::uint64_t& limit, std::size_t batch_size = 4096);
+
   // The text of a record in the byte form write_to() writes, found without reading the rest,
   // or nothing when `bytes` do not start with one.
   static std::optional<std::string_view> text_in(std::string_view bytes);
@@ -133,6 +140,10 @@ class OwnedRecord {
     Value::Kind kind = Value::Kind::Null;
   };
   Span keep_bytes(std::string_view source_text, std::string_view bytes);
+  struct Parsed;
+  // Reads the byte form at the start of `in` in place, its fields' places into `fields`.
+  static bool parse(std::string_view in, const OriginTable& origins, Parsed& out,
+                    std::vector<KeptField>& fields);
   std::string_view view(Span span) const { return {bytes_.data() + span.offset, span.size}; }
 
   std::string bytes_;  // the text, then names and values that are not part of the text

@@ -1,8 +1,10 @@
 #include "gpipe/owned_record.hpp"
 
+#include <algorithm>
 #include <functional>
 
 #include "core/varint.hpp"
+#include "gpipe/errors.hpp"
 
 namespace gpipe {
 
@@ -187,55 +189,122 @@ std::optional<std::string_view> OwnedRecord::text_in(std::string_view bytes) {
   return bytes.substr(at, text_size);
 }
 
-std::size_t OwnedRecord::read_from(std::string_view in, const OriginTable& origins) {
-  if (in.empty()) return 0;
-  const auto flags = static_cast<unsigned char>(in[0]);
+// The byte form of a record read in place: its parts, and its fields' places (in the text and
+// then the extra bytes, as KeptField spans are), decoded into a vector that is reused.
+struct OwnedRecord::Parsed {
+  unsigned flags = 0;
+  std::uint64_t line = 0;
+  std::uint64_t offset = 0;
+  const std::shared_ptr<const Origin>* origin = nullptr;
+  std::string_view text;
+  std::string_view extra;
+  std::size_t size = 0;  // of the whole byte form
+};
+
+bool OwnedRecord::parse(std::string_view in, const OriginTable& origins, Parsed& out,
+                        std::vector<KeptField>& fields) {
+  if (in.empty()) return false;
+  out.flags = static_cast<unsigned char>(in[0]);
   std::size_t at = 1;
-  std::uint64_t text_size = 0, line = 0, offset = 0, origin = 0, count = 0, extra = 0;
-  if ((flags >> kFormatShift) > kLastFormat || !get_varint(in, at, text_size) ||
-      !get_varint(in, at, line) || !get_varint(in, at, offset) || !get_varint(in, at, origin) ||
-      origin > UINT32_MAX || text_size > in.size() - at) {
-    return 0;
+  std::uint64_t text_size = 0, origin = 0, count = 0, extra = 0;
+  if ((out.flags >> kFormatShift) > kLastFormat || !get_varint(in, at, text_size) ||
+      !get_varint(in, at, out.line) || !get_varint(in, at, out.offset) ||
+      !get_varint(in, at, origin) || origin > UINT32_MAX || text_size > in.size() - at) {
+    return false;
   }
-  const std::shared_ptr<const Origin>* const kept_origin =
-      origins.find(static_cast<std::uint32_t>(origin));
-  if (kept_origin == nullptr) return 0;
-  const std::string_view text = in.substr(at, text_size);
+  out.origin = origins.find(static_cast<std::uint32_t>(origin));
+  if (out.origin == nullptr) return false;
+  out.text = in.substr(at, text_size);
   at += text_size;
-  const bool has_fields = (flags & kHasFields) != 0;
-  if (has_fields && !get_varint(in, at, count)) return 0;
+  if ((out.flags & kHasFields) != 0 && !get_varint(in, at, count)) return false;
   // Each field takes at least five bytes: a count larger than what is left is not one.
-  if (count > (in.size() - at) / 5) return 0;
-  fields_.resize(count);
-  for (KeptField& field : fields_) {
+  if (count > (in.size() - at) / 5) return false;
+  fields.resize(count);
+  for (KeptField& field : fields) {
     std::uint64_t places[4];
     for (std::uint64_t& part : places) {
-      if (!get_varint(in, at, part)) return 0;
+      if (!get_varint(in, at, part)) return false;
     }
-    if (at >= in.size() || static_cast<unsigned char>(in[at]) > kLastValueKind) return 0;
+    if (at >= in.size() || static_cast<unsigned char>(in[at]) > kLastValueKind) return false;
     field.name = {places[0], places[1]};
     field.value = {places[2], places[3]};
     field.kind = static_cast<Value::Kind>(in[at++]);
   }
-  if (!get_varint(in, at, extra) || extra > in.size() - at) return 0;
-  const std::uint64_t size = text_size + extra;
-  for (const KeptField& field : fields_) {
-    if (field.name.offset > size || field.name.size > size - field.name.offset ||
-        field.value.offset > size || field.value.size > size - field.value.offset) {
-      return 0;
+  if (!get_varint(in, at, extra) || extra > in.size() - at) return false;
+  out.extra = in.substr(at, extra);
+  out.size = at + extra;
+  // A place lies in the text or in the extra bytes, never across both.
+  const auto fits = [&](const Span& span) {
+    const std::size_t end = text_size + extra;
+    if (span.offset > end || span.size > end - span.offset) return false;
+    return span.offset >= text_size || span.offset + span.size <= text_size;
+  };
+  return std::all_of(fields.begin(), fields.end(),
+                     [&](const KeptField& f) { return fits(f.name) && fits(f.value); });
+}
+
+std::size_t OwnedRecord::read_from(std::string_view in, const OriginTable& origins) {
+  Parsed parsed;
+  if (!parse(in, origins, parsed, fields_)) return 0;
+  bytes_.assign(parsed.text);
+  bytes_.append(parsed.extra);
+  text_size_ = parsed.text.size();
+  origin_ = *parsed.origin;
+  line_ = parsed.line;
+  offset_ = parsed.offset;
+  kind_ = (parsed.flags & kBytesKind) != 0 ? RecordKind::Bytes : RecordKind::Line;
+  format_ = static_cast<DataFormat>(parsed.flags >> kFormatShift);
+  has_fields_ = (parsed.flags & kHasFields) != 0;
+  whole_json_ = (parsed.flags & kWholeJson) != 0;
+  return parsed.size;
+}
+
+BatchStream OwnedRecord::emit_bytes(std::string_view bytes, const OriginTable& origins,
+                                    std::uint64_t& limit, std::size_t batch_size) {
+  Batch out;
+  bool open = false;  // `out` holds records not yet yielded
+  Parsed parsed;
+  std::vector<KeptField> places;
+  while (!bytes.empty() && limit != 0) {
+    if (!parse(bytes, origins, parsed, places)) {
+      throw IoError("a record kept as bytes is malformed");
     }
+    const RecordKind kind = (parsed.flags & kBytesKind) != 0 ? RecordKind::Bytes : RecordKind::Line;
+    const auto format = static_cast<DataFormat>(parsed.flags >> kFormatShift);
+    const Origin* const origin = parsed.origin->get();
+    if (open && (out.origin() != origin || out.kind() != kind || out.format() != format ||
+                 out.raw_records().size() >= batch_size)) {
+      co_yield out;
+      open = false;
+    }
+    if (!open) {
+      out.reset(origin, kind);
+      out.set_format(format);
+      open = true;
+    }
+    Record record;
+    record.text = parsed.text;
+    record.line = parsed.line;
+    record.offset = parsed.offset;
+    record.whole_json = (parsed.flags & kWholeJson) != 0;
+    if ((parsed.flags & kHasFields) != 0) {
+      const auto view = [&](const Span& span) {
+        return span.offset < parsed.text.size()
+                   ? parsed.text.substr(span.offset, span.size)
+                   : parsed.extra.substr(span.offset - parsed.text.size(), span.size);
+      };
+      std::vector<Field>& fields = out.fields();
+      record.first_field = static_cast<std::uint32_t>(fields.size());
+      record.field_count = static_cast<std::uint32_t>(places.size());
+      for (const KeptField& place : places) {
+        fields.push_back(Field{view(place.name), Value{place.kind, view(place.value)}});
+      }
+    }
+    out.raw_records().push_back(record);
+    bytes.remove_prefix(parsed.size);
+    --limit;
   }
-  bytes_.assign(text);
-  bytes_.append(in.substr(at, extra));
-  text_size_ = text_size;
-  origin_ = *kept_origin;
-  line_ = line;
-  offset_ = offset;
-  kind_ = (flags & kBytesKind) != 0 ? RecordKind::Bytes : RecordKind::Line;
-  format_ = static_cast<DataFormat>(flags >> kFormatShift);
-  has_fields_ = has_fields;
-  whole_json_ = (flags & kWholeJson) != 0;
-  return at + extra;
+  if (open) co_yield out;
 }
 
 std::size_t OwnedRecord::heap_bytes() const {

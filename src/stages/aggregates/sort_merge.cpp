@@ -1,7 +1,5 @@
 #include "stages/aggregates/sort_merge.hpp"
 
-#include <span>
-
 #include "gpipe/errors.hpp"
 
 namespace gpipe::stages {
@@ -12,9 +10,6 @@ namespace {
 // merge may run that many buffers ahead of the consumer.
 constexpr std::size_t kBufferBytes = 256 * 1024;
 constexpr std::size_t kBuffers = 4;
-// Sorted records go out in batches of at most this many records and about this many bytes.
-constexpr std::size_t kRecordsPerBatch = 4096;
-constexpr std::size_t kBytesPerBatch = 1024 * 1024;
 
 }  // namespace
 
@@ -98,27 +93,11 @@ std::string_view MergedRecords::next() {
 }
 
 BatchStream emit_merged(MergedRecords& merged, const OriginTable& origins, std::uint64_t limit) {
-  std::vector<OwnedRecord> pool(kRecordsPerBatch);
-  std::size_t taken = 0;
-  std::size_t bytes = 0;
-  std::uint64_t emitted = 0;
-  for (std::string_view records = merged.next(); !records.empty() && emitted < limit;
+  // Each buffer's records are emitted where they lie: the buffer stays as it is until next().
+  for (std::string_view records = merged.next(); !records.empty() && limit != 0;
        records = merged.next()) {
-    while (!records.empty() && emitted < limit) {
-      const std::size_t size = pool[taken].read_from(records, origins);
-      if (size == 0) throw IoError("a temporary file of sort is corrupt: a record is malformed");
-      records.remove_prefix(size);
-      bytes += size;
-      ++taken;
-      ++emitted;
-      if (taken == pool.size() || bytes >= kBytesPerBatch) {
-        co_yield elements_of(emit_owned_records(std::span(pool).first(taken)));
-        taken = 0;
-        bytes = 0;
-      }
-    }
+    co_yield elements_of(OwnedRecord::emit_bytes(records, origins, limit));
   }
-  if (taken != 0) co_yield elements_of(emit_owned_records(std::span(pool).first(taken)));
 }
 
 }  // namespace gpipe::stages

@@ -3,7 +3,8 @@
 //
 // The merge (reading and decompressing runs, the heap of keys) can run on a thread of its own:
 // it copies each record's bytes, in order, into one of a few buffers, and the consumer's thread
-// makes records of them and passes them on, so the two halves of the work overlap.
+// passes them on as records that view the buffer (OwnedRecord::emit_bytes), so the two halves
+// of the work overlap.
 #pragma once
 
 #include <condition_variable>
@@ -60,7 +61,7 @@ class MergedRecords {
   std::thread thread_;
 };
 
-// The merge's records, in order, as batches of OwnedRecords (the first `limit` of them).
+// The merge's records, in order, as batches (the first `limit` of them).
 BatchStream emit_merged(MergedRecords& merged, const OriginTable& origins, std::uint64_t limit);
 
 }  // namespace gpipe::stages

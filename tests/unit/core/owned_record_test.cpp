@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/varint.hpp"
+#include "gpipe/errors.hpp"
 
 namespace gpipe {
 namespace {
@@ -287,6 +288,71 @@ TEST(OwnedRecordBytes, AWarmRecordReadsWithoutNewStorage) {
   EXPECT_GT(back.heap_bytes(), 0u);
   back.release_storage();
   EXPECT_EQ(back.heap_bytes(), 0u);
+}
+
+// What a stream of batches holds: per batch its origin, format, kind, then each record as
+// described by `describe`'s fields.
+std::vector<std::string> describe_stream(BatchStream stream) {
+  std::vector<std::string> out;
+  for (Batch& batch : stream) {
+    out.push_back("batch " + (batch.origin() ? batch.origin()->name : std::string("none")) + " " +
+                  std::to_string(static_cast<int>(batch.format())) + " " +
+                  std::to_string(static_cast<int>(batch.kind())));
+    for (const Record& r : batch.records()) {
+      OwnedRecord kept;  // the record as it reads back from its batch
+      kept.assign(batch, r, nullptr);
+      out.push_back(describe(kept));
+    }
+  }
+  return out;
+}
+
+TEST(OwnedRecordBytes, EmittedInPlaceAsKeptRecordsAre) {
+  OriginKeeper keeper;
+  OriginTable origins;
+  const Origin a{"a.csv"}, b{"b.jsonl"};
+  std::vector<OwnedRecord> kept;
+  std::string bytes;
+  const auto keep = [&](const Origin* origin, DataFormat format, RecordKind kind,
+                        std::string_view text, bool fields) {
+    Batch batch;
+    batch.reset(origin, kind);
+    batch.set_format(format);
+    Record record;
+    record.text = text;
+    record.line = kept.size() + 1;
+    if (fields) {
+      const Field made[] = {{"k", Value::string(text.substr(0, 1))},
+                            {"v", Value{Value::Kind::Number, batch.arena().store("42")}},
+                            {"n", Value::null()}};
+      record.first_field = batch.add_fields(made);
+      record.field_count = 3;
+    }
+    kept.emplace_back().assign(batch, record, keeper.keep(origin));
+    OwnedRecord::write_record(batch, record, keeper.keep(origin), origins, bytes);
+  };
+  keep(&a, DataFormat::Csv, RecordKind::Line, "x,1", true);
+  keep(&a, DataFormat::Csv, RecordKind::Line, "y,2", true);
+  keep(&a, DataFormat::Text, RecordKind::Line, "plain", false);
+  keep(&b, DataFormat::Json, RecordKind::Line, "{}", true);
+  keep(nullptr, DataFormat::Text, RecordKind::Bytes, "raw\nblock", false);
+  keep(nullptr, DataFormat::Text, RecordKind::Bytes, "more", false);
+
+  std::uint64_t limit = 100;
+  EXPECT_EQ(describe_stream(OwnedRecord::emit_bytes(bytes, origins, limit, 1)),
+            describe_stream(emit_owned_records(kept, {}, 1)));
+  limit = 100;
+  EXPECT_EQ(describe_stream(OwnedRecord::emit_bytes(bytes, origins, limit)),
+            describe_stream(emit_owned_records(kept)));
+  EXPECT_EQ(limit, 100u - kept.size());
+  limit = 2;  // at most two, then none left
+  EXPECT_EQ(describe_stream(OwnedRecord::emit_bytes(bytes, origins, limit)),
+            describe_stream(emit_owned_records(std::span(kept).first(2))));
+  EXPECT_EQ(limit, 0u);
+  limit = 100;
+  EXPECT_THROW(describe_stream(
+                   OwnedRecord::emit_bytes(std::string_view(bytes).substr(0, 5), origins, limit)),
+               IoError);
 }
 
 TEST(OriginTable, NumbersEachOriginOnce) {
