@@ -62,7 +62,7 @@ void RunBuffer::add_unit(std::string_view key, bool key_is_text) {
                                                                   (key.data() - record.data())
                                                             : varint_size(key.size() + 1));
   entry.key_size = static_cast<std::uint32_t>(key.size());
-  entry.prefix = key_prefix(key);
+  set_prefixes(entry, key);
   entry.index = static_cast<std::uint32_t>(entries_.size());
   if (entries_.size() == entries_.capacity()) entries_.reserve(entries_.capacity() + 64);
   entries_.push_back(entry);
@@ -98,11 +98,11 @@ constexpr std::size_t kPrefixDepthLimit = 64;
 
 }  // namespace
 
-// Entries [first, last) whose keys share their first `depth` bytes, and whose prefix holds
-// their next 8 bytes, sorted: by the prefix, then keys that end within those 8 bytes (shortest
-// first) before keys that go on, then in input order. Then each group of keys that go on with
-// one prefix is sorted by its next 8 bytes, and so on: each key's bytes are read once per 8,
-// from wherever the unit lies, rather than once per comparison.
+// Entries [first, last) whose keys share their first `depth` bytes, and whose prefixes hold
+// their next 16 bytes, sorted: by the prefixes, then keys that end within those 16 bytes
+// (shortest first) before keys that go on, then in input order. Then each group of keys that go
+// on with the same 16 bytes is sorted by its next 16, and so on: each key's bytes are read once
+// per 16, from wherever the unit lies, rather than once per comparison.
 void RunBuffer::sort_from(Entry* first, Entry* last, std::size_t depth) {
   const auto key_of = [](const Entry& e) {
     return std::string_view(e.unit + e.key_offset, e.key_size);
@@ -114,25 +114,34 @@ void RunBuffer::sort_from(Entry* first, Entry* last, std::size_t depth) {
     });
     return;
   }
-  // The key's size where it ends within the prefix; past it, one value for all that go on.
-  const std::size_t goes_on = depth + 9;
+  // The key's size where it ends within the prefixes; past them, one value for all that go on.
+  const std::size_t goes_on = depth + 2 * 8 + 1;
   const auto end_of = [goes_on](const Entry& e) {
     return std::min<std::size_t>(e.key_size, goes_on);
   };
+  const auto same_bytes = [](const Entry& a, const Entry& b) {
+    return a.prefix == b.prefix && a.next_prefix == b.next_prefix;
+  };
   std::sort(first, last, [&](const Entry& a, const Entry& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    if (a.next_prefix != b.next_prefix) return a.next_prefix < b.next_prefix;
     const std::size_t end_a = end_of(a), end_b = end_of(b);
     return end_a != end_b ? end_a < end_b : a.index < b.index;
   });
   for (Entry* group = first; group != last;) {
     Entry* end = group + 1;
-    while (end != last && end->prefix == group->prefix && end_of(*end) == end_of(*group)) ++end;
+    while (end != last && same_bytes(*end, *group) && end_of(*end) == end_of(*group)) ++end;
     if (end - group > 1 && end_of(*group) == goes_on) {
-      for (Entry* e = group; e != end; ++e) e->prefix = key_prefix(key_of(*e).substr(depth + 8));
-      sort_from(group, end, depth + 8);
+      for (Entry* e = group; e != end; ++e) set_prefixes(*e, key_of(*e).substr(depth + 2 * 8));
+      sort_from(group, end, depth + 2 * 8);
     }
     group = end;
   }
+}
+
+void RunBuffer::set_prefixes(Entry& entry, std::string_view key) {
+  entry.prefix = key_prefix(key);
+  entry.next_prefix = key.size() > 8 ? key_prefix(key.substr(8)) : 0;
 }
 
 void RunBuffer::sort(std::size_t first, std::size_t last) {

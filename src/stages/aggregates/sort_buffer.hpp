@@ -4,7 +4,7 @@
 // Each record is kept whole as a unit (sort_runs.hpp: its sort key, made once, then its
 // OwnedRecord bytes), in blocks of memory that are reused from run to run, so that gathering a
 // run allocates nothing once warm; a unit is a record's text plus a dozen bytes, with no object
-// or allocation of its own. The sort moves small entries (the key's first 8 bytes as a number,
+// or allocation of its own. The sort moves small entries (the key's first 16 bytes as numbers,
 // where the unit is), not records, and spilling copies units into blocks as they are. Every
 // byte held is counted, so that the stage stays within --mem.
 #pragma once
@@ -54,7 +54,9 @@ class RunBuffer {
 
  private:
   struct Entry {
+    // The key's first 16 bytes (at the depth being sorted), as numbers that order as they do.
     std::uint64_t prefix = 0;
+    std::uint64_t next_prefix = 0;
     const char* unit = nullptr;
     std::uint32_t unit_size = 0;
     std::uint32_t key_offset = 0;  // from the unit's start
@@ -68,6 +70,7 @@ class RunBuffer {
   // unit larger than a block.
   char* allocate(std::size_t size);
   static void sort_from(Entry* first, Entry* last, std::size_t depth);
+  static void set_prefixes(Entry& entry, std::string_view key);
   // Grows the entries for one more, or says the buffer is full when that would pass the limit.
   void make_room_for_entry();
 
