@@ -132,7 +132,10 @@ void RunBuffer::sort_from(Entry* first, Entry* last, std::size_t depth) {
     Entry* end = group + 1;
     while (end != last && same_bytes(*end, *group) && end_of(*end) == end_of(*group)) ++end;
     if (end - group > 1 && end_of(*group) == goes_on) {
-      for (Entry* e = group; e != end; ++e) set_prefixes(*e, key_of(*e).substr(depth + 2 * 8));
+      for (Entry* e = group; e != end; ++e) {
+        if (end - e > 8) __builtin_prefetch(e[8].unit + e[8].key_offset + depth + 2 * 8);
+        set_prefixes(*e, key_of(*e).substr(depth + 2 * 8));
+      }
       sort_from(group, end, depth + 2 * 8);
     }
     group = end;
@@ -148,13 +151,25 @@ void RunBuffer::sort(std::size_t first, std::size_t last) {
   sort_from(entries_.data() + first, entries_.data() + last, 0);
 }
 
-Unit RunBuffer::unit(std::size_t i) const {
+void RunBuffer::prefetch(std::size_t i, std::size_t last) const {
+  // Sorted, the units lie all over the buffer: each one read in order is a cache miss, unless
+  // it is asked for a few units ahead.
+  constexpr std::size_t kAhead = 8;
+  if (i + kAhead >= last) return;
+  const Entry& ahead = entries_[i + kAhead];
+  __builtin_prefetch(ahead.unit);
+  __builtin_prefetch(ahead.unit + ahead.unit_size - 1);
+}
+
+Unit RunBuffer::unit(std::size_t i, std::size_t last) const {
+  prefetch(i, last);
   const Entry& entry = entries_[i];
   return read_unit({entry.unit, entry.unit_size});
 }
 
 void RunBuffer::write_to(RunWriter& writer, std::size_t first, std::size_t last) const {
   for (std::size_t i = first; i < last; ++i) {
+    prefetch(i, last);
     writer.add({entries_[i].unit, entries_[i].unit_size});
   }
 }
@@ -170,7 +185,7 @@ void RunBuffer::clear() {
 
 bool BufferSource::next() {
   if (next_ >= last_) return false;
-  set(buffer_.unit(next_++));
+  set(buffer_.unit(next_++, last_));
   return true;
 }
 

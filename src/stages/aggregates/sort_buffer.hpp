@@ -45,8 +45,8 @@ class RunBuffer {
   // keys in the order they were added. Parts that do not overlap may be sorted at once on
   // several threads; each is then a run of its own.
   void sort(std::size_t first, std::size_t last);
-  // After sort(): the i-th unit in order.
-  Unit unit(std::size_t i) const;
+  // After sort(): the i-th unit in order, of a part that ends at `last`.
+  Unit unit(std::size_t i, std::size_t last) const;
   // Writes the units [first, last), in order, to `writer`.
   void write_to(RunWriter& writer, std::size_t first, std::size_t last) const;
   // Empties the buffer for the next run; its blocks are kept.
@@ -71,6 +71,9 @@ class RunBuffer {
   char* allocate(std::size_t size);
   static void sort_from(Entry* first, Entry* last, std::size_t depth);
   static void set_prefixes(Entry& entry, std::string_view key);
+  // Asks for the unit a few after the i-th (of a part that ends at `last`) to be read into the
+  // cache.
+  void prefetch(std::size_t i, std::size_t last) const;
   // Grows the entries for one more, or says the buffer is full when that would pass the limit.
   void make_room_for_entry();
 
