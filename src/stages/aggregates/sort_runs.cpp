@@ -86,6 +86,7 @@ Unit read_unit(std::string_view in) {
 void MergeSource::set(const Unit& unit) {
   unit_ = unit;
   prefix_ = key_prefix(unit.key);
+  next_prefix_ = unit.key.size() > 8 ? key_prefix(unit.key.substr(8)) : 0;
 }
 
 namespace {
@@ -182,43 +183,44 @@ bool RunReader::next() {
   return true;
 }
 
-Merge::Merge(std::vector<MergeSource*> sources) {
-  for (MergeSource* source : sources) {
-    if (source->next()) sources_.push_back(source);
+Merge::Merge(std::vector<MergeSource*> sources) : sources_(std::move(sources)) {
+  const std::size_t count = sources_.size();
+  live_.resize(count);
+  for (std::size_t i = 0; i < count; ++i) live_[i] = sources_[i]->next() ? 1 : 0;
+  if (count == 0) return;
+  // Leaves count..2count-1 are the sources; inner node n plays the winners of 2n and 2n+1,
+  // keeps the loser, and passes the winner up. Node 1 gives the winner of all.
+  losers_.assign(count, 0);
+  std::vector<std::size_t> winners(2 * count);
+  for (std::size_t i = 0; i < count; ++i) winners[count + i] = i;
+  for (std::size_t node = count - 1; node >= 1; --node) {
+    const std::size_t a = winners[2 * node], b = winners[2 * node + 1];
+    const bool a_wins = before(a, b);
+    winners[node] = a_wins ? a : b;
+    losers_[node] = a_wins ? b : a;
   }
-  for (std::size_t i = 0; i < sources_.size(); ++i) heap_.push_back(i);
-  // Built bottom-up: sources in input order are not a heap of their keys.
-  for (std::size_t i = heap_.size() / 2; i-- > 0;) sift_down(i);
+  winner_ = count == 1 ? 0 : winners[1];
 }
 
 bool Merge::before(std::size_t a, std::size_t b) const {
+  if (!live_[a]) return !live_[b] && a < b;
+  if (!live_[b]) return true;
   const MergeSource& x = *sources_[a];
   const MergeSource& y = *sources_[b];
   if (x.prefix() != y.prefix()) return x.prefix() < y.prefix();
+  if (x.next_prefix() != y.next_prefix()) return x.next_prefix() < y.next_prefix();
   const int order = compare_keys(x.unit().key, y.unit().key);
   return order != 0 ? order < 0 : a < b;
 }
 
-void Merge::sift_down(std::size_t at) {
-  const std::size_t size = heap_.size();
-  while (true) {
-    const std::size_t left = 2 * at + 1;
-    if (left >= size) return;
-    std::size_t least = left;
-    if (left + 1 < size && before(heap_[left + 1], heap_[left])) least = left + 1;
-    if (!before(heap_[least], heap_[at])) return;
-    std::swap(heap_[least], heap_[at]);
-    at = least;
-  }
-}
-
 void Merge::advance() {
-  if (!sources_[heap_.front()]->next()) {
-    heap_.front() = heap_.back();
-    heap_.pop_back();
-    if (heap_.empty()) return;
+  if (!sources_[winner_]->next()) live_[winner_] = 0;
+  // Replays the matches on the way from the winner's leaf to the root.
+  std::size_t candidate = winner_;
+  for (std::size_t node = (winner_ + sources_.size()) / 2; node >= 1; node /= 2) {
+    if (before(losers_[node], candidate)) std::swap(losers_[node], candidate);
   }
-  sift_down(0);
+  winner_ = candidate;
 }
 
 std::size_t merge_fan_in(std::size_t memory) {

@@ -56,14 +56,17 @@ class MergeSource {
   // Moves to the next unit; false when there is none left. The unit before is gone.
   virtual bool next() = 0;
   const Unit& unit() const { return unit_; }
+  // The key's first 16 bytes, as numbers that order as the bytes do (key_prefix).
   std::uint64_t prefix() const { return prefix_; }
+  std::uint64_t next_prefix() const { return next_prefix_; }
 
  protected:
   void set(const Unit& unit);
 
  private:
   Unit unit_;
-  std::uint64_t prefix_ = 0;  // the first bytes of the key (key_prefix)
+  std::uint64_t prefix_ = 0;
+  std::uint64_t next_prefix_ = 0;
 };
 
 // Writes a run: units in order.
@@ -117,23 +120,27 @@ class RunReader final : public MergeSource {
 };
 
 // The k-way merge: the sources' units in the order of their keys; of equal keys, the unit of
-// the source listed first (sources are listed in input order: the merge is stable).
+// the source listed first (sources are listed in input order: the merge is stable). A loser
+// tree: each unit taken costs one comparison per level of the tree, half what a binary heap
+// costs.
 class Merge {
  public:
   // Starts the sources (next() on each); those without a unit are left out.
   explicit Merge(std::vector<MergeSource*> sources);
 
-  bool done() const { return heap_.empty(); }
+  bool done() const { return sources_.empty() || !live_[winner_]; }
   // The source whose unit comes next. Call advance() once its unit is taken.
-  const MergeSource& top() const { return *sources_[heap_.front()]; }
+  const MergeSource& top() const { return *sources_[winner_]; }
   void advance();
 
  private:
+  // Whether source a's unit comes before source b's: a source that has ended comes after all.
   bool before(std::size_t a, std::size_t b) const;
-  void sift_down(std::size_t at);
 
   std::vector<MergeSource*> sources_;
-  std::vector<std::size_t> heap_;  // indexes of sources_ with a unit, a binary min-heap
+  std::vector<char> live_;           // per source: it still has a unit
+  std::vector<std::size_t> losers_;  // per inner node 1..k-1: the source that lost there
+  std::size_t winner_ = 0;
 };
 
 // The number of runs merged at once, for a sort that may use `memory` bytes: readers take
