@@ -19,8 +19,8 @@ namespace {
 // "Sort").
 constexpr int kCompressionLevel = -7;
 
-// A block on disk: its compressed size and its size, then the compressed bytes.
-constexpr std::size_t kBlockHeaderBytes = 16;
+// Compressed blocks are written to a run's file this many bytes at a time.
+constexpr std::size_t kWriteBytes = 256 * 1024;
 
 void put_u64(char* out, std::uint64_t value) {
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((value >> (8 * i)) & 0xff);
@@ -124,22 +124,31 @@ void RunWriter::add(std::string_view unit) {
 
 void RunWriter::write_block() {
   if (block_.empty()) return;
-  compressed_.resize(kBlockHeaderBytes + ZSTD_compressBound(block_.size()));
+  // Compressed blocks gather in compressed_ and go to the file together, in few writes.
+  const std::size_t at = compressed_.size();
+  compressed_.resize(at + kRunBlockHeaderBytes + ZSTD_compressBound(block_.size()));
   const std::size_t size =
-      ZSTD_compress2(context_, compressed_.data() + kBlockHeaderBytes,
-                     compressed_.size() - kBlockHeaderBytes, block_.data(), block_.size());
+      ZSTD_compress2(context_, compressed_.data() + at + kRunBlockHeaderBytes,
+                     compressed_.size() - at - kRunBlockHeaderBytes, block_.data(), block_.size());
   if (ZSTD_isError(size)) {
     throw IoError(std::string("cannot compress a temporary file of sort: ") +
                   ZSTD_getErrorName(size));
   }
-  put_u64(compressed_.data(), size);
-  put_u64(compressed_.data() + 8, block_.size());
-  run_.file.append(std::string_view(compressed_).substr(0, kBlockHeaderBytes + size));
+  put_u64(compressed_.data() + at, size);
+  put_u64(compressed_.data() + at + 8, block_.size());
+  compressed_.resize(at + kRunBlockHeaderBytes + size);
   block_.clear();
+  if (compressed_.size() >= kWriteBytes) flush();
+}
+
+void RunWriter::flush() {
+  run_.file.append(compressed_);
+  compressed_.clear();
 }
 
 Run RunWriter::finish() {
   write_block();
+  flush();
   return std::move(run_);
 }
 
@@ -154,21 +163,24 @@ RunDecompressor::~RunDecompressor() {
 RunReader::RunReader(Run run, ZSTD_DCtx_s* context) : run_(std::move(run)), context_(context) {}
 
 bool RunReader::read_block() {
-  if (file_offset_ >= run_.file.size()) return false;
-  char header[kBlockHeaderBytes];
-  if (run_.file.size() - file_offset_ < kBlockHeaderBytes) corrupt_run("a block is cut short");
-  run_.file.read_at(file_offset_, header, kBlockHeaderBytes);
-  const std::uint64_t compressed_size = get_u64(header);
-  const std::uint64_t size = get_u64(header + 8);
-  if (compressed_size > run_.file.size() - file_offset_ - kBlockHeaderBytes) {
-    corrupt_run("a block is cut short");
-  }
-  compressed_.resize(compressed_size);
-  run_.file.read_at(file_offset_ + kBlockHeaderBytes, compressed_.data(), compressed_size);
-  file_offset_ += kBlockHeaderBytes + compressed_size;
+  const std::uint64_t file_size = run_.file.size();
+  if (file_offset_ >= file_size) return false;
+  if (file_size - file_offset_ < kRunBlockHeaderBytes) corrupt_run("a block is cut short");
+  // The first block's header is read alone; every other came with the block before it.
+  if (file_offset_ == 0) run_.file.read_at(0, header_, kRunBlockHeaderBytes);
+  const std::uint64_t compressed_size = get_u64(header_);
+  const std::uint64_t size = get_u64(header_ + 8);
+  const std::uint64_t body_at = file_offset_ + kRunBlockHeaderBytes;
+  if (compressed_size > file_size - body_at) corrupt_run("a block is cut short");
+  const std::uint64_t after = body_at + compressed_size;
+  const std::size_t next_header = std::min<std::uint64_t>(kRunBlockHeaderBytes, file_size - after);
+  compressed_.resize(compressed_size + next_header);
+  run_.file.read_at(body_at, compressed_.data(), compressed_.size());
+  std::memcpy(header_, compressed_.data() + compressed_size, next_header);
+  file_offset_ = after;
   block_.resize(size);
   const std::size_t got = ZSTD_decompressDCtx(context_, block_.data(), block_.size(),
-                                              compressed_.data(), compressed_.size());
+                                              compressed_.data(), compressed_size);
   check_zstd(got);
   if (got != size) corrupt_run("a block has the wrong size");
   block_offset_ = 0;

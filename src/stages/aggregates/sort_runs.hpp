@@ -40,6 +40,8 @@ void write_unit(char* out, std::string_view key, bool key_is_text, std::string_v
 Unit read_unit(std::string_view in);
 
 inline constexpr std::size_t kRunBlockBytes = 64 * 1024;
+// A block on disk: its compressed size and its size (8 bytes each), then the compressed bytes.
+inline constexpr std::size_t kRunBlockHeaderBytes = 16;
 // What a reader of a run holds: a block as read and as decompressed (a block that holds one
 // larger record is larger).
 inline constexpr std::size_t kRunReaderBytes = 2 * kRunBlockBytes;
@@ -82,6 +84,7 @@ class RunWriter {
 
  private:
   void write_block();
+  void flush();
 
   Run run_;
   ZSTD_CCtx_s* context_;
@@ -113,7 +116,8 @@ class RunReader final : public MergeSource {
 
   Run run_;
   ZSTD_DCtx_s* context_;
-  std::uint64_t file_offset_ = 0;
+  std::uint64_t file_offset_ = 0;           // of the next block
+  char header_[kRunBlockHeaderBytes] = {};  // the next block's, read with the block before it
   std::string compressed_;
   std::string block_;
   std::size_t block_offset_ = 0;
