@@ -174,10 +174,14 @@ class ExternalSorter {
       spdlog::debug("sort: merging {} runs with the {} records in memory", runs.size(),
                     buffer.size());
     }
-    const RunDecompressor decompressor;
+    // Destroyed in reverse: the merge's thread, then the prefetcher's, then the readers.
     std::vector<std::unique_ptr<MergeSource>> owned;
+    const RunDecompressor decompressor;
+    std::optional<BlockPrefetcher> prefetcher;
+    if (threads_ > 1 && !runs.empty()) prefetcher.emplace();
     for (Run& run : runs) {
-      owned.push_back(std::make_unique<RunReader>(std::move(run), decompressor.get()));
+      owned.push_back(prefetcher ? std::make_unique<RunReader>(std::move(run), *prefetcher)
+                                 : std::make_unique<RunReader>(std::move(run), decompressor.get()));
     }
     // The buffer holds the latest records: it comes last, so that equal keys keep input order.
     for (const auto& [first, last] : parts) {

@@ -162,7 +162,10 @@ RunDecompressor::~RunDecompressor() {
 
 RunReader::RunReader(Run run, ZSTD_DCtx_s* context) : run_(std::move(run)), context_(context) {}
 
-bool RunReader::read_block() {
+RunReader::RunReader(Run run, BlockPrefetcher& prefetcher)
+    : run_(std::move(run)), prefetcher_(&prefetcher) {}
+
+bool RunReader::read_block(std::string& into, ZSTD_DCtx_s* context) {
   const std::uint64_t file_size = run_.file.size();
   if (file_offset_ >= file_size) return false;
   if (file_size - file_offset_ < kRunBlockHeaderBytes) corrupt_run("a block is cut short");
@@ -178,21 +181,83 @@ bool RunReader::read_block() {
   run_.file.read_at(body_at, compressed_.data(), compressed_.size());
   std::memcpy(header_, compressed_.data() + compressed_size, next_header);
   file_offset_ = after;
-  block_.resize(size);
-  const std::size_t got = ZSTD_decompressDCtx(context_, block_.data(), block_.size(),
-                                              compressed_.data(), compressed_size);
+  into.resize(size);
+  const std::size_t got =
+      ZSTD_decompressDCtx(context, into.data(), into.size(), compressed_.data(), compressed_size);
   check_zstd(got);
   if (got != size) corrupt_run("a block has the wrong size");
+  return true;
+}
+
+bool RunReader::next_block() {
   block_offset_ = 0;
+  if (prefetcher_ == nullptr) return read_block(block_, context_);
+  if (!requested_) {
+    prefetcher_->request(*this);
+    requested_ = true;
+  }
+  prefetcher_->wait(*this);
+  if (!spare_full_) return false;
+  block_.swap(spare_);
+  prefetcher_->request(*this);
   return true;
 }
 
 bool RunReader::next() {
-  if (block_offset_ >= block_.size() && !read_block()) return false;
+  if (block_offset_ >= block_.size() && !next_block()) return false;
   const Unit unit = read_unit(std::string_view(block_).substr(block_offset_));
   block_offset_ += unit.bytes.size();
   set(unit);
   return true;
+}
+
+BlockPrefetcher::BlockPrefetcher() : thread_([this] { run(); }) {}
+
+BlockPrefetcher::~BlockPrefetcher() {
+  {
+    const std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void BlockPrefetcher::request(RunReader& reader) {
+  {
+    const std::lock_guard lock(mutex_);
+    reader.pending_ = true;
+    queue_.push_back(&reader);
+  }
+  changed_.notify_all();
+}
+
+void BlockPrefetcher::wait(RunReader& reader) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return !reader.pending_; });
+  if (reader.error_) std::rethrow_exception(reader.error_);
+}
+
+void BlockPrefetcher::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    changed_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    if (stop_) return;
+    RunReader& reader = *queue_.front();
+    queue_.pop_front();
+    lock.unlock();
+    bool full = false;
+    std::exception_ptr error;
+    try {
+      full = reader.read_block(reader.spare_, decompressor_.get());
+    } catch (...) {
+      error = std::current_exception();
+    }
+    lock.lock();
+    reader.spare_full_ = full;
+    reader.error_ = error;
+    reader.pending_ = false;
+    changed_.notify_all();
+  }
 }
 
 Merge::Merge(std::vector<MergeSource*> sources) : sources_(std::move(sources)) {

@@ -8,11 +8,16 @@
 // needs little memory; merging runs into a run copies units, and never makes a record of them.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "gpipe/owned_record.hpp"
@@ -42,9 +47,9 @@ Unit read_unit(std::string_view in);
 inline constexpr std::size_t kRunBlockBytes = 64 * 1024;
 // A block on disk: its compressed size and its size (8 bytes each), then the compressed bytes.
 inline constexpr std::size_t kRunBlockHeaderBytes = 16;
-// What a reader of a run holds: a block as read and as decompressed (a block that holds one
-// larger record is larger).
-inline constexpr std::size_t kRunReaderBytes = 2 * kRunBlockBytes;
+// What a reader of a run holds: a block as read, as decompressed, and the next one decompressed
+// ahead (a block that holds one larger record is larger).
+inline constexpr std::size_t kRunReaderBytes = 3 * kRunBlockBytes;
 
 struct Run {
   UnnamedTempFile file;
@@ -105,22 +110,64 @@ class RunDecompressor {
   ZSTD_DCtx_s* context_;
 };
 
+class BlockPrefetcher;
+
 // Reads a run back, one unit after the other.
 class RunReader final : public MergeSource {
  public:
+  // Decompresses with `context` as it reads.
   RunReader(Run run, ZSTD_DCtx_s* context);
+  // Has `prefetcher` read and decompress each block while it reads the one before.
+  RunReader(Run run, BlockPrefetcher& prefetcher);
   bool next() override;
 
  private:
-  bool read_block();
+  friend class BlockPrefetcher;
+  bool next_block();
+  // Reads the next block of the file into `into`; false at the end of the file.
+  bool read_block(std::string& into, ZSTD_DCtx_s* context);
 
   Run run_;
-  ZSTD_DCtx_s* context_;
+  ZSTD_DCtx_s* context_ = nullptr;
+  BlockPrefetcher* prefetcher_ = nullptr;
   std::uint64_t file_offset_ = 0;           // of the next block
   char header_[kRunBlockHeaderBytes] = {};  // the next block's, read with the block before it
   std::string compressed_;
   std::string block_;
   std::size_t block_offset_ = 0;
+  // With a prefetcher: the block after block_, and what became of asking for it. While a
+  // request is pending, the prefetcher's thread has the file's state and spare_.
+  std::string spare_;
+  bool requested_ = false;
+  bool pending_ = false;
+  bool spare_full_ = false;
+  std::exception_ptr error_;
+};
+
+// Reads and decompresses the next block of each run a merge reads, on a thread of its own,
+// while the merge works on the blocks before: the merge's thread only merges.
+class BlockPrefetcher {
+ public:
+  BlockPrefetcher();
+  // Stops the thread. Destroy it before its readers.
+  ~BlockPrefetcher();
+  BlockPrefetcher(const BlockPrefetcher&) = delete;
+  BlockPrefetcher& operator=(const BlockPrefetcher&) = delete;
+
+  // Asks for the reader's next block, into its spare.
+  void request(RunReader& reader);
+  // Waits for the reader's request; rethrows what reading it threw.
+  void wait(RunReader& reader);
+
+ private:
+  void run();
+
+  RunDecompressor decompressor_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<RunReader*> queue_;
+  bool stop_ = false;
+  std::thread thread_;
 };
 
 // The k-way merge: the sources' units in the order of their keys; of equal keys, the unit of
