@@ -26,7 +26,7 @@ MergedRecords::~MergedRecords() {
     const std::lock_guard lock(mutex_);
     stop_ = true;
   }
-  changed_.notify_all();
+  freed_.notify_one();
   thread_.join();
 }
 
@@ -46,7 +46,7 @@ void MergedRecords::run() {
       std::string buffer;
       {
         std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] { return stop_ || !free_.empty(); });
+        freed_.wait(lock, [&] { return stop_ || !free_.empty(); });
         if (stop_) return;
         buffer = std::move(free_.front());
         free_.pop_front();
@@ -58,7 +58,7 @@ void MergedRecords::run() {
         if (filled) full_.push_back(std::move(buffer));
         done_ = done;
       }
-      changed_.notify_all();
+      filled_.notify_one();
       if (done) return;
     }
   } catch (...) {
@@ -67,7 +67,7 @@ void MergedRecords::run() {
       error_ = std::current_exception();
       done_ = true;
     }
-    changed_.notify_all();
+    filled_.notify_one();
   }
 }
 
@@ -78,10 +78,12 @@ std::string_view MergedRecords::next() {
     return current_;
   }
   std::unique_lock lock(mutex_);
-  if (holding_) free_.push_back(std::move(current_));
-  holding_ = false;
-  changed_.notify_all();
-  changed_.wait(lock, [&] { return !full_.empty() || done_; });
+  if (holding_) {
+    free_.push_back(std::move(current_));
+    holding_ = false;
+    freed_.notify_one();
+  }
+  filled_.wait(lock, [&] { return !full_.empty() || done_; });
   if (!full_.empty()) {
     current_ = std::move(full_.front());
     full_.pop_front();

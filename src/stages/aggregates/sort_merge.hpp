@@ -52,7 +52,8 @@ class MergedRecords {
   // Threaded: buffers go from free_ to the thread, back filled into full_, to the consumer,
   // and back to free_.
   std::mutex mutex_;
-  std::condition_variable changed_;
+  std::condition_variable freed_;   // the thread waits for a free buffer
+  std::condition_variable filled_;  // the consumer waits for a full one
   std::deque<std::string> free_;
   std::deque<std::string> full_;
   bool stop_ = false;  // the consumer has gone

@@ -218,7 +218,7 @@ BlockPrefetcher::~BlockPrefetcher() {
     const std::lock_guard lock(mutex_);
     stop_ = true;
   }
-  changed_.notify_all();
+  requested_.notify_one();
   thread_.join();
 }
 
@@ -228,19 +228,19 @@ void BlockPrefetcher::request(RunReader& reader) {
     reader.pending_ = true;
     queue_.push_back(&reader);
   }
-  changed_.notify_all();
+  requested_.notify_one();
 }
 
 void BlockPrefetcher::wait(RunReader& reader) {
   std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] { return !reader.pending_; });
+  finished_.wait(lock, [&] { return !reader.pending_; });
   if (reader.error_) std::rethrow_exception(reader.error_);
 }
 
 void BlockPrefetcher::run() {
   std::unique_lock lock(mutex_);
   while (true) {
-    changed_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    requested_.wait(lock, [&] { return stop_ || !queue_.empty(); });
     if (stop_) return;
     RunReader& reader = *queue_.front();
     queue_.pop_front();
@@ -256,7 +256,7 @@ void BlockPrefetcher::run() {
     reader.spare_full_ = full;
     reader.error_ = error;
     reader.pending_ = false;
-    changed_.notify_all();
+    finished_.notify_one();  // one thread merges, and waits for one reader at a time
   }
 }
 

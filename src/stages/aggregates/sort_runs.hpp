@@ -164,7 +164,8 @@ class BlockPrefetcher {
 
   RunDecompressor decompressor_;
   std::mutex mutex_;
-  std::condition_variable changed_;
+  std::condition_variable requested_;  // the thread waits for a request
+  std::condition_variable finished_;   // the merge waits for its block
   std::deque<RunReader*> queue_;
   bool stop_ = false;
   std::thread thread_;
