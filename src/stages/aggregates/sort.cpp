@@ -31,6 +31,7 @@ namespace {
 
 constexpr std::size_t kDefaultMemory = 256 * kMiB;
 constexpr std::size_t kLeastMemory = 64 * kKiB;
+
 struct SortSettings {
   std::vector<SortKey> keys;
   FieldSplitter splitter;
@@ -52,8 +53,9 @@ std::vector<std::pair<std::size_t, std::size_t>> parts_of(std::size_t size, unsi
   constexpr std::size_t kLeastPerThread = 16 * 1024;
   const std::size_t count = std::clamp<std::size_t>(size / kLeastPerThread, 1, threads);
   std::vector<std::pair<std::size_t, std::size_t>> parts;
-  for (std::size_t i = 0; i < count; ++i)
+  for (std::size_t i = 0; i < count; ++i) {
     parts.emplace_back(size * i / count, size * (i + 1) / count);
+  }
   return parts;
 }
 
