@@ -30,8 +30,9 @@ struct RunOptions {
   // to the hypervisor, which costs far more than the copy read(2) makes into the reused buffer
   // (ripgrep's --mmap shows the same); see docs/performance.md, "Mapped or copied reads".
   bool map_files = false;
-  unsigned threads = 1;  // -j: threads for the stateless prefix of a pipeline; 0: automatic
-  bool quiet = false;    // -q
+  // -j: threads for the stateless prefix of a pipeline and for sort; 0: automatic
+  unsigned threads = 1;
+  bool quiet = false;  // -q
   // --partial: the final aggregate prints its mergeable state (docs/spec.md §8), not records.
   bool partial = false;
   // --keyed: each partial line starts with its key (JSON) and a tab, for Hadoop Streaming.

@@ -10,14 +10,20 @@
 //
 // Storage is reused: assign() into a warm OwnedRecord (a ring slot, the previous record of uniq)
 // allocates nothing unless the new record is larger than any it held before.
+//
+// A stage that keeps more records than memory holds (sort) keeps them as bytes (write_to,
+// write_record), in memory and in temporary files, and reads them back (read_from) whole, as
+// the same records.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "gpipe/record.hpp"
@@ -35,6 +41,24 @@ class OriginKeeper {
  private:
   const Origin* last_seen_ = nullptr;
   std::shared_ptr<const Origin> last_copy_;
+};
+
+// The origins of records written out as bytes (OwnedRecord::write_to: a sort spills its runs to
+// temporary files). A record writes the index of its origin in this table, which holds the kept
+// copies, so records read back share one copy per input, as kept records do; an origin is not
+// written once per record.
+class OriginTable {
+ public:
+  // The index of `origin` (0 for none), added the first time it is seen.
+  std::uint32_t index_of(const std::shared_ptr<const Origin>& origin);
+  // The origin numbered `index` by index_of, or null when no origin has that number.
+  const std::shared_ptr<const Origin>* find(std::uint32_t index) const;
+
+ private:
+  std::vector<std::shared_ptr<const Origin>> origins_;  // index i + 1 is origins_[i]
+  std::unordered_map<const Origin*, std::uint32_t> indexes_;
+  const Origin* last_ = nullptr;  // the origin asked for last, and its index
+  std::uint32_t last_index_ = 0;
 };
 
 class OwnedRecord {
@@ -57,6 +81,39 @@ class OwnedRecord {
   // field/select/set/drop/rename) by its fields' names and values, since that is what it prints
   // as: the CSV rows `"a",b` and `a,b` are the same record.
   bool same_as(const Batch& batch, const Record& record) const;
+
+  // The record as bytes, appended to `out`: everything assign() copied, its origin as an index
+  // into `origins`. read_from() makes the same record of them again.
+  void write_to(std::string& out, OriginTable& origins) const;
+  // The same bytes for `record` of `batch` with its origin (as an OriginKeeper keeps it), written
+  // without making an OwnedRecord first: a stage that holds many records (sort) keeps them in
+  // this form. Returns where the record's text begins in `out`: it is written whole, as is.
+  static std::size_t write_record(const Batch& batch, const Record& record,
+                                  const std::shared_ptr<const Origin>& origin, OriginTable& origins,
+                                  std::string& out);
+  // Reads the record that write_to() or write_record() wrote at the start of `in`, its origin
+  // from `origins`, and returns how many bytes it took: 0 when `in` does not start with a whole,
+  // well-formed one (the record is then left in no particular state). Storage is reused as by
+  // assign().
+  std::size_t read_from(std::string_view in, const OriginTable& origins);
+
+  // Records in the byte form, one after the other in `bytes`, as batches whose records view
+  // `bytes` (which must stay as they are while a batch is in use): as emit_owned_records makes
+  // them of the same records, without copying them first. At most `limit` records, which is
+  // lessened by those emitted. Throws IoError on a malformed one.
+  static BatchStream emit_bytes(std::string_view bytes, const OriginTable& origins,
+                                std::uint64_t& limit, std::size_t batch_size = 4096);
+
+  // The text of a record in the byte form write_to() writes, found without reading the rest,
+  // or nothing when `bytes` do not start with one.
+  static std::optional<std::string_view> text_in(std::string_view bytes);
+
+  // The bytes this record holds beyond the object itself (its text, names and values, its field
+  // table), as a stage that bounds the memory of the records it keeps counts them.
+  std::size_t heap_bytes() const;
+  // Empties the record and frees its storage (assigning an empty record keeps it: a string's
+  // move assignment from a short one keeps the buffer it had).
+  void release_storage();
 
   std::string_view text() const { return {bytes_.data(), text_size_}; }
   std::uint64_t line() const { return line_; }
@@ -83,6 +140,10 @@ class OwnedRecord {
     Value::Kind kind = Value::Kind::Null;
   };
   Span keep_bytes(std::string_view source_text, std::string_view bytes);
+  struct Parsed;
+  // Reads the byte form at the start of `in` in place, its fields' places into `fields`.
+  static bool parse(std::string_view in, const OriginTable& origins, Parsed& out,
+                    std::vector<KeptField>& fields);
   std::string_view view(Span span) const { return {bytes_.data() + span.offset, span.size}; }
 
   std::string bytes_;  // the text, then names and values that are not part of the text

@@ -53,6 +53,11 @@ class StageArgs {
   // All remaining positionals, at least one: errors "missing WHAT" if none (F… of field, drop).
   std::vector<Argument> one_or_more(std::string_view what);
 
+  // Every argument not read yet, options and positionals, in the order written (a cluster such
+  // as -rn as its flags), for a stage whose flags apply to the argument after them
+  // (`sort -r 1 -n 3`). Consumes them.
+  std::vector<Argument> rest_in_order();
+
   // F, a field reference (a position or a name, gpipe/field_ref.hpp), read from `text`: the
   // text of `arg` or a part of it (rename's OLD in OLD=NEW). Errors, pointing at `arg`, when it
   // is not one.
@@ -144,6 +149,12 @@ struct BuiltStage {
   bool reads_plain_file = false;
   // -j: set by an aggregate that may run on the threads, right after the parallel prefix.
   std::shared_ptr<const AggregateSplit> split;
+  // `STAGE | head N`: set by head, the most records it passes on; and by a stage that can do
+  // less when only its first N records are wanted (sort keeps its N best and never spills), the
+  // transform to use then. The planner joins them (src/exec/pipeline.cpp); head stays in the
+  // chain.
+  std::optional<std::uint64_t> passes_at_most;
+  std::function<BatchStream(BatchStream, std::uint64_t)> transform_first;
   // Set by a stage that passes raw blocks on (StageInfo::raw_blocks) when its arguments need
   // records all the same: `to jsonl` has no lines or fields to print of a block.
   bool needs_records = false;

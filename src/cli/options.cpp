@@ -44,8 +44,8 @@ std::span<const OptionInfo> option_table() {
                  .target = &CliOptions::max_line},
       OptionInfo{.names = "-j,--threads",
                  .value_name = "N",
-                 .help = "threads for the stateless start of the pipeline (default: the cores, "
-                         "where it helps; 1: none)",
+                 .help = "threads for the stateless start of the pipeline, and for sort "
+                         "(default: the cores, where it helps; 1: none)",
                  .group = Running,
                  .target = &CliOptions::threads},
       OptionInfo{.names = "--mmap",

@@ -1,7 +1,11 @@
 #include "gpipe/owned_record.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
+
+#include "core/varint.hpp"
+#include "gpipe/errors.hpp"
 
 namespace gpipe {
 
@@ -18,12 +22,37 @@ const std::shared_ptr<const Origin>& OriginKeeper::keep(const Origin* origin) {
   return last_copy_;
 }
 
+namespace {
+
+// Whether `bytes` lie within `text` (a field's value that views the record's own text).
+bool inside(std::string_view text, std::string_view bytes) {
+  const std::less<const char*> before;
+  return !text.empty() && !before(bytes.data(), text.data()) &&
+         !before(text.data() + text.size(), bytes.data() + bytes.size());
+}
+
+}  // namespace
+
+std::uint32_t OriginTable::index_of(const std::shared_ptr<const Origin>& origin) {
+  if (origin == nullptr) return 0;
+  if (origin.get() == last_) return last_index_;
+  const auto [it, added] =
+      indexes_.try_emplace(origin.get(), static_cast<std::uint32_t>(origins_.size() + 1));
+  if (added) origins_.push_back(origin);
+  last_ = origin.get();
+  last_index_ = it->second;
+  return last_index_;
+}
+
+const std::shared_ptr<const Origin>* OriginTable::find(std::uint32_t index) const {
+  static const std::shared_ptr<const Origin> none;
+  if (index == 0) return &none;
+  return index <= origins_.size() ? &origins_[index - 1] : nullptr;
+}
+
 OwnedRecord::Span OwnedRecord::keep_bytes(std::string_view source_text, std::string_view bytes) {
   if (bytes.empty()) return {};
-  const std::less<const char*> before;
-  const char* const text_end = source_text.data() + source_text.size();
-  if (!source_text.empty() && !before(bytes.data(), source_text.data()) &&
-      !before(text_end, bytes.data() + bytes.size())) {
+  if (inside(source_text, bytes)) {
     return {static_cast<std::size_t>(bytes.data() - source_text.data()), bytes.size()};
   }
   const Span span{bytes_.size(), bytes.size()};
@@ -51,6 +80,247 @@ void OwnedRecord::assign(const Batch& batch, const Record& record,
     kept.value = keep_bytes(record.text, f->value.text);
     kept.kind = f->value.kind;
   }
+}
+
+namespace {
+
+// The byte form of a record:
+//   a byte of flags: RecordKind::Bytes, has fields, whole JSON, and the DataFormat above them
+//   varints: the text's size, the line, the offset, the origin's index
+//   the text
+//   with fields: a varint count, then per field four varints (the name's and the value's place
+//     in the record's bytes, the text then the extra bytes: offset and size each) and its kind
+//   a varint: the size of the extra bytes (names and values that are not part of the text)
+//   the extra bytes
+// The text comes early, at a small fixed place, so that a sort key that is the text is found
+// without reading the fields.
+constexpr unsigned kBytesKind = 1;  // RecordKind::Bytes (else Line)
+constexpr unsigned kHasFields = 2;
+constexpr unsigned kWholeJson = 4;
+constexpr unsigned kFormatShift = 3;  // DataFormat in the bits above the flags
+constexpr unsigned kLastFormat = static_cast<unsigned>(DataFormat::Table);
+constexpr unsigned kLastValueKind = static_cast<unsigned>(Value::Kind::Json);
+
+struct RecordHead {
+  RecordKind kind;
+  DataFormat format;
+  bool has_fields;
+  bool whole_json;
+  std::uint64_t line;
+  std::uint64_t offset;
+  std::uint32_t origin;
+};
+
+// Writes a record in its byte form. `field_at(i)` gives its fields; names and values that lie
+// in `text` are written as places in it, the others after it, as assign() keeps them. Returns
+// where the text begins in `out`.
+template <class FieldAt>
+std::size_t write_record_bytes(std::string& out, const RecordHead& head, std::string_view text,
+                               std::size_t field_count, FieldAt field_at) {
+  unsigned flags = static_cast<unsigned>(head.format) << kFormatShift;
+  if (head.kind == RecordKind::Bytes) flags |= kBytesKind;
+  if (head.has_fields) flags |= kHasFields;
+  if (head.whole_json) flags |= kWholeJson;
+  out.push_back(static_cast<char>(flags));
+  put_varint(out, text.size());
+  put_varint(out, head.line);
+  put_varint(out, head.offset);
+  put_varint(out, head.origin);
+  const std::size_t text_at = out.size();
+  out.append(text);
+  std::uint64_t extra = 0;
+  const auto put_place = [&](std::string_view bytes) {
+    if (bytes.empty()) {
+      put_varint(out, 0);
+      put_varint(out, 0);
+    } else if (inside(text, bytes)) {
+      put_varint(out, static_cast<std::uint64_t>(bytes.data() - text.data()));
+      put_varint(out, bytes.size());
+    } else {
+      put_varint(out, text.size() + extra);
+      put_varint(out, bytes.size());
+      extra += bytes.size();
+    }
+  };
+  if (head.has_fields) {
+    put_varint(out, field_count);
+    for (std::size_t i = 0; i < field_count; ++i) {
+      const Field field = field_at(i);
+      put_place(field.name);
+      put_place(field.value.text);
+      out.push_back(static_cast<char>(field.value.kind));
+    }
+  }
+  put_varint(out, extra);
+  for (std::size_t i = 0; i < field_count && extra != 0; ++i) {
+    const Field field = field_at(i);
+    for (const std::string_view bytes : {field.name, field.value.text}) {
+      if (!bytes.empty() && !inside(text, bytes)) out.append(bytes);
+    }
+  }
+  return text_at;
+}
+
+}  // namespace
+
+void OwnedRecord::write_to(std::string& out, OriginTable& origins) const {
+  const RecordHead head{
+      kind_, format_, has_fields_, whole_json_, line_, offset_, origins.index_of(origin_)};
+  write_record_bytes(out, head, text(), fields_.size(), [this](std::size_t i) { return field(i); });
+}
+
+std::size_t OwnedRecord::write_record(const Batch& batch, const Record& record,
+                                      const std::shared_ptr<const Origin>& origin,
+                                      OriginTable& origins, std::string& out) {
+  const RecordHead head{batch.kind(), batch.format(), record.has_fields(),     record.whole_json,
+                        record.line,  record.offset,  origins.index_of(origin)};
+  const Field* const fields = batch.fields().data() + record.first_field;
+  return write_record_bytes(out, head, record.text, record.has_fields() ? record.field_count : 0,
+                            [fields](std::size_t i) { return fields[i]; });
+}
+
+std::optional<std::string_view> OwnedRecord::text_in(std::string_view bytes) {
+  std::size_t at = 1;
+  std::uint64_t text_size = 0, skipped = 0;
+  if (bytes.empty() || !get_varint(bytes, at, text_size) || !get_varint(bytes, at, skipped) ||
+      !get_varint(bytes, at, skipped) || !get_varint(bytes, at, skipped) ||
+      text_size > bytes.size() - at) {
+    return std::nullopt;
+  }
+  return bytes.substr(at, text_size);
+}
+
+// The byte form of a record read in place: its parts, and its fields' places (in the text and
+// then the extra bytes, as KeptField spans are), decoded into a vector that is reused.
+struct OwnedRecord::Parsed {
+  unsigned flags = 0;
+  std::uint64_t line = 0;
+  std::uint64_t offset = 0;
+  const std::shared_ptr<const Origin>* origin = nullptr;
+  std::string_view text;
+  std::string_view extra;
+  std::size_t size = 0;  // of the whole byte form
+};
+
+bool OwnedRecord::parse(std::string_view in, const OriginTable& origins, Parsed& out,
+                        std::vector<KeptField>& fields) {
+  if (in.empty()) return false;
+  out.flags = static_cast<unsigned char>(in[0]);
+  std::size_t at = 1;
+  std::uint64_t text_size = 0, origin = 0, count = 0, extra = 0;
+  if ((out.flags >> kFormatShift) > kLastFormat || !get_varint(in, at, text_size) ||
+      !get_varint(in, at, out.line) || !get_varint(in, at, out.offset) ||
+      !get_varint(in, at, origin) || origin > UINT32_MAX || text_size > in.size() - at) {
+    return false;
+  }
+  out.origin = origins.find(static_cast<std::uint32_t>(origin));
+  if (out.origin == nullptr) return false;
+  out.text = in.substr(at, text_size);
+  at += text_size;
+  if ((out.flags & kHasFields) != 0 && !get_varint(in, at, count)) return false;
+  // Each field takes at least five bytes: a count larger than what is left is not one.
+  if (count > (in.size() - at) / 5) return false;
+  fields.resize(count);
+  for (KeptField& field : fields) {
+    std::uint64_t places[4];
+    for (std::uint64_t& part : places) {
+      if (!get_varint(in, at, part)) return false;
+    }
+    if (at >= in.size() || static_cast<unsigned char>(in[at]) > kLastValueKind) return false;
+    field.name = {places[0], places[1]};
+    field.value = {places[2], places[3]};
+    field.kind = static_cast<Value::Kind>(in[at++]);
+  }
+  if (!get_varint(in, at, extra) || extra > in.size() - at) return false;
+  out.extra = in.substr(at, extra);
+  out.size = at + extra;
+  // A place lies in the text or in the extra bytes, never across both.
+  const auto fits = [&](const Span& span) {
+    const std::size_t end = text_size + extra;
+    if (span.offset > end || span.size > end - span.offset) return false;
+    return span.offset >= text_size || span.offset + span.size <= text_size;
+  };
+  return std::all_of(fields.begin(), fields.end(),
+                     [&](const KeptField& f) { return fits(f.name) && fits(f.value); });
+}
+
+std::size_t OwnedRecord::read_from(std::string_view in, const OriginTable& origins) {
+  Parsed parsed;
+  if (!parse(in, origins, parsed, fields_)) return 0;
+  bytes_.assign(parsed.text);
+  bytes_.append(parsed.extra);
+  text_size_ = parsed.text.size();
+  origin_ = *parsed.origin;
+  line_ = parsed.line;
+  offset_ = parsed.offset;
+  kind_ = (parsed.flags & kBytesKind) != 0 ? RecordKind::Bytes : RecordKind::Line;
+  format_ = static_cast<DataFormat>(parsed.flags >> kFormatShift);
+  has_fields_ = (parsed.flags & kHasFields) != 0;
+  whole_json_ = (parsed.flags & kWholeJson) != 0;
+  return parsed.size;
+}
+
+BatchStream OwnedRecord::emit_bytes(std::string_view bytes, const OriginTable& origins,
+                                    std::uint64_t& limit, std::size_t batch_size) {
+  Batch out;
+  bool open = false;  // `out` holds records not yet yielded
+  Parsed parsed;
+  std::vector<KeptField> places;
+  while (!bytes.empty() && limit != 0) {
+    if (!parse(bytes, origins, parsed, places)) {
+      throw IoError("a record kept as bytes is malformed");
+    }
+    const RecordKind kind = (parsed.flags & kBytesKind) != 0 ? RecordKind::Bytes : RecordKind::Line;
+    const auto format = static_cast<DataFormat>(parsed.flags >> kFormatShift);
+    const Origin* const origin = parsed.origin->get();
+    if (open && (out.origin() != origin || out.kind() != kind || out.format() != format ||
+                 out.raw_records().size() >= batch_size)) {
+      co_yield out;
+      open = false;
+    }
+    if (!open) {
+      out.reset(origin, kind);
+      out.set_format(format);
+      open = true;
+    }
+    Record record;
+    record.text = parsed.text;
+    record.line = parsed.line;
+    record.offset = parsed.offset;
+    record.whole_json = (parsed.flags & kWholeJson) != 0;
+    if ((parsed.flags & kHasFields) != 0) {
+      const auto view = [&](const Span& span) {
+        return span.offset < parsed.text.size()
+                   ? parsed.text.substr(span.offset, span.size)
+                   : parsed.extra.substr(span.offset - parsed.text.size(), span.size);
+      };
+      std::vector<Field>& fields = out.fields();
+      record.first_field = static_cast<std::uint32_t>(fields.size());
+      record.field_count = static_cast<std::uint32_t>(places.size());
+      for (const KeptField& place : places) {
+        fields.push_back(Field{view(place.name), Value{place.kind, view(place.value)}});
+      }
+    }
+    out.raw_records().push_back(record);
+    bytes.remove_prefix(parsed.size);
+    --limit;
+  }
+  if (open) co_yield out;
+}
+
+std::size_t OwnedRecord::heap_bytes() const {
+  // A string's bytes live in the object itself while they fit (the small-string buffer).
+  const std::size_t text = bytes_.capacity() > std::string().capacity() ? bytes_.capacity() + 1 : 0;
+  return text + fields_.capacity() * sizeof(KeptField);
+}
+
+void OwnedRecord::release_storage() {
+  std::string().swap(bytes_);
+  std::vector<KeptField>().swap(fields_);
+  text_size_ = 0;
+  origin_.reset();
+  has_fields_ = false;
+  whole_json_ = false;
 }
 
 Field OwnedRecord::field(std::size_t i) const {

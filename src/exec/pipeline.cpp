@@ -213,6 +213,20 @@ void print_partial_states(std::vector<BuiltStage>& built,
   };
 }
 
+// `STAGE | head N` where STAGE can do less for its first N records (sort: its N best in memory,
+// never spilled): STAGE is given N. Only a head right after it: `sort | skip M | head N` wants
+// records N+M deep, and any other stage between may drop or add records.
+void pass_head_limits(std::vector<BuiltStage>& built) {
+  for (std::size_t i = 0; i + 1 < built.size(); ++i) {
+    BuiltStage& stage = built[i];
+    const std::optional<std::uint64_t> limit = built[i + 1].passes_at_most;
+    if (!stage.transform_first || !limit) continue;
+    stage.transform = [first = std::move(stage.transform_first), n = *limit](BatchStream in) {
+      return first(std::move(in), n);
+    };
+  }
+}
+
 }  // namespace
 
 Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
@@ -251,6 +265,7 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
     add(*infos[i], calls[i]);
   }
 
+  pass_head_limits(built);
   if (ctx.options.partial) {
     print_partial_states(built, built_infos, calls, ctx.options.partial_keyed);
   }

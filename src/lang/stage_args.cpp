@@ -167,6 +167,16 @@ std::vector<Argument> StageArgs::one_or_more(std::string_view what) {
   return out;
 }
 
+std::vector<Argument> StageArgs::rest_in_order() {
+  std::vector<Argument> out;
+  for (Slot& slot : slots_) {
+    if (slot.used) continue;
+    slot.used = true;
+    out.push_back(slot.arg);
+  }
+  return out;
+}
+
 FieldRef StageArgs::field_ref(const Argument& arg, std::string_view text) const {
   try {
     return FieldRef::parse(text);

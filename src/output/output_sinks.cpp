@@ -15,7 +15,6 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <random>
 #include <string_view>
 #include <utility>
 
@@ -182,15 +181,6 @@ std::string resolve_symlink(const std::string& path) {
   return result;
 }
 
-std::string random_suffix() {
-  static constexpr std::string_view kAlphabet =
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  std::random_device random;
-  std::string suffix(6, ' ');
-  for (char& c : suffix) c = kAlphabet[random() % kAlphabet.size()];
-  return suffix;
-}
-
 // Creates ".NAME.gpipe-XXXXXX" beside `path`. Not mkstemp: that makes the file 0600, while
 // open(2) with 0666 lets the kernel apply the umask, as for any file a program creates.
 UniqueFd create_temp_beside(const std::string& path, const std::string& display_path,
@@ -203,7 +193,7 @@ UniqueFd create_temp_beside(const std::string& path, const std::string& display_
   if (name.size() + kExtraLength > NAME_MAX) name.resize(NAME_MAX - kExtraLength);
   constexpr int kAttempts = 100;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    temp_path = directory + "." + name + ".gpipe-" + random_suffix();
+    temp_path = directory + "." + name + ".gpipe-" + random_temp_suffix();
     const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0) return UniqueFd(fd);
     if (errno != EEXIST) break;

@@ -56,6 +56,7 @@ std::span<const StageInfo> stage_table() {
       stages::kBucket,
       // aggregates
       stages::kCount,
+      stages::kSort,
       stages::kSum,
       stages::kAvg,
       stages::kMin,

@@ -27,6 +27,7 @@ extern const StageInfo kUniq;
 extern const StageInfo kDedup;
 extern const StageInfo kSample;
 extern const StageInfo kCount;
+extern const StageInfo kSort;
 extern const StageInfo kSum;
 extern const StageInfo kAvg;
 extern const StageInfo kMin;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Differential test: `gpipe 'read F | grep FLAGS P | field N…'` must equal
 # `grep FLAGS P F | awk '{print $N+1 …}'` byte for byte, over the loghub corpus and generated logs,
-# read plain, gzip- and zstd-compressed, and from standard input. gpipe treats "\r\n" as a line
+# read plain, gzip- and zstd-compressed, and from standard input; and `gpipe 'read F | sort'`
+# must equal `LC_ALL=C sort -s F`. gpipe treats "\r\n" as a line
 # ending (docs/spec.md §6: CRLF handled), so the reference reads the input with the "\r" of CRLF removed.
 # Usage: differential.sh GPIPE_BINARY CORPORA_DIR
 set -u
@@ -99,6 +100,11 @@ for input in "${inputs[@]}"; do
     "$lf $input | grep -i error | awk '{print \$1}'"
   check "$base stdin" "cat $work/$base.zst | $GPIPE \"grep -v -i info | field 1\"" \
     "$lf $input | grep -v -i info | awk '{print \$2}'"
+  # sort: whole lines as LC_ALL=C sort -s, in memory and spilled to temporary files.
+  for mem in 256MiB 64KiB; do
+    check "$base sort --mem $mem" "$GPIPE \"read $input | sort --mem $mem\"" \
+      "$lf $input | LC_ALL=C sort -s"
+  done
 done
 
 echo "differential: $passed passed, $failed failed"

@@ -25,6 +25,19 @@ BatchStream first_records(BatchStream in, std::uint64_t count) {
   }
 }
 
+namespace {
+
+BuiltStage build_head(StageArgs& args, Context&) {
+  const std::uint64_t count = args.positional_number(args.positional("N"), "N");
+  BuiltStage built;
+  built.transform = [count](BatchStream in) { return first_records(std::move(in), count); };
+  // The stage before it needs to give at most N records (sort then keeps only its N best).
+  built.passes_at_most = count;
+  return built;
+}
+
+}  // namespace
+
 const StageInfo kHead{
     .name = "head",
     .role = StageRole::Transform,
@@ -38,7 +51,7 @@ const StageInfo kHead{
         "\n"
         "  read sample-data/app-*.log | grep ERROR | head 10\n"
         "  seq | head 3",
-    .build = [](StageArgs& args, Context&) { return build_with_count(args, first_records); },
+    .build = build_head,
 };
 
 }  // namespace gpipe::stages

@@ -1,12 +1,16 @@
 // OwnedRecord: a record kept past its batch comes back whole (text, kind, format, origin, line,
 // offset, whole_json, fields with names, values and kinds), reuses its storage, and compares
-// whole as uniq needs; emit_owned_records rebuilds batches by origin, kind and format.
+// whole as uniq needs; its byte form (write_to, write_record, read_from) gives the same record
+// back; emit_owned_records rebuilds batches by origin, kind and format.
 #include "gpipe/owned_record.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "core/varint.hpp"
+#include "gpipe/errors.hpp"
 
 namespace gpipe {
 namespace {
@@ -229,6 +233,213 @@ TEST(OwnedRecord, IdentityKeysAreEqualExactlyForTheSameRecord) {
   identity_key(blocks, block, key_a);
   identity_key(batch, records[13], key_b);
   EXPECT_NE(key_a, key_b);
+// Everything a record is, as text, for comparing two records field by field.
+std::string describe(const OwnedRecord& r) {
+  std::string out = "text=" + std::string(r.text());
+  out += " line=" + std::to_string(r.line()) + " offset=" + std::to_string(r.offset());
+  out += " kind=" + std::to_string(static_cast<int>(r.kind()));
+  out += " format=" + std::to_string(static_cast<int>(r.format()));
+  out += " origin=" + (r.origin() == nullptr ? std::string("none") : r.origin()->name);
+  out += " has_fields=" + std::to_string(r.has_fields());
+  out += " whole_json=" + std::to_string(r.whole_json());
+  for (std::size_t i = 0; i < r.field_count(); ++i) {
+    const Field f = r.field(i);
+    out += " [" + std::string(f.name) + "|" + std::to_string(static_cast<int>(f.value.kind)) + "|" +
+           std::string(f.value.text) + "]";
+  }
+  return out;
+}
+
+TEST(OwnedRecordBytes, EveryKindAndFormatComesBackWhole) {
+  const Origin origin{"in.log"};
+  OriginKeeper keeper;
+  OriginTable origins;
+  const std::string text = "a,\"b\",c";
+  for (const RecordKind kind : {RecordKind::Line, RecordKind::Bytes}) {
+    for (const DataFormat format :
+         {DataFormat::Text, DataFormat::Csv, DataFormat::Json, DataFormat::Table}) {
+      for (const int shape : {0, 1, 2}) {  // text alone, fields, whole JSON with no fields
+        Batch batch;
+        batch.reset(shape == 2 ? nullptr : &origin, kind);
+        batch.set_format(format);
+        Record record;
+        record.text = text;
+        record.line = 1ULL << 40;
+        record.offset = 300;
+        if (shape == 1) {
+          const std::string_view all(text);
+          const Field fields[] = {
+              {all.substr(0, 1), Value{Value::Kind::Number, all.substr(0, 1)}},  // in the text
+              {"made", Value::string(batch.arena().store("élan"))},              // in the arena
+              {"", Value::string("")},
+              {"gone", Value::null()},
+              {"t", Value{Value::Kind::Bool, "true"}},
+              {"j", Value{Value::Kind::Json, "[1,2]"}},
+          };
+          record.first_field = batch.add_fields(fields);
+          record.field_count = 6;
+        } else if (shape == 2) {
+          record.whole_json = true;
+          record.first_field = 0;
+          record.field_count = 0;
+        }
+        OwnedRecord kept;
+        kept.assign(batch, record, keeper.keep(batch.origin()));
+
+        std::string bytes;
+        kept.write_to(bytes, origins);
+        std::string direct;
+        const std::size_t text_at =
+            OwnedRecord::write_record(batch, record, keeper.keep(batch.origin()), origins, direct);
+        EXPECT_EQ(bytes, direct);  // one form, from a batch or from a kept record
+        EXPECT_EQ(direct.substr(text_at, text.size()), text);
+        EXPECT_EQ(OwnedRecord::text_in(bytes), std::optional<std::string_view>(text));
+
+        bytes += "after";  // what follows a record is not read
+        OwnedRecord back;
+        ASSERT_EQ(back.read_from(bytes, origins), direct.size());
+        EXPECT_EQ(describe(back), describe(kept));
+        if (shape != 2) {
+          EXPECT_EQ(back.origin(), kept.origin());  // the same shared copy
+        }
+      }
+    }
+  }
+}
+
+TEST(OwnedRecordBytes, ACutOrDamagedFormIsRefused) {
+  OneRecord source;
+  OriginTable origins;
+  OwnedRecord kept;
+  kept.assign(source.batch, source.record(), std::make_shared<const Origin>(Origin{"x"}));
+  std::string bytes;
+  kept.write_to(bytes, origins);
+  OwnedRecord back;
+  for (std::size_t size = 0; size < bytes.size(); ++size) {
+    EXPECT_EQ(back.read_from(std::string_view(bytes).substr(0, size), origins), 0u) << size;
+  }
+  // An origin the table never numbered.
+  OriginTable empty;
+  EXPECT_EQ(back.read_from(bytes, empty), 0u);
+  // A format past the last.
+  std::string bad_format = bytes;
+  bad_format[0] = static_cast<char>(0xf8);
+  EXPECT_EQ(back.read_from(bad_format, origins), 0u);
+  EXPECT_EQ(back.read_from(bytes, origins), bytes.size());
+  EXPECT_EQ(describe(back), describe(kept));
+}
+
+TEST(OwnedRecordBytes, AWarmRecordReadsWithoutNewStorage) {
+  OneRecord source;
+  OriginTable origins;
+  OwnedRecord kept;
+  kept.assign(source.batch, source.record(), nullptr);
+  std::string bytes;
+  kept.write_to(bytes, origins);
+  OwnedRecord back;
+  back.read_from(bytes, origins);
+  const char* const storage = back.text().data();
+  for (int i = 0; i < 10; ++i) back.read_from(bytes, origins);
+  EXPECT_EQ(back.text().data(), storage);
+  EXPECT_GT(back.heap_bytes(), 0u);
+  back.release_storage();
+  EXPECT_EQ(back.heap_bytes(), 0u);
+}
+
+// What a stream of batches holds: per batch its origin, format, kind, then each record as
+// described by `describe`'s fields.
+std::vector<std::string> describe_stream(BatchStream stream) {
+  std::vector<std::string> out;
+  for (Batch& batch : stream) {
+    out.push_back("batch " + (batch.origin() ? batch.origin()->name : std::string("none")) + " " +
+                  std::to_string(static_cast<int>(batch.format())) + " " +
+                  std::to_string(static_cast<int>(batch.kind())));
+    for (const Record& r : batch.records()) {
+      OwnedRecord kept;  // the record as it reads back from its batch
+      kept.assign(batch, r, nullptr);
+      out.push_back(describe(kept));
+    }
+  }
+  return out;
+}
+
+TEST(OwnedRecordBytes, EmittedInPlaceAsKeptRecordsAre) {
+  OriginKeeper keeper;
+  OriginTable origins;
+  const Origin a{"a.csv"}, b{"b.jsonl"};
+  std::vector<OwnedRecord> kept;
+  std::string bytes;
+  const auto keep = [&](const Origin* origin, DataFormat format, RecordKind kind,
+                        std::string_view text, bool fields) {
+    Batch batch;
+    batch.reset(origin, kind);
+    batch.set_format(format);
+    Record record;
+    record.text = text;
+    record.line = kept.size() + 1;
+    if (fields) {
+      const Field made[] = {{"k", Value::string(text.substr(0, 1))},
+                            {"v", Value{Value::Kind::Number, batch.arena().store("42")}},
+                            {"n", Value::null()}};
+      record.first_field = batch.add_fields(made);
+      record.field_count = 3;
+    }
+    kept.emplace_back().assign(batch, record, keeper.keep(origin));
+    OwnedRecord::write_record(batch, record, keeper.keep(origin), origins, bytes);
+  };
+  keep(&a, DataFormat::Csv, RecordKind::Line, "x,1", true);
+  keep(&a, DataFormat::Csv, RecordKind::Line, "y,2", true);
+  keep(&a, DataFormat::Text, RecordKind::Line, "plain", false);
+  keep(&b, DataFormat::Json, RecordKind::Line, "{}", true);
+  keep(nullptr, DataFormat::Text, RecordKind::Bytes, "raw\nblock", false);
+  keep(nullptr, DataFormat::Text, RecordKind::Bytes, "more", false);
+
+  std::uint64_t limit = 100;
+  EXPECT_EQ(describe_stream(OwnedRecord::emit_bytes(bytes, origins, limit, 1)),
+            describe_stream(emit_owned_records(kept, {}, 1)));
+  limit = 100;
+  EXPECT_EQ(describe_stream(OwnedRecord::emit_bytes(bytes, origins, limit)),
+            describe_stream(emit_owned_records(kept)));
+  EXPECT_EQ(limit, 100u - kept.size());
+  limit = 2;  // at most two, then none left
+  EXPECT_EQ(describe_stream(OwnedRecord::emit_bytes(bytes, origins, limit)),
+            describe_stream(emit_owned_records(std::span(kept).first(2))));
+  EXPECT_EQ(limit, 0u);
+  limit = 100;
+  EXPECT_THROW(describe_stream(
+                   OwnedRecord::emit_bytes(std::string_view(bytes).substr(0, 5), origins, limit)),
+               IoError);
+}
+
+TEST(OriginTable, NumbersEachOriginOnce) {
+  OriginTable origins;
+  const auto a = std::make_shared<const Origin>(Origin{"a"});
+  const auto b = std::make_shared<const Origin>(Origin{"b"});
+  EXPECT_EQ(origins.index_of(nullptr), 0u);
+  const std::uint32_t ia = origins.index_of(a);
+  const std::uint32_t ib = origins.index_of(b);
+  EXPECT_NE(ia, ib);
+  EXPECT_EQ(origins.index_of(a), ia);
+  EXPECT_EQ(*origins.find(ia), a);
+  EXPECT_EQ(*origins.find(ib), b);
+  EXPECT_EQ(*origins.find(0), nullptr);
+  EXPECT_EQ(origins.find(99), nullptr);
+}
+
+TEST(Varint, RoundTripsAndRefusesCutOnes) {
+  for (const std::uint64_t value : {0ULL, 1ULL, 127ULL, 128ULL, 300ULL, 1ULL << 35, ~0ULL}) {
+    std::string bytes;
+    put_varint(bytes, value);
+    EXPECT_EQ(bytes.size(), varint_size(value));
+    std::size_t at = 0;
+    std::uint64_t back = 0;
+    ASSERT_TRUE(get_varint(bytes, at, back));
+    EXPECT_EQ(back, value);
+    EXPECT_EQ(at, bytes.size());
+    at = 0;
+    EXPECT_FALSE(get_varint(std::string_view(bytes).substr(0, bytes.size() - 1), at, back));
+    EXPECT_EQ(at, 0u);
+  }
 }
 
 TEST(OriginKeeper, OneCopyPerInputEvenWhenTheUpstreamObjectIsReused) {

@@ -81,6 +81,18 @@ TEST(StageArgsFlags, RepeatedFlagIsConsumed) {
   p.args.finish();
 }
 
+TEST(StageArgsInOrder, FlagsAndPositionalsAsWrittenAfterTheOptionsRead) {
+  Parsed p("sort -rn 1 --mem 1MiB -r -2 -- -x");
+  ASSERT_TRUE(p.args.option({"--mem"}));
+  std::vector<std::string> seen;
+  for (const Argument& arg : p.args.rest_in_order()) {
+    seen.push_back((arg.kind == Argument::Kind::Option ? "opt:" : "pos:") + arg.text);
+  }
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"opt:-r", "opt:-n", "pos:1", "opt:-r", "pos:-2", "pos:-x"}));
+  EXPECT_NO_THROW(p.args.finish());
+}
+
 TEST(StageArgsOptions, EqualsForm) {
   Parsed p("csv --sep=; data");
   const auto sep = p.args.option({"--sep"});

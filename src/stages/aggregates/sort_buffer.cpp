@@ -1,0 +1,192 @@
+#include "stages/aggregates/sort_buffer.hpp"
+
+#include <algorithm>
+
+#include "core/varint.hpp"
+#include "gpipe/errors.hpp"
+
+namespace gpipe::stages {
+
+RunBuffer::RunBuffer(std::size_t limit)
+    : limit_(limit), block_size_(std::clamp<std::size_t>(limit / 16, 4 * 1024, 1024 * 1024)) {
+  entries_.reserve(std::min<std::size_t>(1024, limit / 16 / sizeof(Entry) + 1));
+}
+
+std::size_t RunBuffer::bytes() const {
+  const std::size_t blocks_in_use = std::min(block_ + 1, blocks_.size());
+  return blocks_in_use * block_size_ + large_bytes_ + entries_.capacity() * sizeof(Entry);
+}
+
+char* RunBuffer::allocate(std::size_t size) {
+  if (size > block_size_) {
+    large_.push_back(std::make_unique_for_overwrite<char[]>(size));
+    large_bytes_ += size;
+    return large_.back().get();
+  }
+  if (block_ >= blocks_.size() || block_used_ + size > block_size_) {
+    if (block_ < blocks_.size()) ++block_;
+    if (block_ == blocks_.size()) {
+      blocks_.push_back(std::make_unique_for_overwrite<char[]>(block_size_));
+    }
+    block_used_ = 0;
+  }
+  char* const at = blocks_[block_].get() + block_used_;
+  block_used_ += size;
+  return at;
+}
+
+void RunBuffer::make_room_for_entry() {
+  if (entries_.size() < entries_.capacity()) return;
+  // Grown by half, not doubled, and only within the limit, the old entries counted too: they
+  // are held while they move.
+  const std::size_t grown = entries_.capacity() + entries_.capacity() / 2 + 64;
+  if (bytes() + grown * sizeof(Entry) > limit_) {
+    full_ = true;
+    return;
+  }
+  entries_.reserve(grown);
+}
+
+void RunBuffer::add_unit(std::string_view key, bool key_is_text) {
+  const std::string_view record = scratch_;
+  const std::size_t size = unit_size(key, key_is_text, record);
+  if (size > UINT32_MAX) throw IoError("sort: a record is larger than 4 GiB");
+  char* const unit = allocate(size);
+  write_unit(unit, key, key_is_text, record);
+  Entry entry;
+  entry.unit = unit;
+  entry.unit_size = static_cast<std::uint32_t>(size);
+  // A text key lies in the record's bytes, after the unit's two varints; another key after the
+  // first varint.
+  entry.key_offset = static_cast<std::uint32_t>(key_is_text ? 1 + varint_size(record.size()) +
+                                                                  (key.data() - record.data())
+                                                            : varint_size(key.size() + 1));
+  entry.key_size = static_cast<std::uint32_t>(key.size());
+  set_prefixes(entry, key);
+  entry.index = static_cast<std::uint32_t>(entries_.size());
+  if (entries_.size() == entries_.capacity()) entries_.reserve(entries_.capacity() + 64);
+  entries_.push_back(entry);
+  make_room_for_entry();
+  if (bytes() >= limit_) full_ = true;
+}
+
+void RunBuffer::add(Batch& batch, const Record& record, const std::shared_ptr<const Origin>& origin,
+                    SortKeyMaker& keys, OriginTable& origins) {
+  scratch_.clear();
+  const std::size_t text_at = OwnedRecord::write_record(batch, record, origin, origins, scratch_);
+  if (keys.key_is_text(record)) {
+    add_unit(std::string_view(scratch_).substr(text_at, record.text.size()), true);
+    return;
+  }
+  key_.clear();
+  keys.append_key(batch, record, key_);
+  add_unit(key_, false);
+}
+
+void RunBuffer::add(const OwnedRecord& record, std::string_view key, bool key_is_text,
+                    OriginTable& origins) {
+  scratch_.clear();
+  record.write_to(scratch_, origins);
+  add_unit(key_is_text ? *OwnedRecord::text_in(scratch_) : key, key_is_text);
+}
+
+namespace {
+
+// Past this many bytes of equal keys, a group of entries is sorted by comparing whole keys:
+// keys that share more are few, and the recursion stays shallow.
+constexpr std::size_t kPrefixDepthLimit = 64;
+
+}  // namespace
+
+// Entries [first, last) whose keys share their first `depth` bytes, and whose prefixes hold
+// their next 16 bytes, sorted: by the prefixes, then keys that end within those 16 bytes
+// (shortest first) before keys that go on, then in input order. Then each group of keys that go
+// on with the same 16 bytes is sorted by its next 16, and so on: each key's bytes are read once
+// per 16, from wherever the unit lies, rather than once per comparison.
+void RunBuffer::sort_from(Entry* first, Entry* last, std::size_t depth) {
+  const auto key_of = [](const Entry& e) {
+    return std::string_view(e.unit + e.key_offset, e.key_size);
+  };
+  if (depth >= kPrefixDepthLimit) {
+    std::sort(first, last, [&](const Entry& a, const Entry& b) {
+      const int order = compare_keys(key_of(a), key_of(b));
+      return order != 0 ? order < 0 : a.index < b.index;
+    });
+    return;
+  }
+  // The key's size where it ends within the prefixes; past them, one value for all that go on.
+  const std::size_t goes_on = depth + 2 * 8 + 1;
+  const auto end_of = [goes_on](const Entry& e) {
+    return std::min<std::size_t>(e.key_size, goes_on);
+  };
+  const auto same_bytes = [](const Entry& a, const Entry& b) {
+    return a.prefix == b.prefix && a.next_prefix == b.next_prefix;
+  };
+  std::sort(first, last, [&](const Entry& a, const Entry& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    if (a.next_prefix != b.next_prefix) return a.next_prefix < b.next_prefix;
+    const std::size_t end_a = end_of(a), end_b = end_of(b);
+    return end_a != end_b ? end_a < end_b : a.index < b.index;
+  });
+  for (Entry* group = first; group != last;) {
+    Entry* end = group + 1;
+    while (end != last && same_bytes(*end, *group) && end_of(*end) == end_of(*group)) ++end;
+    if (end - group > 1 && end_of(*group) == goes_on) {
+      for (Entry* e = group; e != end; ++e) {
+        if (end - e > 8) __builtin_prefetch(e[8].unit + e[8].key_offset + depth + 2 * 8);
+        set_prefixes(*e, key_of(*e).substr(depth + 2 * 8));
+      }
+      sort_from(group, end, depth + 2 * 8);
+    }
+    group = end;
+  }
+}
+
+void RunBuffer::set_prefixes(Entry& entry, std::string_view key) {
+  entry.prefix = key_prefix(key);
+  entry.next_prefix = key.size() > 8 ? key_prefix(key.substr(8)) : 0;
+}
+
+void RunBuffer::sort(std::size_t first, std::size_t last) {
+  sort_from(entries_.data() + first, entries_.data() + last, 0);
+}
+
+void RunBuffer::prefetch(std::size_t i, std::size_t last) const {
+  // Sorted, the units lie all over the buffer: each one read in order is a cache miss, unless
+  // it is asked for a few units ahead.
+  constexpr std::size_t kAhead = 8;
+  if (i + kAhead >= last) return;
+  const Entry& ahead = entries_[i + kAhead];
+  __builtin_prefetch(ahead.unit);
+  __builtin_prefetch(ahead.unit + ahead.unit_size - 1);
+}
+
+Unit RunBuffer::unit(std::size_t i, std::size_t last) const {
+  prefetch(i, last);
+  const Entry& entry = entries_[i];
+  return read_unit({entry.unit, entry.unit_size});
+}
+
+void RunBuffer::write_to(RunWriter& writer, std::size_t first, std::size_t last) const {
+  for (std::size_t i = first; i < last; ++i) {
+    prefetch(i, last);
+    writer.add({entries_[i].unit, entries_[i].unit_size});
+  }
+}
+
+void RunBuffer::clear() {
+  entries_.clear();
+  block_ = 0;
+  block_used_ = 0;
+  large_.clear();
+  large_bytes_ = 0;
+  full_ = false;
+}
+
+bool BufferSource::next() {
+  if (next_ >= last_) return false;
+  set(buffer_.unit(next_++, last_));
+  return true;
+}
+
+}  // namespace gpipe::stages
