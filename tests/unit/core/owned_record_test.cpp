@@ -233,6 +233,8 @@ TEST(OwnedRecord, IdentityKeysAreEqualExactlyForTheSameRecord) {
   identity_key(blocks, block, key_a);
   identity_key(batch, records[13], key_b);
   EXPECT_NE(key_a, key_b);
+}
+
 // Everything a record is, as text, for comparing two records field by field.
 std::string describe(const OwnedRecord& r) {
   std::string out = "text=" + std::string(r.text());
