@@ -29,7 +29,7 @@ fail() {
 stages=("head 3" "head 0" "skip 3" "skip 100000" "tail 3" "tail 0" "tail 100000" "uniq" "dedup"
   "sort -r -n _offset" "sort -n _offset --mem 64KiB" "sort -r -n _offset | head 3")
 tools=("head -n 3" "head -n 0" "tail -n +4" "tail -n +100001" "tail -n 3" "tail -n 0"
-  "tail -n 100000" "uniq" "awk !seen[\$0]++" "tac" "cat" "tac | head -n 3")
+  "tail -n 100000" "uniq" "awk '!seen[\$0]++'" "tac" "cat" "tac | head -n 3")
 
 # check NAME PIPELINE HEADER: HEADER is 1 when X's default output starts with a header row.
 check() {
