@@ -94,12 +94,7 @@ struct ExactSpec : DistinctSpecBase {
 template <class Spec>
 BuiltStage build_with(StageArgs& args, Context& ctx) {
   auto spec = std::make_shared<Spec>();
-  const Argument& field = args.positional("field");
-  if (field.text == "by") args.fail(field, "missing the field F before 'by'");
-  spec->field = args.needed_field(field, ctx.demand);
-  spec->by = group_by_arguments(args, ctx);
-  args.finish();
-  spec->stage_text = call_text(args.call());
+  read_field_and_groups(args, ctx, *spec);
   return grouped_aggregate_stage<Spec>(std::move(spec));
 }
 

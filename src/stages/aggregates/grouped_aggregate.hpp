@@ -178,6 +178,18 @@ BatchStream aggregate_in_one_pass(BatchStream in, std::shared_ptr<const Spec> sp
   co_yield elements_of(aggregate.emit());
 }
 
+// The rest of an aggregate's call, `F [by G…]`, into `spec` (field, by, stage_text), once its own
+// options and arguments are read; nothing may be left over.
+template <class Spec>
+void read_field_and_groups(StageArgs& args, Context& ctx, Spec& spec) {
+  const Argument& field = args.positional("field");
+  if (field.text == "by") args.fail(field, "missing the field F before 'by'");
+  spec.field = args.needed_field(field, ctx.demand);
+  spec.by = group_by_arguments(args, ctx);
+  args.finish();
+  spec.stage_text = call_text(args.call());
+}
+
 // The stage built from its spec: one pass, and the split for -j, --partial and merge.
 template <class Spec>
 BuiltStage grouped_aggregate_stage(std::shared_ptr<const Spec> spec) {

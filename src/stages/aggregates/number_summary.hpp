@@ -1,13 +1,13 @@
 // The state of the numeric aggregates (sum, avg, min, max, stats) for one group: a count, a
 // sum, a sum of squares, a minimum and a maximum, kept EXACTLY while the values are decimals.
 //
-// Why exact: log values are integers and short decimals (ids, bytes, 0.125 s). Summed as
-// 128-bit integers at a common decimal scale, their sums do not depend on the order of
-// addition, so `-j`, `--partial | merge` and one pass print the same bytes, sums of ids stay
-// integers (no 1.2e+18), and the variance has no cancellation. A value that is not such a
-// decimal (an exponent, too many digits) or a sum that would overflow moves the group to
-// doubles: a compensated (Neumaier) sum, and Welford's mean and squared deviations, merged with
-// Chan et al.'s formula. The results are then within rounding of one pass, not byte-equal.
+// Why exact: log values are integers and short decimals (ids, bytes, latencies in seconds). Summed
+// as 128-bit integers at a common decimal scale, their sums do not depend on the order of addition,
+// so `-j`, `--partial | merge` and one pass print the same bytes, sums of ids stay integers
+// (no 1.2e+18), and the variance has no cancellation. A value that is not such a decimal (an
+// exponent, too many digits) or a sum that would overflow moves the group to doubles: a compensated
+// (Neumaier) sum, and Welford's mean and squared deviations, merged with Chan et al.'s formula. The
+// results are then within rounding of one pass, not byte-equal.
 #pragma once
 
 #include <cstdint>

@@ -107,12 +107,7 @@ ReadResult read_field_number(Batch& batch, const Record& record, const FieldRef&
 
 BuiltStage build_numeric_aggregate(StageArgs& args, Context& ctx, NumericResults results) {
   auto spec = std::make_shared<NumericSpec>();
-  const Argument& field = args.positional("field");
-  if (field.text == "by") args.fail(field, "missing the field F before 'by'");
-  spec->field = args.needed_field(field, ctx.demand);
-  spec->by = group_by_arguments(args, ctx);
-  args.finish();
-  spec->stage_text = call_text(args.call());
+  read_field_and_groups(args, ctx, *spec);
   spec->result_names = names_of(results);
   spec->kind = results;
   spec->errors = &ctx.errors;

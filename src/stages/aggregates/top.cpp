@@ -153,12 +153,7 @@ template <class Spec>
 BuiltStage build_with(StageArgs& args, Context& ctx, std::size_t n) {
   auto spec = std::make_shared<Spec>();
   spec->n = n;
-  const Argument& field = args.positional("field");
-  if (field.text == "by") args.fail(field, "missing the field F before 'by'");
-  spec->field = args.needed_field(field, ctx.demand);
-  spec->by = group_by_arguments(args, ctx);
-  args.finish();
-  spec->stage_text = call_text(args.call());
+  read_field_and_groups(args, ctx, *spec);
   spec->result_names = {std::string(spec->field.name()), "count"};
   if constexpr (requires { spec->capacity; }) spec->capacity = FrequentValues::capacity_for_top(n);
   return grouped_aggregate_stage<Spec>(std::move(spec));
