@@ -188,7 +188,16 @@ void print_partial_states(std::vector<BuiltStage>& built,
                           const std::vector<const StageInfo*>& built_infos,
                           const std::vector<StageCall>& calls, bool keyed) {
   std::size_t last = built.size() - 1;
-  while (last > 0 && built[last].configure_output) --last;
+  while (last > 0 && built[last].configure_output) {
+    if (built_infos[last]->role == StageRole::Format) {
+      std::size_t call = calls.size() - 1;
+      while (call > 0 && calls[call].name != built_infos[last]->name) --call;
+      throw PipelineError("--partial prints JSON lines for 'merge'; leave out '" +
+                              std::string(built_infos[last]->name) + "'",
+                          calls[call].name_span);
+    }
+    --last;
+  }
   if (built_infos[last]->name == "merge") return;
   if (built[last].split == nullptr || !built[last].split->merge_to_partial) {
     std::size_t call = calls.size() - 1;

@@ -61,7 +61,7 @@ class MergedAggregate {
                                   "', which is not a stage call: " + error.what());
     }
     const StageInfo* info = calls.size() == 1 ? find_stage(calls[0].name) : nullptr;
-    if (info == nullptr) {
+    if (info == nullptr || info->role != StageRole::Transform) {
       throw std::invalid_argument("a partial state of '" + stage + "', which is not an aggregate");
     }
     BuiltStage built;
@@ -128,7 +128,7 @@ BatchStream merge_partials(BatchStream in, Context& ctx, MergeOptions options) {
       if (options.sorted) previous_key = key;
       try {
         merged.add(line);
-      } catch (const std::invalid_argument& problem) {
+      } catch (const std::exception& problem) {  // a malformed state, of any kind
         ctx.errors.report(BadRecord{batch.origin(), record.line, 0, problem.what(), record.text});
       }
     }

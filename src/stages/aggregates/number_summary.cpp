@@ -21,10 +21,15 @@ bool is_blank(char c) {
   return c == ' ' || c == '\t';
 }
 
+// The one value whose negation overflows: exact values stay above it, so the range is symmetric.
+constexpr Int128 kInt128Min = -(((Int128{1} << 126) - 1) * 2 + 1) - 1;
+
 // x *= 10^k, false on overflow (x is then unspecified).
 bool multiply_by_power_of_ten(Int128& x, int k) {
   for (; k > 0; --k) {
-    if (__builtin_mul_overflow(x, Int128{10}, &x)) return false;
+    if (__builtin_mul_overflow(x, Int128{10}, &x) || x == kInt128Min) {
+      return false;
+    }
   }
   return true;
 }
@@ -32,15 +37,16 @@ bool multiply_by_power_of_ten(Int128& x, int k) {
 // into += value, false (and `into` unchanged) on overflow.
 bool add_checked(Int128& into, Int128 value) {
   Int128 total = 0;
-  if (__builtin_add_overflow(into, value, &total)) return false;
+  if (__builtin_add_overflow(into, value, &total) || total == kInt128Min) return false;
   into = total;
   return true;
 }
 
+// mantissa / 10^scale, with one rounding for the power (exact to 10^27) and one for the division.
 long double to_long_double(Int128 mantissa, int scale) {
-  long double value = static_cast<long double>(mantissa);
-  for (int i = 0; i < scale; ++i) value /= 10.0L;
-  return value;
+  long double power = 1;
+  for (int i = 0; i < scale; ++i) power *= 10.0L;
+  return static_cast<long double>(mantissa) / power;
 }
 
 std::string int128_text(Int128 value) {
@@ -56,19 +62,25 @@ std::string int128_text(Int128 value) {
   return {digits.rbegin(), digits.rend()};
 }
 
+// An integer as int128_text writes it (any number of digits that fits, unlike read_number's
+// decimals, which stop at kMaxDigits).
 std::optional<Int128> parse_int128(std::string_view text) {
-  const std::optional<ReadNumber> number = read_number(text);
-  if (!number || !number->decimal || number->scale != 0) return std::nullopt;
-  return number->mantissa;
+  const bool negative = text.starts_with('-');
+  if (negative) text.remove_prefix(1);
+  if (text.empty()) return std::nullopt;
+  Int128 value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    if (__builtin_mul_overflow(value, Int128{10}, &value) ||
+        __builtin_add_overflow(value, Int128{c - '0'}, &value)) {
+      return std::nullopt;
+    }
+  }
+  return negative ? -value : value;
 }
 
 Value arena_text(Arena& arena, std::string_view text) {
   return {Value::Kind::Number, arena.store(text)};
-}
-
-Value double_value(Arena& arena, double value) {
-  char buffer[32];
-  return arena_text(arena, expr::format_number(value, buffer));
 }
 
 std::string number_text(const ReadNumber& number) {
@@ -193,6 +205,17 @@ std::optional<ReadNumber> number_of(const Value& value, bool& not_a_number) {
       return std::nullopt;
   }
   return std::nullopt;
+}
+
+// A whole number below 2^53 prints in full (100000, as awk, Miller and DuckDB print it, not
+// 1e+05); any other double in its shortest round-trip form.
+Value double_number_value(Arena& arena, double value) {
+  constexpr double kExactIntegers = 9007199254740992.0;
+  if (value == std::trunc(value) && std::fabs(value) < kExactIntegers) {
+    return arena_text(arena, std::to_string(static_cast<long long>(value)));
+  }
+  char buffer[32];
+  return arena_text(arena, expr::format_number(value, buffer));
 }
 
 std::string decimal_text(Int128 mantissa, int scale) {
@@ -350,12 +373,12 @@ Value NumberSummary::count_value(Arena& arena) const {
 
 Value NumberSummary::sum(Arena& arena) const {
   if (sum_exact_) return arena_text(arena, decimal_text(sum_, scale_));
-  return double_value(arena, float_sum());
+  return double_number_value(arena, float_sum());
 }
 
 Value NumberSummary::mean(Arena& arena) const {
   if (count_ == 0) return Value::null();
-  return double_value(arena, float_mean());
+  return double_number_value(arena, float_mean());
 }
 
 Value NumberSummary::min(Arena& arena) const {
@@ -380,9 +403,9 @@ Value NumberSummary::stddev(Arena& arena) const {
     // n·Σx² − (Σx)² is exact, so the variance has no cancellation at all.
     const long double variance =
         to_long_double(numerator, 2 * scale_) / (static_cast<long double>(count_) * (count_ - 1));
-    return double_value(arena, static_cast<double>(std::sqrt(variance)));
+    return double_number_value(arena, static_cast<double>(std::sqrt(variance)));
   }
-  return double_value(arena, std::sqrt(float_m2() / static_cast<double>(count_ - 1)));
+  return double_number_value(arena, std::sqrt(float_m2() / static_cast<double>(count_ - 1)));
 }
 
 namespace {

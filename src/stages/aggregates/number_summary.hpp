@@ -44,6 +44,10 @@ std::optional<ReadNumber> read_number(std::string_view text);
 // number (a bad record for the caller to report).
 std::optional<ReadNumber> number_of(const Value& value, bool& not_a_number);
 
+// A double as a number Value in `arena`: a whole number below 2^53 in full (100000, as awk,
+// Miller and DuckDB print it), any other in its shortest round-trip form.
+Value double_number_value(Arena& arena, double value);
+
 // A decimal mantissa at a scale as text: "-12.5", "3" (trailing zeros of the fraction dropped).
 std::string decimal_text(Int128 mantissa, int scale);
 

@@ -1,5 +1,6 @@
 // `quantile F P… [by G…]`: quantiles of a field's numbers per group, exact up to
 // QuantileSketch::kExactLimit values a group, then a DDSketch with a 1% relative error.
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -37,11 +38,8 @@ struct QuantileSpec {
   void add(QuantileSketch& state, double value) const { state.add(value); }
   void combine(QuantileSketch& into, const QuantileSketch& from) const { into.merge(from); }
   std::size_t results(const QuantileSketch& state, std::vector<Value>& values, Arena& arena) const {
-    char buffer[32];
     for (const std::optional<double>& value : state.quantiles(quantiles)) {
-      values.push_back(
-          value ? Value{Value::Kind::Number, arena.store(expr::format_number(*value, buffer))}
-                : Value::null());
+      values.push_back(value ? double_number_value(arena, *value) : Value::null());
     }
     return 1;
   }
@@ -69,10 +67,13 @@ void read_quantile(StageArgs& args, const Argument& arg, QuantileSpec& spec) {
   }
   const double q = number->value / (percent ? 100.0 : 1.0);
   if (q > 1) args.fail(arg, "a quantile is from 0 to 1 (p0 to p100)");
-  spec.quantiles.push_back(q);
-  // (Appended: GCC 12 warns falsely of -Wrestrict on "p" + std::string.)
   std::string name = "p";
   name += decimal_text(percentage, scale);
+  if (std::find(spec.result_names.begin(), spec.result_names.end(), name) !=
+      spec.result_names.end()) {
+    args.fail(arg, "'" + name + "' is asked twice");
+  }
+  spec.quantiles.push_back(q);
   spec.result_names.push_back(std::move(name));
 }
 
