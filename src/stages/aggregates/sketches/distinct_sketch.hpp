@@ -31,8 +31,9 @@ class DistinctSketch {
   // Exact up to this many distinct hashes: the set's table is then 2048 slots of 8 bytes, the
   // size of the registers.
   static constexpr std::size_t kSparseLimit = 1536;
-  // 1.04 / sqrt(kRegisterCount), rounded up.
-  static constexpr double kStandardError = 0.0082;
+  // 1.04 / sqrt(kRegisterCount): 0.8125%.
+  static constexpr double kStandardError = 1.04 / 128;
+  static_assert(kRegisterCount == 128 * 128);
   static constexpr std::uint64_t kStateVersion = 1;
 
   // A 64-bit hash of the value (the caller hashes with XXH3_64bits).

@@ -179,7 +179,7 @@ void FrequentValues::erase_slot_of(std::uint32_t counter) {
 }
 
 void FrequentValues::grow_slots() {
-  slots_.assign(std::max(kFirstSlots, std::bit_ceil(2 * slots_.size() + 1)), 0);
+  slots_.assign(std::max(kFirstSlots, 2 * slots_.size()), 0);
   for (std::uint32_t i = 0; i < counters_.size(); ++i) {
     slots_[empty_slot_for(counters_[i].hash)] = i + 1;
   }
@@ -205,12 +205,7 @@ void FrequentValues::rebuild(std::vector<Tally> tallies) {
     }
     attach(index, highest);
   }
-  slots_.clear();
-  if (counters_.size() * 2 >= kFirstSlots) {
-    slots_.resize(std::bit_ceil(2 * counters_.size() + 1));
-  } else {
-    slots_.resize(kFirstSlots);
-  }
+  slots_.assign(std::max(kFirstSlots, std::bit_ceil(2 * counters_.size())), 0);
   for (std::uint32_t i = 0; i < counters_.size(); ++i) {
     slots_[empty_slot_for(counters_[i].hash)] = i + 1;
   }

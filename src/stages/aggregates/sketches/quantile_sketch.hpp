@@ -12,6 +12,10 @@
 // buckets, a ratio of gamma^2048 (about 6e17) between the largest and the smallest magnitude
 // of that sign; values smaller than that in magnitude are counted with the smallest bucket kept,
 // and only they lose the bound (collapsed() says so).
+//
+// Memory: 8 bytes a value in exact mode (kExactLimit values at most); in sketch mode 8 bytes for
+// each bucket between a sign's smallest and largest (plus growing room), so at most two stores
+// of kMaxBuckets counts, whatever the number of values.
 #pragma once
 
 #include <cstdint>
@@ -59,9 +63,8 @@ class QuantileSketch {
   // floor(q * (count - 1)) in sorted order, as DuckDB's quantile_disc (a q * (count - 1) within a
   // few units in the last place of a whole number counts as that number, so that q = 0.29 of 101
   // values is rank 29 although 0.29 * 100 is 28.999999999999996 in binary). Exact in exact mode;
-  // in sketch mode within relative error
-  // kRelativeAccuracy of that value, and exactly the smallest value for rank 0 and the largest for
-  // the last rank.
+  // in sketch mode within relative error kRelativeAccuracy of that value (unless collapsed()), and
+  // exactly the smallest value for rank 0 and the largest for the last rank.
   std::optional<double> quantile(double q) const;
   // The same for several q, sorting the exact values once.
   std::vector<std::optional<double>> quantiles(std::span<const double> qs) const;

@@ -21,10 +21,12 @@ struct Data {
 };
 
 std::vector<Data> data_sets(std::size_t n, std::uint64_t seed) {
-  return {{"uniform", test::uniform_values(n, seed)},
-          {"pareto", test::pareto_values(n, seed + 1)},
-          {"discrete", test::discrete_values(n, seed + 2)},
-          {"signed", test::signed_values(n, seed + 3)}};
+  std::vector<Data> sets;  // moved in: an initializer list would copy the values
+  sets.push_back({"uniform", test::uniform_values(n, seed)});
+  sets.push_back({"pareto", test::pareto_values(n, seed + 1)});
+  sets.push_back({"discrete", test::discrete_values(n, seed + 2)});
+  sets.push_back({"signed", test::signed_values(n, seed + 3)});
+  return sets;
 }
 
 QuantileSketch sketch_of(std::span<const double> values) {
