@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/field_selection.hpp"
+#include "gpipe/stage_helpers.hpp"
 #include "stages/stages.hpp"
 
 #define XXH_INLINE_ALL
@@ -66,15 +67,7 @@ BatchStream sample_records(BatchStream in, SampleSpec spec) {
     const std::string_view values = spec.by->key(batch, record, key);
     return XXH3_64bits_withSeed(values.data(), values.size(), spec.seed) < spec.threshold;
   };
-  for (Batch& batch : in) {
-    auto& records = batch.records();
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < records.size(); ++i) {
-      if (keep(batch, records[i])) records[kept++] = records[i];
-    }
-    records.resize(kept);
-    if (kept != 0) co_yield batch;
-  }
+  co_yield elements_of(filter_records(std::move(in), keep));
 }
 
 BuiltStage build(StageArgs& args, Context& ctx) {
