@@ -73,7 +73,9 @@ if command -v parallel >/dev/null; then
   parallel --pipepart -a "$work/access.log" --block -4 -k -q "$GPIPE" --partial 'stats 9 by 8' |
     "$GPIPE" merge >"$work/merged"
   check "parallel --pipepart, one machine" "$work/one" "$work/merged"
-  printf '#!/bin/sh\n# ssh stand-in: drops the host (and "--") and runs the command here\nshift\n[ "$1" = "--" ] && shift\nexec sh -c "$*"\n' >"$work/ssh"
+  # The stand-in sets SHELL as sshd does for a login: GNU parallel's remote worker runs the job
+  # with $SHELL and runs nothing, silently, where it is unset (as on a CI machine).
+  printf '#!/bin/sh\n# ssh stand-in: drops the host (and "--") and runs the command here\nshift\n[ "$1" = "--" ] && shift\nSHELL=/bin/sh exec sh -c "$*"\n' >"$work/ssh"
   chmod +x "$work/ssh"
   parallel --ssh "$work/ssh" -S 1/host1,1/host2 --pipepart -a "$work/access.log" --block -4 -k \
     -q "$GPIPE" --partial 'stats 9 by 8' | "$GPIPE" merge >"$work/merged"
