@@ -152,6 +152,11 @@ class Batch {
     for_threads_ = std::move(lines);
   }
 
+  // `batch N` (a load batch): this is the last batch of one; a sink after it commits here (one
+  // transaction, one file, one JSON array). Kept through stages that pass batches on.
+  bool closes_load_batch() const { return closes_load_batch_; }
+  void set_closes_load_batch(bool closes = true) { closes_load_batch_ = closes; }
+
   // --- for sources ---
   void reset(const Origin* origin, RecordKind kind);
   void set_pending_lines(std::string_view block, std::uint64_t first_line, std::uint64_t offset,
@@ -173,6 +178,7 @@ class Batch {
   std::string_view block_;
   std::uint64_t block_first_line_ = 0;
   std::uint64_t block_offset_ = 0;
+  bool closes_load_batch_ = false;
   std::shared_ptr<const void> block_owner_;
   bool lines_pending_ = false;
   bool starts_chunk_ = false;

@@ -22,6 +22,7 @@
 #include "gpipe/field_ref.hpp"
 #include "gpipe/language.hpp"
 #include "gpipe/record.hpp"
+#include "gpipe/record_sink.hpp"
 #include "output/output.hpp"
 
 namespace gpipe {
@@ -132,12 +133,15 @@ struct AggregateSplit {
   std::function<BatchStream(std::vector<std::unique_ptr<PartialAggregate>>)> merge_to_partial;
 };
 
-// What a builder returns: exactly one of source, transform and configure_output is set,
+// What a builder returns: exactly one of source, transform, configure_output and record_sink is set,
 // matching the stage's role.
 struct BuiltStage {
   SourceFactory source;
   TransformFactory transform;
   std::function<void(OutputSpec&)> configure_output;  // Format and Sink stages
+  // A Sink stage that takes records (sqlite, postgres) rather than printed bytes (write): the
+  // planner makes one and run_plan sends it every batch; `to` cannot come before it.
+  RecordSinkFactory record_sink;
   // -j: set by a parallel transform that must be first in the parallel prefix and gets its
   // chunks cut by this; `sequential` keeps an instance out of the prefix (its options make it
   // depend on all of a file, as `csv --no-header` on the width of the first row).

@@ -48,6 +48,7 @@ void Batch::reset(const Origin* origin, RecordKind kind) {
   lines_pending_ = false;
   starts_chunk_ = false;
   ends_chunk_ = false;
+  closes_load_batch_ = false;
   for_threads_.reset();
 }
 

@@ -280,6 +280,7 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
   }
 
   OutputSpec output;
+  std::unique_ptr<RecordSink> record_sink;
   std::optional<BatchStream> stream;
   std::size_t next = 0;
   const std::size_t end = parallel_prefix_end(built_infos, built);
@@ -322,12 +323,24 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
       stream.emplace(stage.transform(std::move(upstream)));
     } else if (stage.configure_output) {
       stage.configure_output(output);
+    } else if (stage.record_sink) {
+      record_sink = stage.record_sink();
     }
   }
-  return Plan{std::move(*stream), std::move(output)};
+  return Plan{std::move(*stream), std::move(output), std::move(record_sink)};
 }
 
 std::uint64_t run_plan(Plan& plan, Context& ctx, bool stdout_is_terminal) {
+  if (plan.record_sink) {
+    std::uint64_t sent = 0;
+    for (Batch& batch : plan.stream) {
+      sent += batch.records().size();
+      plan.record_sink->consume(batch);
+    }
+    plan.record_sink->finish();
+    ctx.errors.flush();
+    return sent;
+  }
   const bool to_stdout = plan.output.path.empty();
   std::unique_ptr<ByteSink> sink =
       to_stdout ? open_stdout_sink() : open_file_sink(plan.output.path, plan.output.append);

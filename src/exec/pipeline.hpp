@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -9,12 +10,15 @@
 #include "gpipe/language.hpp"
 #include "output/output.hpp"
 #include "gpipe/record.hpp"
+#include "gpipe/record_sink.hpp"
 
 namespace gpipe {
 
 struct Plan {
   BatchStream stream;
   OutputSpec output;
+  // A sink that takes records (sqlite, postgres): it gets the stream, and `output` is unused.
+  std::unique_ptr<RecordSink> record_sink;
 };
 
 // Looks every stage up in the table, checks roles and order (a source only first, `to` and
