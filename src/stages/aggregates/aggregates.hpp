@@ -22,6 +22,7 @@
 #include "gpipe/field_ref.hpp"
 #include "gpipe/record.hpp"
 #include "gpipe/stage.hpp"
+#include "simd/equal_bytes.hpp"
 
 namespace gpipe::stages {
 
@@ -37,6 +38,7 @@ class GroupTable {
   explicit GroupTable(std::vector<FieldRef> by) : by_(std::move(by)) {}
 
   State& find_or_add(Batch& batch, const Record& record) {
+    if (by_.size() == 1) return find_or_add(lookup_field(batch, record, by_.front()));
     key_.clear();
     for (const FieldRef& ref : by_) append_to_key(lookup_field(batch, record, ref));
     return find_or_add_key();
@@ -45,9 +47,15 @@ class GroupTable {
   // The same for a group of one field whose value the caller found itself (a fast path that
   // splits text lines without making records).
   State& find_or_add(const Value& value) {
+    // The group found last, compared with the value as it is: no key built for a run of one
+    // group (a log's level, a sorted input).
+    if (last_ < groups_.size() && is_key_of(groups_[last_].key, value)) {
+      return groups_[last_].state;
+    }
     key_.clear();
     append_to_key(value);
-    return find_or_add_key();
+    last_ = index_of(key_, hash_key(key_));
+    return groups_[last_].state;
   }
 
   // The group of a key given as its values (`merge` reads them from partial states).
@@ -151,7 +159,9 @@ class GroupTable {
   // The group of key_: the last one found (runs of equal keys are common in logs), else a probe
   // of an open-addressing table of group indexes (linear probing, at most half full).
   State& find_or_add_key() {
-    if (last_ < groups_.size() && groups_[last_].key == key_) return groups_[last_].state;
+    if (last_ < groups_.size() && equal_bytes(groups_[last_].key, key_)) {
+      return groups_[last_].state;
+    }
     last_ = index_of(key_, hash_key(key_));
     return groups_[last_].state;
   }
@@ -161,7 +171,7 @@ class GroupTable {
     std::size_t slot = static_cast<std::size_t>(hash) & mask_;
     while (slots_[slot] != kEmptySlot) {
       const Group& group = groups_[slots_[slot]];
-      if (group.hash == hash && group.key == key) return slots_[slot];
+      if (group.hash == hash && equal_bytes(group.key, key)) return slots_[slot];
       slot = (slot + 1) & mask_;
     }
     const std::size_t index = groups_.size();
@@ -211,6 +221,14 @@ class GroupTable {
     const std::size_t size = value.text.size();
     key_.append(reinterpret_cast<const char*>(&size), sizeof size);
     key_.append(value.text);
+  }
+
+  // Whether `key` is the key of the one value `value` (as append_to_key would make it).
+  static bool is_key_of(std::string_view key, const Value& value) {
+    constexpr std::size_t kHeader = 1 + sizeof(std::size_t);
+    return key.size() == kHeader + value.text.size() &&
+           key[0] == static_cast<char>(value.kind) &&
+           equal_bytes(key.substr(kHeader), value.text);
   }
 
   static void decode_key(std::string_view key, std::vector<Value>& values) {
