@@ -226,8 +226,7 @@ class GroupTable {
   // Whether `key` is the key of the one value `value` (as append_to_key would make it).
   static bool is_key_of(std::string_view key, const Value& value) {
     constexpr std::size_t kHeader = 1 + sizeof(std::size_t);
-    return key.size() == kHeader + value.text.size() &&
-           key[0] == static_cast<char>(value.kind) &&
+    return key.size() == kHeader + value.text.size() && key[0] == static_cast<char>(value.kind) &&
            equal_bytes(key.substr(kHeader), value.text);
   }
 
