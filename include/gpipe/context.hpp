@@ -25,11 +25,16 @@ inline constexpr std::size_t kMiB = 1024 * kKiB;
 struct RunOptions {
   std::size_t max_line = 64 * kMiB;      // --max-line: longer lines are bad records
   std::size_t read_buffer = 256 * kKiB;  // initial line-buffer size (tests use tiny ones)
-  // --mmap: map regular files instead of reading them (see LineReader). Off by default: on
-  // virtual machines with shadow page tables the first touch of each newly mapped page traps
-  // to the hypervisor, which costs far more than the copy read(2) makes into the reused buffer
-  // (ripgrep's --mmap shows the same); see docs/performance.md, "Mapped or copied reads".
+  // Map regular files instead of reading them (see LineReader). Neither is always faster: on
+  // virtual machines with shadow page tables the first touch of a newly mapped page traps to
+  // the hypervisor, and how much that costs depends on how the pages came into the page cache;
+  // see docs/performance.md, "Mapped or copied reads".
   bool map_files = false;
+  // --mmap / --no-mmap force a path; by default `read` probes its first file and sets map_files
+  // (io/read_path.hpp).
+  enum class ReadPath : std::uint8_t { Probe, Map, Copy };
+  ReadPath read_path = ReadPath::Probe;
+  std::string read_path_why;  // what chose it, for --explain and -v
   // -j: threads for the stateless prefix of a pipeline and for sort; 0: automatic
   unsigned threads = 1;
   bool quiet = false;  // -q

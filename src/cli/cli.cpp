@@ -153,7 +153,12 @@ int run_pipeline(const CliOptions& o) {
   ctx.options.partial = o.partial;
   ctx.options.partial_keyed = o.keyed;
   if (o.keyed && !o.partial) throw UsageError("--keyed goes with --partial");
+  if (o.mmap && o.no_mmap) throw UsageError("--mmap and --no-mmap contradict each other");
+  using ReadPath = RunOptions::ReadPath;
+  ctx.options.read_path = o.mmap ? ReadPath::Map : o.no_mmap ? ReadPath::Copy : ReadPath::Probe;
   ctx.options.map_files = o.mmap;
+  if (o.mmap) ctx.options.read_path_why = "mapped: --mmap";
+  if (o.no_mmap) ctx.options.read_path_why = "read: --no-mmap";
   if (o.threads < 0)
     throw UsageError("-j expects a number of threads, got " + std::to_string(o.threads));
   ctx.options.threads = static_cast<unsigned>(o.threads);
@@ -166,6 +171,7 @@ int run_pipeline(const CliOptions& o) {
   try {
     const std::vector<StageCall> calls = parse_pipeline(source.text, parse_sets(o.sets));
     Plan plan = plan_pipeline(calls, ctx);
+    if (!ctx.options.read_path_why.empty()) spdlog::debug("input {}", ctx.options.read_path_why);
     const std::uint64_t written = run_plan(plan, ctx, ::isatty(STDOUT_FILENO) == 1);
     report_skipped(ctx.errors);
     if (const std::string too_many = ctx.errors.rate_exceeded(written); !too_many.empty()) {

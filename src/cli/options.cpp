@@ -49,10 +49,14 @@ std::span<const OptionInfo> option_table() {
                  .group = Running,
                  .target = &CliOptions::threads},
       OptionInfo{.names = "--mmap",
-                 .help = "map input files instead of reading them (faster on some machines, much "
-                         "slower on some virtual ones)",
+                 .help = "map input files rather than read them (default: whichever a probe of "
+                         "the first file finds faster)",
                  .group = Running,
                  .target = &CliOptions::mmap},
+      OptionInfo{.names = "--no-mmap",
+                 .help = "read input files with read(2), never map them",
+                 .group = Running,
+                 .target = &CliOptions::no_mmap},
       OptionInfo{.names = "--partial",
                  .help = "the final aggregate prints its mergeable state (JSON lines) for 'merge' "
                          "to combine: workers of GNU parallel, Hadoop, Slurm",

@@ -28,6 +28,7 @@ struct CliOptions {
   bool quiet = false;
   bool verbose = false;
   bool mmap = false;            // --mmap
+  bool no_mmap = false;         // --no-mmap
   bool partial = false;         // --partial
   bool keyed = false;           // --keyed
   bool man_page = false;        // help --man

@@ -325,7 +325,7 @@ std::unique_ptr<ByteSource> open_input(const std::string& path) {
   return file;
 }
 
-bool is_mappable_input(const std::string& path) {
+bool is_mappable_input(const std::string& path, ReadPathChoice* read_path) {
   const bool is_stdin = path == "-";
   const int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -339,6 +339,7 @@ bool is_mappable_input(const std::string& path) {
     const ssize_t got = ::pread(fd, magic.data(), magic.size(), static_cast<off_t>(rest->begin));
     mappable = got >= 0 && !is_compressed(std::span(magic.data(), static_cast<std::size_t>(got)));
   }
+  if (mappable && read_path != nullptr) *read_path = probe_read_path(fd, rest->begin, rest->size);
   if (!is_stdin) ::close(fd);
   return mappable;
 }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "io/read_path.hpp"
+
 namespace gpipe {
 
 class ByteSource {
@@ -37,7 +39,9 @@ std::unique_ptr<ByteSource> open_input(const std::string& path);
 // Whether open_input(path) would give a mappable source (a plain, uncompressed regular file).
 // Reads nothing from standard input (the magic of a file there is read with pread(2)); false
 // when the path cannot be opened (the error comes when it is read).
-bool is_mappable_input(const std::string& path);
+// With `read_path`, a mappable file is also probed for whether mapping or reading it is faster
+// (io/read_path.hpp).
+bool is_mappable_input(const std::string& path, ReadPathChoice* read_path = nullptr);
 
 // The display name of an input path ("-" is "<stdin>").
 std::string display_name(const std::string& path);

@@ -82,7 +82,16 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   std::vector<std::string> paths = input_path_arguments(args, ctx);
   // Only the first input is looked at: a glob of thousands of files is not opened twice for
   // a guess.
-  built.reads_plain_file = !paths.empty() && is_mappable_input(paths.front());
+  // The first plain file also decides between mapped and copied reads, unless an option did.
+  using ReadPath = RunOptions::ReadPath;
+  ReadPathChoice choice;
+  const bool probe = ctx.options.read_path == ReadPath::Probe;
+  built.reads_plain_file =
+      !paths.empty() && is_mappable_input(paths.front(), probe ? &choice : nullptr);
+  if (probe) {
+    ctx.options.map_files = built.reads_plain_file && choice.map;
+    ctx.options.read_path_why = built.reads_plain_file ? choice.why : "read: not a plain file";
+  }
   built.source = [paths = std::move(paths), &ctx] { return read_lines(paths, ctx); };
   return built;
 }
