@@ -17,7 +17,9 @@
 namespace gpipe {
 
 // Auto follows each batch's DataFormat: Text → Text, Csv → Csv, Json → Jsonl.
-enum class OutputFormat { Auto, Text, Tsv, Csv, Jsonl };
+// JsonArray: the records as elements of JSON arrays, one array per load batch (`batch N`) or
+// one of them all, each array on a line of its own.
+enum class OutputFormat { Auto, Text, Tsv, Csv, Jsonl, JsonArray };
 
 struct OutputSpec {
   OutputFormat format = OutputFormat::Auto;
@@ -102,19 +104,26 @@ class HeaderRow {
 class RecordPrinter {
  public:
   RecordPrinter(const OutputSpec& spec, OutputBuffer& out);
-  // Prints every record of the batch; returns how many.
+  // Prints every record of the batch; returns how many. A batch that closes a load batch
+  // (`batch N`) ends its JSON array and flushes the buffer: the batch goes out whole, now.
   std::size_t print(Batch& batch);
+  // The end of the records: closes an open JSON array (json-array prints [] for no records).
+  void finish();
 
  private:
   OutputFormat format_for(const Batch& batch) const;
   void print_text(Batch& batch, const Record& r);
   void print_delimited(Batch& batch, const Record& r, OutputFormat format);
   void print_header(OutputFormat format);
+  std::size_t print_records(Batch& batch);
+  std::size_t print_array_elements(Batch& batch);
   OutputFormat format_;
   std::string ofs_;
   OutputBuffer& out_;
   HeaderRow header_;
   bool printed_delimited_ = false;  // a CSV/TSV row or header was printed (for the blank line)
+  bool array_open_ = false;         // json-array: "[" and elements printed, "]" not yet
+  bool array_printed_ = false;      // json-array: an array was printed whole
 };
 
 }  // namespace gpipe

@@ -68,6 +68,39 @@ OutputFormat RecordPrinter::format_for(const Batch& batch) const {
 }
 
 std::size_t RecordPrinter::print(Batch& batch) {
+  const std::size_t printed = print_records(batch);
+  if (batch.closes_load_batch()) {
+    if (array_open_) {
+      out_.append("]\n");
+      array_open_ = false;
+      array_printed_ = true;
+    }
+    out_.flush();
+  }
+  return printed;
+}
+
+void RecordPrinter::finish() {
+  if (format_ != OutputFormat::JsonArray) return;
+  if (array_open_) {
+    out_.append("]\n");
+  } else if (!array_printed_) {
+    out_.append("[]\n");  // as `jq -s .` prints for no input
+  }
+  array_open_ = false;
+  array_printed_ = true;
+}
+
+std::size_t RecordPrinter::print_array_elements(Batch& batch) {
+  for (const Record& r : batch.records()) {
+    out_.put(array_open_ ? ',' : '[');
+    array_open_ = true;
+    print_json_value(out_, batch, r);
+  }
+  return batch.records().size();
+}
+
+std::size_t RecordPrinter::print_records(Batch& batch) {
   if (batch.kind() == RecordKind::Bytes) {
     return print_each(batch.records(), out_, [&](const Record& r) { out_.append(r.text); });
   }
@@ -80,6 +113,8 @@ std::size_t RecordPrinter::print(Batch& batch) {
     case OutputFormat::Jsonl:
       return print_each(batch.records(), out_,
                         [&](const Record& r) { print_json_record(out_, batch, r); });
+    case OutputFormat::JsonArray:
+      return print_array_elements(batch);
     case OutputFormat::Auto:
     case OutputFormat::Text:
       break;
