@@ -9,6 +9,7 @@
 #include "gpipe/errors.hpp"
 #include "gpipe/stage.hpp"
 #include "io/file_range.hpp"
+#include "output/split_output.hpp"
 #include "stages/aggregates/partial_state.hpp"
 
 namespace gpipe {
@@ -379,9 +380,19 @@ std::uint64_t deliver(Plan& plan, bool stdout_is_terminal,
     plan.record_sink->finish();
     return sent;
   }
+  if (plan.output.split_lines != 0 || plan.output.split_bytes != 0) {
+    SplitOutput parts(plan.output);
+    std::uint64_t written = 0;
+    for (Batch& batch : plan.stream) written += parts.print(batch);
+    parts.finish_records();
+    run_end_of_input_hooks(at_end_of_input);
+    parts.commit();
+    return written;
+  }
   const bool to_stdout = plan.output.path.empty();
   std::unique_ptr<ByteSink> sink =
-      to_stdout ? open_stdout_sink() : open_file_sink(plan.output.path, plan.output.append);
+      to_stdout ? open_stdout_sink()
+                : open_file_sink(plan.output.path, plan.output.append, plan.output.level);
   OutputBuffer buffer(*sink, to_stdout && stdout_is_terminal);
   RecordPrinter printer(plan.output, buffer);
   std::uint64_t written = 0;

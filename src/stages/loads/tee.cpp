@@ -76,10 +76,12 @@ BatchStream tee_stream(BatchStream in, std::shared_ptr<TeeTarget> target) {
   target->finish();
 }
 
-// A pipeline is an argument with a space or '|' whose first word is a stage's name; anything
-// else is a path (`tee ./count` writes a file named count).
+// A pipeline is an argument with a '|', or with a space and a stage's name as its first word;
+// anything else is a path (`tee ./count` writes a file named count). A misspelt stage in a
+// pipeline is then an error, not a file with a strange name.
 bool is_pipeline(const std::string& text) {
-  if (text.find_first_of(" \t\n|") == std::string::npos) return false;
+  if (text.find('|') != std::string::npos) return true;
+  if (text.find_first_of(" \t\n") == std::string::npos) return false;
   std::size_t begin = 0;
   while (begin < text.size() && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
   std::size_t end = begin;
@@ -155,8 +157,9 @@ const StageInfo kTee{
         "what its stages need. A branch that fails fails the run with its error; its files\n"
         "are committed only when the whole run succeeds.\n"
         "\n"
-        "An argument with a space or | whose first word is a stage's name is a PIPELINE; any\n"
-        "other is a PATH (`tee ./count` for a file named like a stage). When a stage after\n"
+        "An argument with a |, or with a space and a stage's name as its first word, is a\n"
+        "PIPELINE; any other is a PATH (`tee count` writes a file named count). When a stage "
+        "after\n"
         "tee stops early (head), the branch gets the records that passed and ends there.\n"
         "\n"
         "  read sample-data/app-api.log | tee all.log | grep ERROR\n"
