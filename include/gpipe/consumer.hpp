@@ -14,6 +14,9 @@
 // - finish() sends null and runs the body to its end; a body that awaits again after null is a
 //   logic error. Both finish() and send() rethrow an exception the body let escape; after one,
 //   the consumer is done and further sends are ignored.
+// - Write the loop as above, `while (T* v = co_await next_sent)`: GCC 12 miscompiles a
+//   `co_await` inside a while condition that is an expression (`while (co_await next_sent !=
+//   nullptr)`), whose frame then crashes when the body throws after the loop.
 // - Destroying a consumer destroys its frame (and the locals in it) at once, run or not: the
 //   body's cleanup runs, but nothing after its current `co_await` does.
 #pragma once

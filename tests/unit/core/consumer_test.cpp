@@ -78,8 +78,7 @@ TEST(Consumer, RethrowsAtSendThenIgnoresFurtherValues) {
 }
 
 consumer<int> fail_at_end() {
-  while (co_await next_sent != nullptr) {
-  }
+  while (int* value = co_await next_sent) (void)value;
   throw std::runtime_error("cannot commit");
 }
 
@@ -97,8 +96,7 @@ struct Flag {
 
 consumer<int> holds(bool* destroyed, bool* after) {
   const Flag flag{destroyed};
-  while (co_await next_sent != nullptr) {
-  }
+  while (int* value = co_await next_sent) (void)value;
   *after = true;
 }
 
