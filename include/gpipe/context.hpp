@@ -228,8 +228,8 @@ struct Context {
   // terminal) then yields an empty batch, a tick, whenever that long passed without a line, so
   // the stages after it run even while the input is silent.
   std::chrono::milliseconds idle_tick{0};
-  // Called by run_plan, in order, after the last batch reached the sink and before the sink
-  // commits; not called when the run fails. A stage whose work outlives its stream (tee's
+  // Called by run_plan, the last added first, after the last batch reached the sink and before
+  // the sink commits; not called when the run fails. A stage whose work outlives its stream (tee's
   // branch) finishes here even when a stage after it stopped pulling early (head).
   std::vector<std::function<void()>> at_end_of_input;
 };
