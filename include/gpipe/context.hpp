@@ -2,10 +2,12 @@
 // run.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -226,6 +228,15 @@ struct Context {
   // -j: `read` cuts plain files into ranges of this many bytes that the threads read
   // (src/io/file_range.hpp); 0: it reads them itself.
   std::size_t threads_range_bytes = 0;
+  // Ticks (docs/design.md): 0: never; a stage that acts on time (`batch --every`) sets it at
+  // build time to the smallest interval it needs. A source that may wait for input (a pipe, a
+  // terminal) then yields an empty batch, a tick, whenever that long passed without a line, so
+  // the stages after it run even while the input is silent.
+  std::chrono::milliseconds idle_tick{0};
+  // Called by run_plan, the last added first, after the last batch reached the sink and before
+  // the sink commits; not called when the run fails. A stage whose work outlives its stream (tee's
+  // branch) finishes here even when a stage after it stopped pulling early (head).
+  std::vector<std::function<void()>> at_end_of_input;
 };
 
 }  // namespace gpipe

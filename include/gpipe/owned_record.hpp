@@ -168,8 +168,9 @@ void identity_key(const Batch& batch, const Record& record, std::string& key);
 
 // The kept records, in order, as batches: a new batch whenever the origin, kind or format
 // changes, and at most `batch_size` records a batch. The records must outlive the stream.
+// With `closes_load_batch` (`batch N`), the last batch is marked Batch::closes_load_batch.
 BatchStream emit_owned_records(std::span<const OwnedRecord> first,
                                std::span<const OwnedRecord> second = {},
-                               std::size_t batch_size = 4096);
+                               std::size_t batch_size = 4096, bool closes_load_batch = false);
 
 }  // namespace gpipe

@@ -8,7 +8,8 @@
 
 namespace gpipe {
 
-// Keeps the records for which keep(batch, record) is true. Empty batches are not passed on.
+// Keeps the records for which keep(batch, record) is true. A batch left empty is passed on all
+// the same: it may be a tick or close a load batch (docs/design.md, "Ticks").
 template <class Keep>
 BatchStream filter_records(BatchStream in, Keep keep) {
   for (Batch& batch : in) {
@@ -18,7 +19,7 @@ BatchStream filter_records(BatchStream in, Keep keep) {
       if (keep(batch, records[i])) records[kept++] = records[i];
     }
     records.resize(kept);
-    if (kept != 0) co_yield batch;
+    co_yield batch;
   }
 }
 

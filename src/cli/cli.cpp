@@ -199,6 +199,9 @@ int run_pipeline(const CliOptions& o) {
 int run_cli(int argc, char** argv) {
   // A closed pipe must be an EPIPE we can act on (stop quietly), not a signal that kills us.
   std::signal(SIGPIPE, SIG_IGN);
+  // A file past the size limit (ulimit -f) must be an EFBIG we report (exit 3, the file named,
+  // the temporary file removed), not a signal that kills us and leaves it.
+  std::signal(SIGXFSZ, SIG_IGN);
   install_temp_file_cleanup();  // Ctrl-C or kill never leaves a half-written temporary file
   install_truncation_guard();   // a mapped input that shrinks is an input error, not a crash
   setup_logging();

@@ -29,8 +29,11 @@ std::string_view bare_argument(std::string_view argument) {
   return argument;
 }
 
+// Lower-case words, | between choices; a hyphen inside a word (json-array), not first (an option).
 bool is_typed_word(std::string_view argument) {
-  return std::ranges::all_of(argument, [](char c) { return std::islower(c) != 0 || c == '|'; });
+  return !argument.empty() && argument.front() != '-' &&
+         std::ranges::all_of(argument,
+                             [](char c) { return std::islower(c) != 0 || c == '|' || c == '-'; });
 }
 
 void add_once(std::vector<std::string_view>& list, std::string_view item) {

@@ -440,7 +440,8 @@ void identity_key(const Batch& batch, const Record& record, std::string& key) {
 }
 
 BatchStream emit_owned_records(std::span<const OwnedRecord> first,
-                               std::span<const OwnedRecord> second, std::size_t batch_size) {
+                               std::span<const OwnedRecord> second, std::size_t batch_size,
+                               bool closes_load_batch) {
   Batch out;
   bool open = false;  // `out` holds records not yet yielded
   for (const std::span<const OwnedRecord> part : {first, second}) {
@@ -456,7 +457,10 @@ BatchStream emit_owned_records(std::span<const OwnedRecord> first,
       record.append_to(out);
     }
   }
-  if (open) co_yield out;
+  if (open) {
+    out.set_closes_load_batch(closes_load_batch);
+    co_yield out;
+  }
 }
 
 }  // namespace gpipe

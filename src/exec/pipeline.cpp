@@ -9,6 +9,7 @@
 #include "gpipe/errors.hpp"
 #include "gpipe/stage.hpp"
 #include "io/file_range.hpp"
+#include "output/split_output.hpp"
 #include "stages/aggregates/partial_state.hpp"
 
 namespace gpipe {
@@ -236,13 +237,36 @@ void pass_head_limits(std::vector<BuiltStage>& built) {
   }
 }
 
-}  // namespace
+// The stand-in for the source of a branch (tee), whose batches are sent in.
+const StageInfo kSentBatches{.name = "(sent batches)",
+                             .role = StageRole::Source,
+                             .synopsis = "",
+                             .summary = "",
+                             .details = "",
+                             .build = nullptr};
 
-Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
+// Checks that a branch takes the stream (no source) and ends in a sink of its own: its output
+// must not mix with the main pipeline's.
+void check_branch(const std::vector<StageCall>& calls, const std::vector<const StageInfo*>& infos) {
+  if (infos.front()->role == StageRole::Source) {
+    throw PipelineError(
+        "'" + calls.front().name + "' is a source: a tee branch takes the records passing the tee",
+        calls.front().name_span);
+  }
+  if (infos.back()->role != StageRole::Sink) {
+    throw PipelineError("a tee branch must end in a sink of its own, such as 'write PATH'",
+                        calls.back().span);
+  }
+}
+
+// Plans `calls`; `branch_source`, when given, is where the batches come from (a tee branch).
+Plan plan_calls(const std::vector<StageCall>& calls, Context& ctx,
+                const SourceFactory* branch_source) {
   if (calls.empty()) throw PipelineError("empty pipeline", {});
   std::vector<const StageInfo*> infos;
   infos.reserve(calls.size());
   for (const StageCall& call : calls) infos.push_back(&resolve(call));
+  if (branch_source != nullptr) check_branch(calls, infos);
   for (std::size_t i = 0; i < calls.size(); ++i) check_position(*infos[i], calls[i], i, infos);
 
   // Build every stage (checking all arguments) before chaining any, so a bad argument anywhere
@@ -258,7 +282,11 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
     built_infos.push_back(&info);
     reads_line_numbers.push_back(mentions_line_numbers(call));
   };
-  if (infos.front()->role != StageRole::Source) {
+  if (branch_source != nullptr) {
+    built.emplace_back().source = *branch_source;
+    built_infos.push_back(&kSentBatches);
+    reads_line_numbers.push_back(false);
+  } else if (infos.front()->role != StageRole::Source) {
     const StageCall read = stdin_read_call();
     if (calls.front().name == "items") {
       add(*find_stage("chunks"), as_chunks_call(read));
@@ -275,7 +303,7 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
   }
 
   pass_head_limits(built);
-  if (ctx.options.partial) {
+  if (ctx.options.partial && branch_source == nullptr) {
     print_partial_states(built, built_infos, calls, ctx.options.partial_keyed);
   }
 
@@ -288,7 +316,9 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
   const bool with_aggregate = built_infos.front()->name == "read" && end < built.size() &&
                               built[end].split != nullptr && !built[end].sequential;
   const std::size_t parallel_end = end + (with_aggregate ? 1 : 0);
-  if (parallel_end > 1) {
+  // Ticks (a stage that acts on time) come from the source through every stage in turn; the
+  // threads of -j hand batches over as they fill, not as time passes, so ticks run without them.
+  if (parallel_end > 1 && ctx.idle_tick.count() == 0) {
     const unsigned threads = thread_count(built_infos, end, built[0], ctx);
     if (threads > 1) {
       std::vector<TransformFactory> prefix;
@@ -330,28 +360,68 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
   return Plan{std::move(*stream), std::move(output), std::move(record_sink)};
 }
 
-std::uint64_t run_plan(Plan& plan, Context& ctx, bool stdout_is_terminal) {
+// Runs the hooks of stages whose work outlives the stream, the last registered first: a tee
+// inside a branch is registered before the tee whose branch it is in, and the outer branch,
+// finishing, may still send the inner one records (an aggregate's results).
+void run_end_of_input_hooks(const std::vector<std::function<void()>>* hooks) {
+  if (hooks == nullptr) return;
+  for (auto at_end = hooks->rbegin(); at_end != hooks->rend(); ++at_end) (*at_end)();
+}
+
+std::uint64_t deliver(Plan& plan, bool stdout_is_terminal,
+                      const std::vector<std::function<void()>>* at_end_of_input) {
   if (plan.record_sink) {
     std::uint64_t sent = 0;
     for (Batch& batch : plan.stream) {
       sent += batch.records().size();
       plan.record_sink->consume(batch);
     }
+    run_end_of_input_hooks(at_end_of_input);
     plan.record_sink->finish();
-    ctx.errors.flush();
     return sent;
+  }
+  if (plan.output.split_lines != 0 || plan.output.split_bytes != 0) {
+    SplitOutput parts(plan.output);
+    std::uint64_t written = 0;
+    for (Batch& batch : plan.stream) written += parts.print(batch);
+    parts.finish_records();
+    run_end_of_input_hooks(at_end_of_input);
+    parts.commit();
+    return written;
   }
   const bool to_stdout = plan.output.path.empty();
   std::unique_ptr<ByteSink> sink =
-      to_stdout ? open_stdout_sink() : open_file_sink(plan.output.path, plan.output.append);
+      to_stdout ? open_stdout_sink()
+                : open_file_sink(plan.output.path, plan.output.append, plan.output.level);
   OutputBuffer buffer(*sink, to_stdout && stdout_is_terminal);
   RecordPrinter printer(plan.output, buffer);
   std::uint64_t written = 0;
   for (Batch& batch : plan.stream) written += printer.print(batch);
+  printer.finish();
+  run_end_of_input_hooks(at_end_of_input);
   buffer.flush();
   sink->commit();
+  return written;
+}
+
+}  // namespace
+
+Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
+  return plan_calls(calls, ctx, nullptr);
+}
+
+Plan plan_branch(const std::vector<StageCall>& calls, Context& ctx, SourceFactory source) {
+  return plan_calls(calls, ctx, &source);
+}
+
+std::uint64_t run_plan(Plan& plan, Context& ctx, bool stdout_is_terminal) {
+  const std::uint64_t written = deliver(plan, stdout_is_terminal, &ctx.at_end_of_input);
   ctx.errors.flush();
   return written;
+}
+
+std::uint64_t run_branch_plan(Plan& plan) {
+  return deliver(plan, /*stdout_is_terminal=*/false, nullptr);
 }
 
 }  // namespace gpipe

@@ -8,9 +8,10 @@
 
 #include "gpipe/context.hpp"
 #include "gpipe/language.hpp"
-#include "output/output.hpp"
 #include "gpipe/record.hpp"
 #include "gpipe/record_sink.hpp"
+#include "gpipe/stage.hpp"
+#include "output/output.hpp"
 
 namespace gpipe {
 
@@ -26,8 +27,14 @@ struct Plan {
 // not start with a source reads standard input. Throws PipelineError; reads no input.
 Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx);
 
+// A branch of `tee`: the calls (no source; ending in a sink) over the batches `source` yields.
+// Throws PipelineError as plan_pipeline does.
+Plan plan_branch(const std::vector<StageCall>& calls, Context& ctx, SourceFactory source);
+
 // Pulls the plan through to its output. Returns the number of records written. Throws IoError,
 // BadRecordError or OutputClosed as they surface.
 std::uint64_t run_plan(Plan& plan, Context& ctx, bool stdout_is_terminal);
+// As run_plan, for a branch: no end-of-input hooks (run_plan runs them once for the run).
+std::uint64_t run_branch_plan(Plan& plan);
 
 }  // namespace gpipe

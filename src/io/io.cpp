@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <glob.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -55,6 +56,22 @@ class FdSource final : public ByteSource {
       return take + read_fd(buffer + take, n - take);
     }
     return read_fd(buffer, n);
+  }
+
+  std::size_t read_within(char* buffer, std::size_t n, std::chrono::milliseconds wait,
+                          bool& timed_out) override {
+    timed_out = false;
+    if (regular_file_ || peeked_pos_ < peeked_.size()) return read(buffer, n);
+    pollfd waiting{fd_, POLLIN, 0};
+    for (;;) {
+      const int ready = ::poll(&waiting, 1, static_cast<int>(wait.count()));
+      if (ready > 0) return read(buffer, n);  // data, end of input or an error: read says which
+      if (ready == 0) {
+        timed_out = true;
+        return 0;
+      }
+      if (errno != EINTR) return read(buffer, n);
+    }
   }
 
   // Reads the first bytes, stopping early as soon as they cannot be a known magic, so that an

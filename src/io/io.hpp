@@ -1,6 +1,7 @@
 // Input: byte sources (plain files, standard input, zstd and gzip streams) and input paths.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -18,6 +19,14 @@ class ByteSource {
   // Reads up to n bytes; returns 0 only at end of input. Throws IoError (with the file name) on
   // a read error or a corrupt or truncated compressed stream.
   virtual std::size_t read(char* buffer, std::size_t n) = 0;
+  // As read(), but a source that may wait for input (a pipe, a terminal) waits at most `wait`:
+  // then it returns 0 with `timed_out` set. Others wait as read() does (ticks, docs/design.md).
+  virtual std::size_t read_within(char* buffer, std::size_t n, std::chrono::milliseconds wait,
+                                  bool& timed_out) {
+    (void)wait;
+    timed_out = false;
+    return read(buffer, n);
+  }
 
   // A plain regular file, nothing of it read yet, can be mapped instead of read (see
   // LineReader): its descriptor and the bytes [begin, size) still to come. Pipes, compressed

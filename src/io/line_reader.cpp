@@ -56,7 +56,11 @@ LineReader::Event LineReader::next(Block& block, Overlong& overlong) {
   for (;;) {
     if (skipping_) {
       if (!skip_rest_of_overlong_line()) {
-        if (eof_ || !fill()) return Event::End;
+        if (eof_) return Event::End;
+        if (!fill()) {
+          if (idle_) return idle();
+          return Event::End;
+        }
         continue;
       }
     }
@@ -72,8 +76,14 @@ LineReader::Event LineReader::next(Block& block, Overlong& overlong) {
       return Event::End;
     }
     make_room();
-    fill();
+    if (!fill() && idle_) return idle();
   }
+}
+
+LineReader::Event LineReader::idle() {
+  idle_ = false;
+  last_progress_ = std::chrono::steady_clock::now();
+  return Event::Idle;
 }
 
 // The end of the block to hand out: after the last '\n' within block_limit_ bytes, or, when
@@ -93,7 +103,22 @@ bool LineReader::fill() {
 }
 
 bool LineReader::read_more() {
-  const std::size_t got = source_.read(buffer_.get() + end_, capacity_ - end_);
+  std::size_t got = 0;
+  if (idle_tick_.count() == 0) {
+    got = source_.read(buffer_.get() + end_, capacity_ - end_);
+  } else {
+    // Waits no longer than what is left of the tick since lines last went out.
+    const auto waited = std::chrono::steady_clock::now() - last_progress_;
+    const auto left = idle_tick_ - std::chrono::duration_cast<std::chrono::milliseconds>(waited);
+    bool timed_out = left.count() <= 0;
+    if (!timed_out) {
+      got = source_.read_within(buffer_.get() + end_, capacity_ - end_, left, timed_out);
+    }
+    if (timed_out) {
+      idle_ = true;
+      return false;
+    }
+  }
   if (got == 0) {
     eof_ = true;
     return false;
@@ -173,6 +198,7 @@ void LineReader::make_room() {
 }
 
 LineReader::Event LineReader::hand_out(Block& block, std::size_t length) {
+  if (idle_tick_.count() != 0) last_progress_ = std::chrono::steady_clock::now();
   const char* const start = data_ + begin_;
   block.lines = std::string_view(start, length);
   block.offset = offset_;

@@ -17,6 +17,7 @@
 // line crosses) bounds memory as the buffer does.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -51,7 +52,8 @@ class LineReader {
     std::uint64_t offset = 0;
     std::string_view head;  // the first bytes of the line
   };
-  enum class Event { Lines, Overlong, End };
+  // Idle: no complete line came within the idle tick (set_idle_tick); nothing was consumed.
+  enum class Event { Lines, Overlong, End, Idle };
 
   // `name` is the input's name for the truncation guard (see mapped_file.hpp).
   LineReader(ByteSource& source, std::size_t initial_capacity, std::size_t max_line,
@@ -60,6 +62,14 @@ class LineReader {
   // Reads on. On Event::Lines `block` holds at least one line; on Event::Overlong `overlong`
   // describes a skipped line. Views are valid until the next call.
   Event next(Block& block, Overlong& overlong);
+
+  // Ticks (docs/design.md): when `tick` is not 0, next() returns Event::Idle whenever that long
+  // passed without a line handed out, if the source can wait with a limit (a pipe or terminal:
+  // ByteSource::read_within); otherwise it waits for input as always.
+  void set_idle_tick(std::chrono::milliseconds tick) {
+    idle_tick_ = tick;
+    last_progress_ = std::chrono::steady_clock::now();
+  }
 
   // Whether the file is mapped (blocks then carry their window as `owner`).
   bool mapped() const { return mapped_; }
@@ -85,6 +95,7 @@ class LineReader {
   Event report_overlong(Overlong& overlong);
   bool skip_rest_of_overlong_line();
   bool counting() const { return !hand_over_ || !mapped_; }
+  Event idle();
 
   ByteSource& source_;
   std::size_t max_line_;
@@ -110,6 +121,9 @@ class LineReader {
   std::uint64_t offset_ = 0;  // stream offset of data_[begin_]
   bool eof_ = false;
   bool skipping_ = false;  // inside an overlong line, discarding up to its newline
+  bool idle_ = false;      // the last fill() timed out (a tick is due)
+  std::chrono::milliseconds idle_tick_{0};
+  std::chrono::steady_clock::time_point last_progress_{};
 };
 
 }  // namespace gpipe

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <climits>
 #include <string_view>
+#include <thread>
 
 #include "gpipe/errors.hpp"
 
@@ -19,17 +20,30 @@ namespace {
 // a file descriptor, so larger pieces only cost memory.
 constexpr std::size_t kGzipOutputBuffer = 256 * 1024;
 
+// One core is left to the pipeline; zstd's gain flattens beyond a few workers.
+unsigned zstd_workers() {
+  constexpr unsigned kMostWorkers = 4;
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores <= 1 ? 0 : std::min(cores - 1, kMostWorkers);
+}
+
 class ZstdSink final : public ByteSink {
  public:
-  ZstdSink(std::unique_ptr<ByteSink> inner, std::string name)
+  ZstdSink(std::unique_ptr<ByteSink> inner, std::string name, int level)
       : inner_(std::move(inner)),
         name_(std::move(name)),
         context_(ZSTD_createCCtx()),
         buffer_size_(ZSTD_CStreamOutSize()),
         buffer_(new char[buffer_size_]) {
     if (!context_) throw IoError("cannot compress '" + name_ + "': out of memory");
-    check(ZSTD_CCtx_setParameter(context_.get(), ZSTD_c_compressionLevel, kLevel));
+    check(ZSTD_CCtx_setParameter(context_.get(), ZSTD_c_compressionLevel,
+                                 level == 0 ? kDefaultLevel : level));
     check(ZSTD_CCtx_setParameter(context_.get(), ZSTD_c_checksumFlag, 1));
+    // Worker threads of zstd's own compress while the pipeline goes on; a libzstd built
+    // without them refuses the parameter, and compresses on this thread as before.
+    if (const unsigned workers = zstd_workers(); workers != 0) {
+      ZSTD_CCtx_setParameter(context_.get(), ZSTD_c_nbWorkers, static_cast<int>(workers));
+    }
   }
 
   void write(std::string_view bytes) override {
@@ -42,7 +56,7 @@ class ZstdSink final : public ByteSink {
   }
 
  private:
-  static constexpr int kLevel = 3;
+  static constexpr int kDefaultLevel = 3;
 
   struct ContextDeleter {
     void operator()(ZSTD_CCtx* context) const { ZSTD_freeCCtx(context); }
@@ -78,11 +92,11 @@ class ZstdSink final : public ByteSink {
 
 class GzipSink final : public ByteSink {
  public:
-  GzipSink(std::unique_ptr<ByteSink> inner, std::string name)
+  GzipSink(std::unique_ptr<ByteSink> inner, std::string name, int level)
       : inner_(std::move(inner)), name_(std::move(name)), buffer_(new char[kGzipOutputBuffer]) {
     // windowBits 15 + 16: the largest window, with a gzip header and trailer instead of zlib's.
-    if (deflateInit2(&stream_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-        Z_OK) {
+    if (deflateInit2(&stream_, level == 0 ? Z_DEFAULT_COMPRESSION : level, Z_DEFLATED, 15 + 16, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK) {
       throw IoError("cannot compress '" + name_ + "': out of memory");
     }
   }
@@ -129,12 +143,14 @@ class GzipSink final : public ByteSink {
 
 }  // namespace
 
-std::unique_ptr<ByteSink> make_zstd_sink(std::unique_ptr<ByteSink> inner, std::string name) {
-  return std::make_unique<ZstdSink>(std::move(inner), std::move(name));
+std::unique_ptr<ByteSink> make_zstd_sink(std::unique_ptr<ByteSink> inner, std::string name,
+                                         int level) {
+  return std::make_unique<ZstdSink>(std::move(inner), std::move(name), level);
 }
 
-std::unique_ptr<ByteSink> make_gzip_sink(std::unique_ptr<ByteSink> inner, std::string name) {
-  return std::make_unique<GzipSink>(std::move(inner), std::move(name));
+std::unique_ptr<ByteSink> make_gzip_sink(std::unique_ptr<ByteSink> inner, std::string name,
+                                         int level) {
+  return std::make_unique<GzipSink>(std::move(inner), std::move(name), level);
 }
 
 }  // namespace gpipe

@@ -10,11 +10,18 @@
 
 namespace gpipe {
 
-// zstd at level 3 (the zstd tool's default), with a content checksum as `zstd` writes one.
-// `name` is the file name used in error messages.
-std::unique_ptr<ByteSink> make_zstd_sink(std::unique_ptr<ByteSink> inner, std::string name);
+// Compression levels: 0 means the tool's default; otherwise 1 to kMaxZstdLevel or kMaxGzipLevel.
+inline constexpr int kMaxZstdLevel = 19;
+inline constexpr int kMaxGzipLevel = 9;
 
-// gzip (a deflate stream in a gzip wrapper) at level 6, gzip's default.
-std::unique_ptr<ByteSink> make_gzip_sink(std::unique_ptr<ByteSink> inner, std::string name);
+// zstd at `level` (default 3, the zstd tool's), with a content checksum as `zstd` writes one.
+// With more than one core, zstd compresses on worker threads of its own (ZSTD_c_nbWorkers),
+// beside the pipeline, one core left free. `name` is the file name used in error messages.
+std::unique_ptr<ByteSink> make_zstd_sink(std::unique_ptr<ByteSink> inner, std::string name,
+                                         int level = 0);
+
+// gzip (a deflate stream in a gzip wrapper) at `level` (default 6, gzip's).
+std::unique_ptr<ByteSink> make_gzip_sink(std::unique_ptr<ByteSink> inner, std::string name,
+                                         int level = 0);
 
 }  // namespace gpipe

@@ -10,6 +10,7 @@ OutputBuffer::OutputBuffer(ByteSink& sink, bool line_flush)
 void OutputBuffer::flush() {
   if (used_ == 0) return;
   const std::string_view pending(data_.get(), used_);
+  flushed_ += used_;
   used_ = 0;
   sink_.write(pending);
 }
@@ -19,6 +20,7 @@ void OutputBuffer::append_slow(std::string_view bytes) {
   // Bytes that would not fit even an empty buffer go straight to the sink: copying them through
   // the buffer in pieces would only add copies.
   if (bytes.size() > kCapacity) {
+    flushed_ += bytes.size();
     sink_.write(bytes);
     return;
   }

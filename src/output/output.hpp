@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,13 +18,20 @@
 namespace gpipe {
 
 // Auto follows each batch's DataFormat: Text → Text, Csv → Csv, Json → Jsonl.
-enum class OutputFormat { Auto, Text, Tsv, Csv, Jsonl };
+// JsonArray: the records as elements of JSON arrays, one array per load batch (`batch N`) or
+// one of them all, each array on a line of its own.
+enum class OutputFormat { Auto, Text, Tsv, Csv, Jsonl, JsonArray };
 
 struct OutputSpec {
   OutputFormat format = OutputFormat::Auto;
   std::string ofs = "\t";  // text: separator between several fields (to text --ofs)
   std::string path;        // empty: standard output
   bool append = false;     // write --append
+  int level = 0;           // write --level: compression level, 0: the default
+  // write --split-lines / --split-bytes: parts PATH-0001.EXT… of at most this many records, or
+  // closed at the first record that takes their (uncompressed) bytes to this many; 0: no split.
+  std::uint64_t split_lines = 0;
+  std::uint64_t split_bytes = 0;
 };
 
 class ByteSink {
@@ -41,7 +49,10 @@ std::unique_ptr<ByteSink> open_stdout_sink();
 // A file: written to a temporary name in the same directory, renamed on commit(). `.zst` and
 // `.gz` paths are compressed. With `append`, the file is opened for appending instead (and
 // compressed output appends a new frame/member, which zstdcat and zcat read as one stream).
-std::unique_ptr<ByteSink> open_file_sink(const std::string& path, bool append);
+// `level`: the compression level (0: the default; compressing_sinks.hpp).
+std::unique_ptr<ByteSink> open_file_sink(const std::string& path, bool append, int level = 0);
+// Whether open_file_sink compresses what goes to `path` (.zst, .gz).
+bool is_compressed_path(std::string_view path);
 
 // Buffers bytes for a ByteSink; flushes in large writes. With line_flush, flushes after every
 // record (output to a terminal, --follow).
@@ -64,12 +75,15 @@ class OutputBuffer {
   }
   void flush();
   bool line_flush() const { return line_flush_; }
+  // Every byte appended so far, flushed or not (write --split-bytes).
+  std::uint64_t total_bytes() const { return flushed_ + used_; }
 
  private:
   void append_slow(std::string_view bytes);
   ByteSink& sink_;
   std::unique_ptr<char[]> data_;
   std::size_t used_ = 0;
+  std::uint64_t flushed_ = 0;
   bool line_flush_;
 };
 
@@ -102,19 +116,28 @@ class HeaderRow {
 class RecordPrinter {
  public:
   RecordPrinter(const OutputSpec& spec, OutputBuffer& out);
-  // Prints every record of the batch; returns how many.
+  // Prints every record of the batch; returns how many. A batch that closes a load batch
+  // (`batch N`) ends its JSON array and flushes the buffer: the batch goes out whole, now.
   std::size_t print(Batch& batch);
+  // The end of the records: closes an open JSON array (json-array prints [] for no records).
+  void finish();
+  // Prints records [begin, end) of the batch (write --split): a JSON array stays open.
+  std::size_t print_range(Batch& batch, std::size_t begin, std::size_t end);
 
  private:
   OutputFormat format_for(const Batch& batch) const;
   void print_text(Batch& batch, const Record& r);
   void print_delimited(Batch& batch, const Record& r, OutputFormat format);
   void print_header(OutputFormat format);
+  std::size_t print_records(Batch& batch);
+  std::size_t print_span(Batch& batch, std::span<const Record> records);
   OutputFormat format_;
   std::string ofs_;
   OutputBuffer& out_;
   HeaderRow header_;
   bool printed_delimited_ = false;  // a CSV/TSV row or header was printed (for the blank line)
+  bool array_open_ = false;         // json-array: "[" and elements printed, "]" not yet
+  bool array_printed_ = false;      // json-array: an array was printed whole
 };
 
 }  // namespace gpipe

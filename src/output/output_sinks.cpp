@@ -2,10 +2,11 @@
 // renamed into place on commit, and a file opened for appending. Compression by extension is a
 // decorator put in front (compressing_sinks.hpp).
 //
-// Durability: commit() closes and renames but does not fsync. A crash of the machine (not of
-// gpipe) right after a run may therefore lose the newest file content; a crash of gpipe never
-// leaves a half-written file under the real name. fsync costs a disk flush per output file, which
-// plain runs do not need; incremental jobs (--state) will want a durable commit when they come.
+// Durability: commit() flushes the file's data to the disk (fsync) before it renames it, and
+// the directory after the rename, so once gpipe reports success the file survives a crash of
+// the machine under its real name, whole, and before that moment only the old file (or none)
+// is there. A crash or SIGKILL of gpipe mid-run leaves its temporary file (.NAME.gpipe-XXXXXX)
+// beside the target, which nothing can remove for it; a signal gpipe can catch removes it.
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -75,6 +76,28 @@ int write_fully(int fd, std::string_view bytes) {
   return 0;
 }
 
+// fsync(2) of what was written; 0 or the errno. A descriptor that cannot be synced (a FIFO,
+// /dev/null, a terminal: EINVAL, EROFS) has nothing to keep, so that is not an error.
+int sync_data(int fd) {
+  while (::fsync(fd) != 0) {
+    if (errno == EINTR) continue;
+    return errno == EINVAL || errno == EROFS ? 0 : errno;
+  }
+  return 0;
+}
+
+// fsync(2) of the directory holding `path`, which makes a rename into it durable.
+int sync_directory_of(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  const std::string directory =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  const int err = sync_data(fd);
+  ::close(fd);
+  return err;
+}
+
 // The reader of a pipe went away: not an error (SIGPIPE is ignored by the CLI, so it is EPIPE).
 [[noreturn]] void throw_write_error(int err, const std::string& description) {
   if (err == EPIPE) throw OutputClosed();
@@ -115,6 +138,9 @@ class DirectFileSink final : public ByteSink {
     }
   }
   void commit() override {
+    if (const int err = sync_data(fd_.get()); err != 0) {
+      throw_write_error(err, "cannot write '" + path_ + "'");
+    }
     if (const int err = fd_.close(); err != 0)
       throw_write_error(err, "cannot write '" + path_ + "'");
   }
@@ -147,11 +173,14 @@ class ReplacingFileSink final : public ByteSink {
     if (const int err = write_fully(fd_.get(), bytes); err != 0) fail(err);
   }
 
+  // Data on the disk, then the name: a crash after the rename finds the whole file.
   void commit() override {
+    if (const int err = sync_data(fd_.get()); err != 0) fail(err);
     if (const int err = fd_.close(); err != 0) fail(err);
     if (::rename(temp_path_.c_str(), path_.c_str()) != 0) fail(errno);
     committed_ = true;
     unregister_temp_file(temp_path_);
+    if (const int err = sync_directory_of(path_); err != 0) fail(err);
   }
 
  private:
@@ -231,10 +260,14 @@ std::unique_ptr<ByteSink> open_stdout_sink() {
   return std::make_unique<StdoutSink>();
 }
 
-std::unique_ptr<ByteSink> open_file_sink(const std::string& path, bool append) {
+bool is_compressed_path(std::string_view path) {
+  return ends_with(path, ".zst") || ends_with(path, ".gz");
+}
+
+std::unique_ptr<ByteSink> open_file_sink(const std::string& path, bool append, int level) {
   std::unique_ptr<ByteSink> file = open_raw_file_sink(path, append);
-  if (ends_with(path, ".zst")) return make_zstd_sink(std::move(file), path);
-  if (ends_with(path, ".gz")) return make_gzip_sink(std::move(file), path);
+  if (ends_with(path, ".zst")) return make_zstd_sink(std::move(file), path, level);
+  if (ends_with(path, ".gz")) return make_gzip_sink(std::move(file), path, level);
   return file;
 }
 

@@ -141,7 +141,7 @@ void append_json_string(OutputBuffer& out, std::string_view text) {
   out.put('"');
 }
 
-void print_json_record(OutputBuffer& out, Batch& batch, const Record& record) {
+void print_json_value(OutputBuffer& out, Batch& batch, const Record& record) {
   if (record.whole_json) {
     out.append(record.text);
   } else if (!record.has_fields()) {
@@ -157,6 +157,10 @@ void print_json_record(OutputBuffer& out, Batch& batch, const Record& record) {
     }
     out.put('}');
   }
+}
+
+void print_json_record(OutputBuffer& out, Batch& batch, const Record& record) {
+  print_json_value(out, batch, record);
   out.put('\n');
 }
 

@@ -4,8 +4,8 @@
 
 #include <string_view>
 
-#include "output/output.hpp"
 #include "gpipe/record.hpp"
+#include "output/output.hpp"
 
 namespace gpipe {
 
@@ -22,5 +22,7 @@ void append_json_string(OutputBuffer& out, std::string_view text);
 //   a number as written (numbers stay numbers), true/false, null, nested JSON as its text;
 // - a text line without fields: a JSON string of the line, as `jq -R .` prints it.
 void print_json_record(OutputBuffer& out, Batch& batch, const Record& record);
+// The same JSON value without the newline (an element of `to json-array`).
+void print_json_value(OutputBuffer& out, Batch& batch, const Record& record);
 
 }  // namespace gpipe

@@ -1,4 +1,5 @@
 // RecordPrinter: turns batches into bytes in the chosen output format.
+#include <span>
 #include <vector>
 
 #include "output/output.hpp"
@@ -13,7 +14,7 @@ namespace {
 // Calls print_one on every record, then flushes per record only when the buffer asks for it
 // (a terminal), deciding that once per batch rather than once per record.
 template <class PrintOne>
-std::size_t print_each(std::vector<Record>& records, OutputBuffer& out, PrintOne print_one) {
+std::size_t print_each(std::span<const Record> records, OutputBuffer& out, PrintOne print_one) {
   if (out.line_flush()) {
     for (const Record& r : records) {
       print_one(r);
@@ -68,27 +69,65 @@ OutputFormat RecordPrinter::format_for(const Batch& batch) const {
 }
 
 std::size_t RecordPrinter::print(Batch& batch) {
+  const std::size_t printed = print_records(batch);
+  if (batch.closes_load_batch()) {
+    if (array_open_) {
+      out_.append("]\n");
+      array_open_ = false;
+      array_printed_ = true;
+    }
+    out_.flush();
+  }
+  return printed;
+}
+
+void RecordPrinter::finish() {
+  if (format_ != OutputFormat::JsonArray) return;
+  if (array_open_) {
+    out_.append("]\n");
+  } else if (!array_printed_) {
+    out_.append("[]\n");  // as `jq -s .` prints for no input
+  }
+  array_open_ = false;
+  array_printed_ = true;
+}
+
+std::size_t RecordPrinter::print_records(Batch& batch) {
+  std::size_t printed = 0;
+  if (batch.kind() != RecordKind::Bytes && format_for(batch) == OutputFormat::Text &&
+      batch.lines_pending() && !out_.line_flush() && print_pending_block(batch, out_, printed)) {
+    return printed;
+  }
+  return print_span(batch, batch.records());
+}
+
+std::size_t RecordPrinter::print_range(Batch& batch, std::size_t begin, std::size_t end) {
+  return print_span(batch, std::span<const Record>(batch.records()).subspan(begin, end - begin));
+}
+
+std::size_t RecordPrinter::print_span(Batch& batch, std::span<const Record> records) {
   if (batch.kind() == RecordKind::Bytes) {
-    return print_each(batch.records(), out_, [&](const Record& r) { out_.append(r.text); });
+    return print_each(records, out_, [&](const Record& r) { out_.append(r.text); });
   }
   const OutputFormat format = format_for(batch);
   switch (format) {
     case OutputFormat::Tsv:
     case OutputFormat::Csv:
-      return print_each(batch.records(), out_,
-                        [&](const Record& r) { print_delimited(batch, r, format); });
+      return print_each(records, out_, [&](const Record& r) { print_delimited(batch, r, format); });
     case OutputFormat::Jsonl:
-      return print_each(batch.records(), out_,
-                        [&](const Record& r) { print_json_record(out_, batch, r); });
+      return print_each(records, out_, [&](const Record& r) { print_json_record(out_, batch, r); });
+    case OutputFormat::JsonArray:
+      for (const Record& r : records) {
+        out_.put(array_open_ ? ',' : '[');
+        array_open_ = true;
+        print_json_value(out_, batch, r);
+      }
+      return records.size();
     case OutputFormat::Auto:
     case OutputFormat::Text:
       break;
   }
-  std::size_t printed = 0;
-  if (batch.lines_pending() && !out_.line_flush() && print_pending_block(batch, out_, printed)) {
-    return printed;
-  }
-  return print_each(batch.records(), out_, [&](const Record& r) { print_text(batch, r); });
+  return print_each(records, out_, [&](const Record& r) { print_text(batch, r); });
 }
 
 void RecordPrinter::print_text(Batch& batch, const Record& r) {

@@ -66,6 +66,9 @@ std::span<const StageInfo> stage_table() {
       stages::kDistinct,
       stages::kTop,
       stages::kMerge,
+      // loads
+      stages::kBatch,
+      stages::kTee,
       // output
       with_raw_blocks(stages::kTo, RawBlocks::PassedOn),
       with_raw_blocks(stages::kWrite, RawBlocks::PassedOn),

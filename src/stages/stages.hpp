@@ -42,5 +42,7 @@ extern const StageInfo kWindow;
 extern const StageInfo kBucket;
 extern const StageInfo kTo;
 extern const StageInfo kWrite;
+extern const StageInfo kBatch;
+extern const StageInfo kTee;
 
 }  // namespace gpipe::stages

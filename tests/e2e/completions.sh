@@ -63,7 +63,7 @@ else
   bash_case 'read x | grep' gpipe "'read x | gr"
   bash_case 'read x |grep' gpipe "'read x |gr"
   bash_case 'read x | to csv' gpipe '"read x | to c'
-  bash_case 'read x | to csv, read x | to jsonl, read x | to text, read x | to tsv' \
+  bash_case 'read x | to csv, read x | to json-array, read x | to jsonl, read x | to text, read x | to tsv' \
     gpipe "'read x | to "
   bash_case 'read x | grep -F, read x | grep -i, read x | grep -v, read x | grep -w' \
     gpipe "'read x | grep -"

@@ -107,7 +107,7 @@ BatchStream bucket_records(BatchStream in, BucketSpec spec, Context* ctx) {
       records[kept++] = record;
     }
     records.resize(kept);
-    if (kept != 0) co_yield batch;
+    co_yield batch;  // even empty: a tick or the end of a load batch (docs/design.md, Ticks)
   }
 }
 

@@ -43,7 +43,7 @@ BatchStream drop_repeats(BatchStream in, std::optional<FieldSelection> selection
       records[kept++] = record;
     }
     records.resize(kept);
-    if (kept != 0) co_yield batch;
+    co_yield batch;  // even empty: a tick or the end of a load batch (docs/design.md, Ticks)
   }
 }
 

@@ -1,8 +1,8 @@
 // `grep [-v] [-i] [-F] [-w] PATTERN`: keeps records whose text matches, as GNU grep would.
 #include <cstring>
 
-#include "stages/stages.hpp"
 #include "stages/filters/transforms.hpp"
+#include "stages/stages.hpp"
 
 namespace gpipe::stages {
 
@@ -131,7 +131,7 @@ BatchStream grep_lines(BatchStream in, std::shared_ptr<const LineMatcher> matche
     } else {
       keep_matching_records(batch, *matcher, invert);
     }
-    if (!batch.raw_records().empty()) co_yield batch;
+    co_yield batch;  // even empty: a tick or the end of a load batch (docs/design.md, Ticks)
   }
 }
 

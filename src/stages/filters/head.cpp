@@ -19,7 +19,7 @@ BatchStream first_records(BatchStream in, std::uint64_t count) {
         taken = remaining;
       }
       remaining -= taken;
-      if (taken != 0) co_yield batch;
+      co_yield batch;  // even empty: a tick or the end of a load batch (docs/design.md, Ticks)
       if (remaining == 0) break;
     }
   }

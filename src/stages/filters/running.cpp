@@ -81,7 +81,7 @@ BatchStream running_statistics(BatchStream in, StatisticsRequest request, Contex
       records[kept++] = record;
     }
     records.resize(kept);
-    if (kept != 0) co_yield batch;
+    co_yield batch;  // even empty: a tick or the end of a load batch (docs/design.md, Ticks)
   }
 }
 

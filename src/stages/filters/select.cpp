@@ -1,6 +1,6 @@
 // `select F… [--sep S]`: `field` keeping field names, so JSON and CSV output keep their shape.
-#include "stages/stages.hpp"
 #include "stages/filters/transforms.hpp"
+#include "stages/stages.hpp"
 
 namespace gpipe::stages {
 

@@ -12,6 +12,10 @@ BatchStream skip_records(BatchStream in, std::uint64_t count) {
       const std::uint64_t records = record_count(batch);
       if (records <= remaining) {
         remaining -= records;
+        // Passed on empty: a tick or the end of a load batch must reach the sink.
+        if (batch.lines_pending()) batch.take_pending_block();
+        batch.raw_records().clear();
+        co_yield batch;
         continue;
       }
       std::vector<Record>& kept = batch.records();

@@ -47,10 +47,11 @@ BatchStream drop_adjacent_repeats(BatchStream in, std::optional<FieldSelection> 
       records[kept++] = record;
     }
     records.resize(kept);
-    if (kept == 0) continue;
     // Only the batch's last kept record is copied, for the next batch to compare with.
-    if (!selection) previous.assign(batch, records.back(), origins.keep(batch.origin()));
-    co_yield batch;
+    if (!selection && kept != 0) {
+      previous.assign(batch, records.back(), origins.keep(batch.origin()));
+    }
+    co_yield batch;  // even empty: a tick or the end of a load batch (docs/design.md, Ticks)
   }
 }
 

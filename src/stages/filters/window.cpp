@@ -181,7 +181,7 @@ BatchStream window_statistics(BatchStream in, std::uint64_t length, StatisticsRe
       records[kept++] = record;
     }
     records.resize(kept);
-    if (kept != 0) co_yield batch;
+    co_yield batch;  // even empty: a tick or the end of a load batch (docs/design.md, Ticks)
   }
 }
 

@@ -12,12 +12,15 @@ OutputFormat parse_format(StageArgs& args, const Argument& arg) {
   if (arg.text == "tsv") return OutputFormat::Tsv;
   if (arg.text == "csv") return OutputFormat::Csv;
   if (arg.text == "jsonl") return OutputFormat::Jsonl;
-  args.fail(arg, "unknown output format '" + arg.text + "' (expected text, tsv, csv or jsonl)");
+  if (arg.text == "json-array") return OutputFormat::JsonArray;
+  args.fail(arg, "unknown output format '" + arg.text +
+                     "' (expected text, tsv, csv, jsonl or json-array)");
 }
 
 BuiltStage build(StageArgs& args, Context& ctx) {
   const std::optional<Argument> ofs = args.separator_option("--ofs");
-  const Argument& format_arg = args.positional("output format (text, tsv, csv or jsonl)");
+  const Argument& format_arg =
+      args.positional("output format (text, tsv, csv, jsonl or json-array)");
   const OutputFormat format = parse_format(args, format_arg);
   // TSV's and CSV's separators are fixed by the format; another one would make it not TSV/CSV.
   if (ofs && format != OutputFormat::Text) args.fail(*ofs, "--ofs applies only to 'to text'");
@@ -41,7 +44,7 @@ BuiltStage build(StageArgs& args, Context& ctx) {
 const StageInfo kTo{
     .name = "to",
     .role = StageRole::Format,
-    .synopsis = "to text|tsv|csv|jsonl [--ofs S]",
+    .synopsis = "to text|tsv|csv|jsonl|json-array [--ofs S]",
     .summary = "output format",
     .details =
         "Sets how records are printed by the sink (standard output, or `write`). It comes last,\n"
@@ -62,6 +65,10 @@ const StageInfo kTo{
         "       fields as an object {\"name\":value,...} in field order (numbers stay numbers,\n"
         "       null stays null), a plain text line as a JSON string (as jq -R does). Invalid\n"
         "       UTF-8 becomes \\ufffd, so the output is always valid JSON.\n"
+        "json-array  the same JSON values as elements of an array, one array per line: one\n"
+        "       per load batch after `batch N` (printed, and flushed, as each batch closes),\n"
+        "       else one array of all the records, as `jq -s` makes (no records: []). It is\n"
+        "       printed as the records come, never held whole in memory.\n"
         "\n"
         "Header rows (tsv, csv): printed before the first record, from its field names, when\n"
         "the fields have names (CSV columns, JSON keys, parse captures, kv keys, _file, ...).\n"
@@ -75,7 +82,8 @@ const StageInfo kTo{
         "  read sample-data/app-api.log | field 0 3 | to text --ofs ,\n"
         "  read sample-data/app-api.log | field 0 3 | to tsv | write fields.tsv\n"
         "  read sample-data/tweets.jsonl | json | select user.screen_name retweet_count | to csv\n"
-        "  read sample-data/users.csv | csv | to jsonl",
+        "  read sample-data/users.csv | csv | to jsonl\n"
+        "  read sample-data/users.csv | csv | batch 2 | to json-array",
     .build = build,
 };
 

@@ -307,7 +307,8 @@ BatchStream parse_csv(BatchStream in, CsvOptions options, std::shared_ptr<NameTa
   CsvParser parser(options, *names, ctx);
   for (Batch& batch : in) {
     const bool ends_chunk = batch.ends_chunk();
-    if (parser.parse(batch) != 0) co_yield batch;
+    parser.parse(batch);
+    co_yield batch;  // even empty: a tick or the end of a load batch (docs/design.md, Ticks)
     // A -j chunk ends between rows or at the end of its file: a row still open never closes.
     // Reported after its rows went on, as at the end of a file.
     if (ends_chunk) parser.finish();

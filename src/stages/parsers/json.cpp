@@ -57,7 +57,7 @@ BatchStream parse_json_lines(BatchStream in, Context* ctx) {
     records.resize(kept);
     ctx->errors.count_good(kept);
     batch.set_format(DataFormat::Json);
-    if (kept != 0) co_yield batch;
+    co_yield batch;  // even empty: a tick or the end of a load batch (docs/design.md, Ticks)
   }
 }
 

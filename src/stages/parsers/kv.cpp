@@ -1,6 +1,6 @@
 // `kv [--sep =]`: key=value / logfmt pairs of each record's text become its fields.
-#include "gpipe/errors.hpp"
 #include "formats/kv/kv_parser.hpp"
+#include "gpipe/errors.hpp"
 #include "stages/stages.hpp"
 
 namespace gpipe::stages {
@@ -29,7 +29,7 @@ BatchStream kv_pairs(BatchStream in, std::string separator, Context* ctx) {
     records.resize(kept);
     ctx->errors.count_good(kept);
     batch.set_format(DataFormat::Text);
-    if (kept != 0) co_yield batch;
+    co_yield batch;  // even empty: a tick or the end of a load batch (docs/design.md, Ticks)
   }
 }
 

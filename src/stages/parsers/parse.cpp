@@ -62,7 +62,7 @@ BatchStream parse_records(BatchStream in, std::shared_ptr<const Captures> captur
     records.resize(kept);
     ctx->errors.count_good(matches);
     batch.set_format(DataFormat::Text);
-    if (kept != 0) co_yield batch;
+    co_yield batch;  // even empty: a tick or the end of a load batch (docs/design.md, Ticks)
   }
 }
 

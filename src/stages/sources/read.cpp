@@ -51,6 +51,7 @@ BatchStream read_file(const std::string& path, const Origin& origin, Batch& batc
   LineReader reader(*source, ctx.options.read_buffer, ctx.options.max_line, origin.name,
                     ctx.options.map_files ? LineReader::kMapWindow : 0);
   reader.hand_over_blocks(ctx.threads_number_lines, ctx.threads_read_in_pages);
+  reader.set_idle_tick(ctx.idle_tick);
   LineReader::Block block;
   LineReader::Overlong overlong;
   for (;;) {
@@ -70,6 +71,10 @@ BatchStream read_file(const std::string& path, const Origin& origin, Batch& batc
         }
         ctx.errors.report(
             BadRecord{&origin, overlong.line, 0, overlong_reason, overlong.head, /*raw_cut=*/true});
+        break;
+      case LineReader::Event::Idle:  // a tick: an empty batch (docs/design.md, "Ticks")
+        batch.reset(&origin, RecordKind::Line);
+        co_yield batch;
         break;
       case LineReader::Event::End:
         co_return;

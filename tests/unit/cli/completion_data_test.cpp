@@ -53,7 +53,7 @@ TEST(StageCompletion, EveryStageOfTheTableIsCompleted) {
   ASSERT_EQ(completions.size(), stage_table().size());
   const auto to = std::ranges::find(completions, std::string_view("to"), &StageCompletion::name);
   ASSERT_NE(to, completions.end());
-  EXPECT_EQ(to->words, (Words{"text", "tsv", "csv", "jsonl"}));
+  EXPECT_EQ(to->words, (Words{"text", "tsv", "csv", "jsonl", "json-array"}));
 }
 
 TEST(OptionSpellings, EveryOptionOfTheTableIsSpelled) {

@@ -123,7 +123,8 @@ TEST(OutputStagesTo, OfsWithCsvOrJsonlIsAnError) {
 TEST(OutputStagesTo, UnknownFormatPointsAtIt) {
   StageBuilder builder;
   const PipelineError e = builder.error("to csvv");
-  EXPECT_STREQ(e.what(), "unknown output format 'csvv' (expected text, tsv, csv or jsonl)");
+  EXPECT_STREQ(e.what(),
+               "unknown output format 'csvv' (expected text, tsv, csv, jsonl or json-array)");
   EXPECT_EQ(e.span().offset, 3u);
   EXPECT_EQ(e.span().length, 4u);
 }
