@@ -69,6 +69,7 @@ std::span<const StageInfo> stage_table() {
       // output
       with_raw_blocks(stages::kTo, RawBlocks::PassedOn),
       with_raw_blocks(stages::kWrite, RawBlocks::PassedOn),
+      stages::kSqlite,
   };
   return kTable;
 }

@@ -42,5 +42,6 @@ extern const StageInfo kWindow;
 extern const StageInfo kBucket;
 extern const StageInfo kTo;
 extern const StageInfo kWrite;
+extern const StageInfo kSqlite;
 
 }  // namespace gpipe::stages

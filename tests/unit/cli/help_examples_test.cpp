@@ -176,10 +176,11 @@ std::string shell_quote(const std::string& word) {
   return out + "'";
 }
 
-// The file a `write PATH` at the end of the pipeline writes, or "".
+// The file a `write PATH` (or `sqlite PATH TABLE`, a database) at the end of the pipeline
+// writes, or "".
 std::string written_file(const std::vector<StageCall>& calls) {
   const StageCall& last = calls.back();
-  if (last.name != "write") return {};
+  if (last.name != "write" && last.name != "sqlite") return {};
   for (const Argument& arg : last.args) {
     // `write -` is standard output: the example must then print a line, as others do.
     if (arg.kind != Argument::Kind::Option) return arg.text == "-" ? std::string() : arg.text;
@@ -188,7 +189,7 @@ std::string written_file(const std::vector<StageCall>& calls) {
 }
 
 // Runs the binary on the example in the scratch directory: it must exit 0 and print a line, or,
-// when it ends in `write`, write a file that is not empty.
+// when it ends in `write` or `sqlite`, write a file that is not empty.
 void run(const Example& example, const std::vector<StageCall>& calls) {
   const std::string written = written_file(calls);
   if (!written.empty() && (fs::path(written).is_absolute() || written.find("..") != npos)) {
