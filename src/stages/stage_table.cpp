@@ -70,6 +70,7 @@ std::span<const StageInfo> stage_table() {
       with_raw_blocks(stages::kTo, RawBlocks::PassedOn),
       with_raw_blocks(stages::kWrite, RawBlocks::PassedOn),
       stages::kSqlite,
+      stages::kPostgres,
   };
   return kTable;
 }

@@ -43,5 +43,6 @@ extern const StageInfo kBucket;
 extern const StageInfo kTo;
 extern const StageInfo kWrite;
 extern const StageInfo kSqlite;
+extern const StageInfo kPostgres;
 
 }  // namespace gpipe::stages

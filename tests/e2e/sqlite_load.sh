@@ -46,38 +46,7 @@ round_trip() {  # what kind input pipeline-parser
 }
 
 # 1. Generated data: every awkward value, in CSV and in JSON lines.
-python3 - "$work" <<'PY'
-import csv, json, random, sys
-random.seed(27)
-work = sys.argv[1]
-texts = ["plain", "with, comma", 'with "quotes"', "tab\there", "new\nline", "crlf\r\nline",
-         "Grüße, 東京 😀", "back\\slash", "  spaced  ", "007", "-0", "1.50", "+5", "1e5x", "NULL",
-         "\\N", "true"]
-ints = ["0", "-1", "42", "9223372036854775807", "-9223372036854775808", "1234567890123456789",
-        "9223372036854775808", "12345678901234567890"]
-reals = ["1.5", "-0.25", "3.14159", "1e10", "2.5E-3", "0.1"]
-with open(f"{work}/gen.csv", "w", newline="", encoding="utf-8") as f:
-    w = csv.writer(f, lineterminator="\n")
-    w.writerow(["id", "text", "num", "real", "maybe", "big", "Name With Space", "select"])
-    for i in range(3000):
-        w.writerow([i, random.choice(texts), random.choice(ints[:6]), random.choice(reals),
-                    random.choice(["", "x", ""]), random.choice(ints),
-                    random.choice(texts), random.choice(["", "1", "2"])])
-with open(f"{work}/gen.jsonl", "w", encoding="utf-8") as f:
-    for i in range(3000):
-        row = {"id": i, "text": random.choice(texts), "n": int(random.choice(ints[:6])),
-               "r": float(random.choice(reals)), "flag": random.choice([True, False]),
-               "obj": {"a": [1, "x\ty", None], "b": {"c": "é"}}, "list": [i, i * 2],
-               "nothing": None}
-        if i % 7 == 0:
-            del row["text"]
-        if i % 11 == 0:
-            row["only_some"] = "here"
-        line = json.dumps(row, ensure_ascii=(i % 2 == 0))
-        if i % 13 == 0:  # an integer beyond 64 bits, and one at 19 digits, as written
-            line = line[:-1] + ', "huge": 123456789012345678901234, "n19": 9223372036854775807}'
-        f.write(line + "\n")
-PY
+python3 "$here/load_check.py" generate "$work"
 round_trip "generated csv" csv "$work/gen.csv" csv
 round_trip "generated jsonl" jsonl "$work/gen.jsonl" json
 schema=$(sqlite3 "$work/rt.db" "SELECT group_concat(name || ' ' || type, ', ') FROM pragma_table_info('t')")
