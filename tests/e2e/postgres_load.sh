@@ -163,5 +163,13 @@ if grep -q 'PGPASSWORD' err.txt && ! grep -q hunter2 err.txt; then pass; else fa
 "$GPIPE" "read mid.csv | csv | postgres 'host=/nonexistent' t" 2>err.txt
 expect_eq "no server: status" 3 $?
 
+# 6. The job in pipelines/, run twice (upserted by id: no duplicates).
+root=$(cd "$here/../.." && pwd)
+for run in 1 2; do
+  (cd "$root" && "$GPIPE" -f pipelines/users-to-postgres.gp --set conninfo="host=$PGHOST dbname=postgres") || fail "pipelines/users-to-postgres.gp run $run"
+done
+expect_eq "pipelines/users-to-postgres.gp: 40 users, emails cleaned, ids integers" "40|40|40|bigint" \
+  "$(q "SELECT count(*), sum((email = lower(trim(email)))::int), sum((email LIKE '%@%')::int), pg_typeof(id) FROM users GROUP BY 4")"
+
 echo "postgres_load: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

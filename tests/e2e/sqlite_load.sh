@@ -171,5 +171,13 @@ expect_eq "-j 2 equals -j 1" "$(sqlite3 j1.db 'SELECT * FROM t ORDER BY rowid' |
 expect_eq "to before sqlite: status" 2 $?
 if grep -q "stores their fields" err.txt; then pass; else fail "to before sqlite: $(cat err.txt)"; fi
 
+# 6. The job in pipelines/, run twice (upserted by id: no duplicates).
+root=$(cd "$here/../.." && pwd)
+for run in 1 2; do
+  (cd "$root" && "$GPIPE" -f pipelines/users-to-sqlite.gp --set db="$work/crm.db") || fail "pipelines/users-to-sqlite.gp run $run"
+done
+expect_eq "pipelines/users-to-sqlite.gp: 40 users, emails cleaned, ids integers" "40|40|40|integer" \
+  "$(sqlite3 "$work/crm.db" "SELECT count(*), sum(email = lower(trim(email))), sum(email LIKE '%@%'), typeof(id) FROM users GROUP BY 4")"
+
 echo "sqlite_load: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
