@@ -100,6 +100,7 @@ class PostgresLoader final : public TransactionalSink, private LoadTransaction {
 
   [[noreturn]] void fail(std::string_view what, const PGresult* result = nullptr) const;
   void exec(const std::string& sql);
+  void flush_pending();
   Result exec_result(const std::string& sql);
   void connect();
   void read_existing_table();
@@ -127,6 +128,7 @@ class PostgresLoader final : public TransactionalSink, private LoadTransaction {
   BatchRows rows_;
   std::vector<std::uint32_t> key_columns_;
   std::string copy_buffer_;
+  std::string pending_sql_;
   std::vector<std::uint32_t> copy_columns_;
   std::vector<std::uint32_t> cell_of_column_;  // per column: 1 + the row's cell, or 0
   std::vector<bool> in_copy_;
@@ -141,8 +143,22 @@ void PostgresLoader::fail(std::string_view what, const PGresult* result) const {
   throw IoError(message);
 }
 
+// Statements that need no answer of their own (BEGIN, RELEASE SAVEPOINT, …) wait in
+// pending_sql_ and go with the next one, in the same round trip: a load spends its time in round
+// trips to the server, not in the statements.
 Result PostgresLoader::exec_result(const std::string& sql) {
-  return Result(PQexec(connection_, sql.c_str()));
+  if (pending_sql_.empty()) return Result(PQexec(connection_, sql.c_str()));
+  pending_sql_ += sql;
+  Result result(PQexec(connection_, pending_sql_.c_str()));
+  pending_sql_.clear();
+  return result;
+}
+
+void PostgresLoader::flush_pending() {
+  if (pending_sql_.empty()) return;
+  std::string sql;
+  sql.swap(pending_sql_);
+  exec(sql);
 }
 
 void PostgresLoader::exec(const std::string& sql) {
@@ -152,6 +168,7 @@ void PostgresLoader::exec(const std::string& sql) {
 }
 
 void PostgresLoader::execute(std::string_view sql, std::span<const std::string_view> params) {
+  flush_pending();
   std::vector<std::string> values(params.begin(), params.end());
   std::vector<const char*> pointers;
   for (const std::string& value : values) pointers.push_back(value.c_str());
@@ -199,7 +216,7 @@ void PostgresLoader::read_existing_table() {
 
 void PostgresLoader::begin() {
   if (in_transaction_) return;
-  exec("BEGIN");
+  pending_sql_ += "BEGIN; ";
   in_transaction_ = true;
   rows_in_transaction_ = 0;
 }
@@ -353,8 +370,8 @@ const PGresult* PostgresLoader::send_rows(std::size_t from, std::size_t to, Resu
   if (copy_columns_.empty()) copy_columns_.push_back(0);
   format_rows(from, to, copy_columns_);
   const bool merge = options_.mode != LoadMode::Insert;
-  exec("SAVEPOINT gpipe_rows");
-  if (merge) exec("CREATE TEMP TABLE gpipe_load (LIKE " + quoted_table_ + ")");
+  pending_sql_ += "SAVEPOINT gpipe_rows; ";
+  if (merge) pending_sql_ += "CREATE TEMP TABLE gpipe_load (LIKE " + quoted_table_ + "); ";
   Result started = exec_result(copy_sql(merge ? "gpipe_load" : quoted_table_, copy_columns_));
   if (PQresultStatus(started.get()) != PGRES_COPY_IN) fail("COPY", started.get());
   if (PQputCopyData(connection_, copy_buffer_.data(), static_cast<int>(copy_buffer_.size())) != 1 ||
@@ -374,15 +391,15 @@ const PGresult* PostgresLoader::send_rows(std::size_t from, std::size_t to, Resu
       error = std::move(merged);
       failure = error.get();
     } else {
-      exec("DROP TABLE gpipe_load");
+      pending_sql_ += "DROP TABLE gpipe_load; ";
     }
   }
   if (failure == nullptr) {
-    exec("RELEASE SAVEPOINT gpipe_rows");
+    pending_sql_ += "RELEASE SAVEPOINT gpipe_rows; ";
     return nullptr;
   }
   if (!is_row_error(failure)) fail("loading rows", failure);
-  exec("ROLLBACK TO SAVEPOINT gpipe_rows; RELEASE SAVEPOINT gpipe_rows");
+  pending_sql_ += "ROLLBACK TO SAVEPOINT gpipe_rows; RELEASE SAVEPOINT gpipe_rows; ";
   return failure;
 }
 
