@@ -9,6 +9,8 @@ packages=(
   cmake ninja-build g++ pkg-config                        # toolchain
   libre2-dev libzstd-dev zlib1g-dev libsimdjson-dev libfccp-dev libutf8proc-dev
   libspdlog-dev libcli11-dev libgtest-dev libxxhash-dev   # libraries
+  libsqlite3-dev libpq-dev                                # the sqlite and postgres sinks
+  sqlite3 postgresql                                      # their tests (a server per test)
   zstd gzip gawk grep python3 jq miller parallel          # used by the tests
   groff-base man-db zsh fish                              # the man page and completion tests
   clang                                                   # libFuzzer targets (.ci/run)

@@ -9,6 +9,7 @@
 #include "gpipe/errors.hpp"
 #include "gpipe/stage.hpp"
 #include "io/file_range.hpp"
+#include "output/db/load_options.hpp"
 #include "output/split_output.hpp"
 #include "stages/aggregates/partial_state.hpp"
 
@@ -38,6 +39,32 @@ const StageInfo& resolve(const StageCall& call) {
     message += " (gpipe help lists the stages)";
   }
   throw PipelineError(message, call.name_span);
+}
+
+// A sink that takes records (sqlite, postgres) stores fields, not printed lines: a `to` before
+// it would choose a format nothing prints. And with `batch N` before it, each load batch is one
+// of its transactions.
+void check_record_sink(const std::vector<BuiltStage>& built,
+                       const std::vector<const StageInfo*>& built_infos,
+                       const std::vector<StageCall>& calls) {
+  if (!built.back().record_sink) return;
+  for (std::size_t i = 0; i < built_infos.size(); ++i) {
+    if (built_infos[i]->role != StageRole::Format) continue;
+    const auto call = std::find_if(calls.begin(), calls.end(), [&](const StageCall& c) {
+      return c.name == built_infos[i]->name;
+    });
+    throw PipelineError("'" + std::string(built_infos[i]->name) +
+                            "' sets how records are printed, but '" +
+                            std::string(built_infos.back()->name) +
+                            "' stores their fields, not printed lines: leave out '" +
+                            std::string(built_infos[i]->name) + "'",
+                        call == calls.end() ? SourceSpan{} : call->name_span);
+  }
+}
+
+bool loads_in_batches(const std::vector<const StageInfo*>& built_infos) {
+  return std::any_of(built_infos.begin(), built_infos.end(),
+                     [](const StageInfo* info) { return info->name == "batch"; });
 }
 
 void check_position(const StageInfo& info, const StageCall& call, std::size_t index,
@@ -302,6 +329,7 @@ Plan plan_calls(const std::vector<StageCall>& calls, Context& ctx,
     add(*infos[i], calls[i]);
   }
 
+  check_record_sink(built, built_infos, calls);
   pass_head_limits(built);
   if (ctx.options.partial && branch_source == nullptr) {
     print_partial_states(built, built_infos, calls, ctx.options.partial_keyed);
@@ -355,6 +383,8 @@ Plan plan_calls(const std::vector<StageCall>& calls, Context& ctx,
       stage.configure_output(output);
     } else if (stage.record_sink) {
       record_sink = stage.record_sink();
+      auto* loader = dynamic_cast<db::TransactionalSink*>(record_sink.get());
+      if (loader != nullptr && loads_in_batches(built_infos)) loader->follow_load_batches();
     }
   }
   return Plan{std::move(*stream), std::move(output), std::move(record_sink)};

@@ -274,6 +274,39 @@ std::vector<StageCall> parse_pipeline(std::string_view text, const Variables& va
   return Parser(text, vars).parse();
 }
 
+namespace {
+
+// Overwrites with '*' (the same width: the caret stays aligned) a password written in the
+// pipeline, as a libpq connection string has it (password=SECRET, or postgresql://user:SECRET@
+// in a URI), so that an error's echo of the pipeline never prints one (the `postgres` stage
+// refuses such a CONNINFO, and says so with this echo).
+void hide_passwords(std::string& line) {
+  for (std::size_t at = line.find("password"); at != std::string::npos;
+       at = line.find("password", at + 1)) {
+    std::size_t value = at + 8;
+    while (value < line.size() && line[value] == ' ') ++value;
+    if (value >= line.size() || line[value] != '=') continue;
+    ++value;
+    while (value < line.size() && line[value] == ' ') ++value;
+    for (std::size_t i = value;
+         i < line.size() && line[i] != ' ' && line[i] != '\'' && line[i] != '"' && line[i] != '&';
+         ++i) {
+      line[i] = '*';
+    }
+  }
+  for (std::size_t at = line.find("://"); at != std::string::npos; at = line.find("://", at + 1)) {
+    const std::size_t authority = at + 3;
+    const std::size_t end = line.find_first_of("/ '\"", authority);
+    const std::size_t user_end = line.rfind('@', end == std::string::npos ? line.size() : end);
+    if (user_end == std::string::npos || user_end < authority) continue;
+    const std::size_t colon = line.find(':', authority);
+    if (colon == std::string::npos || colon > user_end) continue;
+    for (std::size_t i = colon + 1; i < user_end; ++i) line[i] = '*';
+  }
+}
+
+}  // namespace
+
 std::string format_pipeline_error(const PipelineError& error, const PipelineSource& source) {
   const std::string_view text = source.text;
   const SourceSpan span = error.span();
@@ -288,6 +321,7 @@ std::string format_pipeline_error(const PipelineError& error, const PipelineSour
 
   std::string line(text.substr(line_start, line_end - line_start));
   std::replace(line.begin(), line.end(), '\t', ' ');  // one column per tab keeps the caret aligned
+  hide_passwords(line);
 
   const std::size_t column = count_columns(text.substr(line_start, offset - line_start));
   const std::size_t span_end = std::min(offset + std::max<std::size_t>(span.length, 1), line_end);

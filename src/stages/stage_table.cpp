@@ -72,6 +72,8 @@ std::span<const StageInfo> stage_table() {
       // output
       with_raw_blocks(stages::kTo, RawBlocks::PassedOn),
       with_raw_blocks(stages::kWrite, RawBlocks::PassedOn),
+      stages::kSqlite,
+      stages::kPostgres,
   };
   return kTable;
 }

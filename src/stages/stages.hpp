@@ -44,5 +44,7 @@ extern const StageInfo kTo;
 extern const StageInfo kWrite;
 extern const StageInfo kBatch;
 extern const StageInfo kTee;
+extern const StageInfo kSqlite;
+extern const StageInfo kPostgres;
 
 }  // namespace gpipe::stages

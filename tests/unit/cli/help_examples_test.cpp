@@ -17,8 +17,9 @@
 //
 // Which are only parsed, not run (the skip rule): a pipeline that reads standard input (it does
 // not start with a source, reads `-`, or is fed by a shell pipe), and one that reads a file
-// outside sample-data/ (app.log, twitter.json). A README line that needs a ${variable} that it
-// does not give with --set, or that uses the shell beyond single quotes ($, ", a pipe or a
+// outside sample-data/ (app.log, twitter.json), and one that loads into PostgreSQL (`postgres`
+// needs a server: tests/e2e/postgres_load.sh runs one). A README line that needs a ${variable} that
+// it does not give with --set, or that uses the shell beyond single quotes ($, ", a pipe or a
 // redirection after gpipe's arguments), is not even parsed. Globs are expanded while planning,
 // so a glob in any example must match files of sample-data/.
 //
@@ -153,6 +154,7 @@ bool under_sample_data(const std::string& path) {
 // True when the example reads only files of sample-data/, or nothing (seq).
 bool runs_on_sample_data(const Example& example, const std::vector<StageCall>& calls) {
   if (example.fed_by_shell) return false;
+  if (calls.back().name == "postgres") return false;
   const StageCall& first = calls.front();
   const StageInfo* info = find_stage(first.name);
   if (info == nullptr || info->role != StageRole::Source) return false;  // standard input
@@ -176,10 +178,11 @@ std::string shell_quote(const std::string& word) {
   return out + "'";
 }
 
-// The file a `write PATH` at the end of the pipeline writes, or "".
+// The file a `write PATH` (or `sqlite PATH TABLE`, a database) at the end of the pipeline
+// writes, or "".
 std::string written_file(const std::vector<StageCall>& calls) {
   const StageCall& last = calls.back();
-  if (last.name != "write") return {};
+  if (last.name != "write" && last.name != "sqlite") return {};
   for (const Argument& arg : last.args) {
     // `write -` is standard output: the example must then print a line, as others do.
     if (arg.kind != Argument::Kind::Option) return arg.text == "-" ? std::string() : arg.text;
@@ -188,7 +191,7 @@ std::string written_file(const std::vector<StageCall>& calls) {
 }
 
 // Runs the binary on the example in the scratch directory: it must exit 0 and print a line, or,
-// when it ends in `write`, write a file that is not empty.
+// when it ends in `write` or `sqlite`, write a file that is not empty.
 void run(const Example& example, const std::vector<StageCall>& calls) {
   const std::string written = written_file(calls);
   if (!written.empty() && (fs::path(written).is_absolute() || written.find("..") != npos)) {

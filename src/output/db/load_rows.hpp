@@ -1,0 +1,50 @@
+// One batch's records as rows of typed cells, read before any of them is sent, so that the
+// table can be created, given new columns and widened first (DDL between batches, never
+// between rows).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "output/db/load_columns.hpp"
+
+namespace gpipe::db {
+
+struct Cell {
+  std::uint32_t column = 0;  // index in TableColumns
+  TypedValue value;
+};
+
+struct Row {
+  std::uint32_t first_cell = 0;
+  std::uint32_t cell_count = 0;
+  std::uint32_t record = 0;  // index in the batch's records
+};
+
+class BatchRows {
+ public:
+  // Reads the batch: each record's columns are looked up in `table` (a name not there yet is
+  // added with type None), and `needed[c]` becomes the join of the types of column c's values
+  // in this batch (grown to table.size()). A name that comes twice in one record: the last
+  // value wins, as in a JSON object.
+  void read(Batch& batch, ColumnNamer& namer, TableColumns& table, bool bool_as_integer,
+            std::vector<ColumnType>& needed);
+
+  std::span<const Cell> cells(const Row& row) const {
+    return std::span<const Cell>(cells_).subspan(row.first_cell, row.cell_count);
+  }
+  const std::vector<Row>& rows() const { return rows_; }
+
+ private:
+  std::vector<Cell> cells_;
+  std::vector<Row> rows_;
+  std::vector<ColumnNamer::Column> columns_;
+  // The names of the record read last and their columns: rows of one shape (CSV) skip the
+  // lookup.
+  std::vector<std::string_view> last_names_;
+  std::vector<std::uint32_t> last_columns_;
+  std::vector<std::uint32_t> seen_in_row_;  // per column: 1 + the row that has it, for repeats
+};
+
+}  // namespace gpipe::db
