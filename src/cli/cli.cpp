@@ -11,12 +11,14 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/cli_errors.hpp"
 #include "cli/completions.hpp"
 #include "cli/help.hpp"
 #include "cli/man_page.hpp"
 #include "cli/markdown.hpp"
 #include "cli/options.hpp"
 #include "exec/pipeline.hpp"
+#include "exec/stage_hints.hpp"
 #include "gpipe/context.hpp"
 #include "gpipe/errors.hpp"
 #include "gpipe/language.hpp"
@@ -130,7 +132,7 @@ int run_help(const CliOptions& o) {
   }
   const std::string text = help_for_stage(positionals[1]);
   if (text.empty()) {
-    spdlog::error("no stage '{}' (gpipe help lists the stages)", positionals[1]);
+    spdlog::error("no stage '{}' ({})", positionals[1], unknown_stage_hint(positionals[1]));
     return kExitUsage;
   }
   std::cout << text;
@@ -208,9 +210,12 @@ int run_cli(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;  // --help, --version: printed by CLI11
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitUsage;
+    const std::span<const char* const> args(argv + 1, static_cast<std::size_t>(argc - 1));
+    spdlog::error("{}", command_line_error(e, args));
+    return kExitUsage;
   }
   if (o.quiet) spdlog::set_level(spdlog::level::err);
   if (o.verbose) spdlog::set_level(spdlog::level::debug);

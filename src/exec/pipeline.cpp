@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "exec/parallel/parallel.hpp"
+#include "exec/stage_hints.hpp"
 #include "gpipe/errors.hpp"
 #include "gpipe/stage.hpp"
 #include "io/file_range.hpp"
@@ -15,28 +16,10 @@ namespace gpipe {
 
 namespace {
 
-std::string closest_stage_name(std::string_view name) {
-  std::string best;
-  std::size_t best_distance = 3;  // suggest only names within two edits
-  for (const StageInfo& info : stage_table()) {
-    const std::size_t d = edit_distance(name, info.name);
-    if (d < best_distance) {
-      best_distance = d;
-      best = info.name;
-    }
-  }
-  return best;
-}
-
 const StageInfo& resolve(const StageCall& call) {
   if (const StageInfo* info = find_stage(call.name)) return *info;
-  std::string message = "unknown stage '" + call.name + "'";
-  if (const std::string suggestion = closest_stage_name(call.name); !suggestion.empty()) {
-    message += " (did you mean '" + suggestion + "'?)";
-  } else {
-    message += " (gpipe help lists the stages)";
-  }
-  throw PipelineError(message, call.name_span);
+  throw PipelineError("unknown stage '" + call.name + "' (" + unknown_stage_hint(call.name) + ")",
+                      call.name_span);
 }
 
 void check_position(const StageInfo& info, const StageCall& call, std::size_t index,
@@ -98,11 +81,27 @@ class RawBlockCheck {
   std::string_view maker_;  // the stage whose blocks flow here (a table name), or empty
 };
 
+// Another tool's idiom among the arguments of a stage that rejected them (`uniq -c`): the
+// error says which gpipe stage does that.
+std::string other_tool_hint(const StageCall& call) {
+  for (const Argument& arg : call.args) {
+    if (arg.kind != Argument::Kind::Option) continue;
+    if (std::string hint = other_tool_option_hint(call.name, arg.text); !hint.empty()) return hint;
+  }
+  return "";
+}
+
 BuiltStage build(const StageInfo& info, const StageCall& call, Context& ctx) {
-  StageArgs args(call);
-  BuiltStage built = info.build(args, ctx);
-  args.finish();
-  return built;
+  try {
+    StageArgs args(call);
+    BuiltStage built = info.build(args, ctx);
+    args.finish();
+    return built;
+  } catch (const PipelineError& e) {
+    const std::string hint = other_tool_hint(call);
+    if (hint.empty()) throw;
+    throw PipelineError(std::string(e.what()) + " (" + hint + ")", e.span());
+  }
 }
 
 // The implicit source of a pipeline that starts with a filter: `read -`.
