@@ -1,6 +1,5 @@
 #include "cli/cli.hpp"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -17,11 +16,13 @@
 #include "cli/man_page.hpp"
 #include "cli/markdown.hpp"
 #include "cli/options.hpp"
+#include "cli/progress.hpp"
 #include "exec/pipeline.hpp"
 #include "exec/stage_hints.hpp"
 #include "gpipe/context.hpp"
 #include "gpipe/errors.hpp"
 #include "gpipe/language.hpp"
+#include "io/input_meter.hpp"
 #include "io/mapped_file.hpp"
 #include "output/temp_files.hpp"
 
@@ -30,7 +31,8 @@ namespace gpipe {
 namespace {
 
 void setup_logging() {
-  auto logger = spdlog::stderr_color_st("gpipe");
+  // Through the sink that clears a progress line before each message.
+  auto logger = std::make_shared<spdlog::logger>("gpipe", progress_log_sink());
   logger->set_pattern("gpipe: %^%l%$: %v");
   spdlog::set_default_logger(logger);
 }
@@ -145,8 +147,63 @@ void report_skipped(const ErrorPolicy& errors) {
   for (const std::string& message : errors.first_messages()) spdlog::warn("  {}", message);
 }
 
+// "text" or "json" for --explain and --stats ("" when not given).
+std::string watch_format(const std::string& given, std::string_view option) {
+  const std::string format = flag_value(given, "text");
+  if (format.empty() || format == "text" || format == "json") return format;
+  throw UsageError(std::string(option) + " takes no value or =json, got '" + given + "'");
+}
+
+// The progress line is on by default when stderr is a terminal and standard output is not (on
+// one screen, data and the line would take turns on the same row); -q turns it off too.
+bool wants_progress(const CliOptions& o) {
+  if (o.no_progress) return false;
+  if (o.progress) return true;
+  return !o.quiet && ::isatty(STDERR_FILENO) == 1 && ::isatty(STDOUT_FILENO) != 1;
+}
+
+// The inputs' total size, when every one is known (for a percentage).
+std::optional<std::uint64_t> known_total(const PlanDescription& plan) {
+  std::uint64_t total = 0;
+  if (plan.inputs.empty()) return std::nullopt;
+  for (const InputFacts& input : plan.inputs) {
+    if (!input.size || input.compression == "?") return std::nullopt;
+    total += *input.size;
+  }
+  return total;
+}
+
+// What watches a run: the progress line while it runs, the --stats report when it ends (on
+// every path out, errors too: where the records went matters most when a run failed).
+class RunWatch {
+ public:
+  RunWatch(const Plan& plan, bool progress, std::string stats_format)
+      : plan_(plan), stats_format_(std::move(stats_format)) {
+    if (progress)
+      progress_ = std::make_unique<ProgressLine>(known_total(plan.description), plan.written);
+  }
+  ~RunWatch() {
+    progress_.reset();
+    if (plan_.stats == nullptr) return;
+    const std::string report = stats_format_ == "json" ? plan_.stats->json(plan_.description)
+                                                       : plan_.stats->text(plan_.description);
+    std::fwrite(report.data(), 1, report.size(), stderr);
+  }
+  RunWatch(const RunWatch&) = delete;
+  RunWatch& operator=(const RunWatch&) = delete;
+
+ private:
+  const Plan& plan_;
+  std::string stats_format_;
+  std::unique_ptr<ProgressLine> progress_;
+};
+
 int run_pipeline(const CliOptions& o) {
   const PipelineSource source = load_pipeline(o);
+  const std::string explain = watch_format(o.explain, "--explain");
+  const std::string stats = watch_format(o.stats, "--stats");
+  const bool progress = explain.empty() && wants_progress(o);
+  if (explain.empty() && (!stats.empty() || progress || o.verbose)) InputMeters::enable();
   Context ctx;
   if (!parse_size(o.max_line, ctx.options.max_line) || ctx.options.max_line == 0) {
     throw UsageError("--max-line expects a size such as 64MiB, got '" + o.max_line + "'");
@@ -167,8 +224,23 @@ int run_pipeline(const CliOptions& o) {
 
   try {
     const std::vector<StageCall> calls = parse_pipeline(source.text, parse_sets(o.sets));
-    Plan plan = plan_pipeline(calls, ctx);
-    const std::uint64_t written = run_plan(plan, ctx, ::isatty(STDOUT_FILENO) == 1);
+    Plan plan = plan_pipeline(
+        calls, ctx,
+        PlanMode{.stats = explain.empty() && !stats.empty(), .explain_only = !explain.empty()});
+    if (!explain.empty()) {
+      std::cout << (explain == "json" ? explain_json(plan.description)
+                                      : explain_text(plan.description));
+      return kExitOk;
+    }
+    if (spdlog::should_log(spdlog::level::debug)) {
+      std::istringstream lines(explain_text(plan.description));
+      for (std::string line; std::getline(lines, line);) spdlog::debug("{}", line);
+    }
+    std::uint64_t written = 0;
+    {
+      const RunWatch watch(plan, progress, stats);
+      written = run_plan(plan, ctx, ::isatty(STDOUT_FILENO) == 1);
+    }
     report_skipped(ctx.errors);
     if (const std::string too_many = ctx.errors.rate_exceeded(written); !too_many.empty()) {
       spdlog::error("{}", too_many);
