@@ -130,6 +130,16 @@ class HeldBadRecords {
 // at this record, and the BadRecordError comes when the held report is made.
 struct HeldBadRecordStop {};
 
+// --stats: counts bad records by reason for the stage whose code runs on this thread (the
+// planner marks it around each resume of a stage, src/exec/run_stats.hpp).
+class BadRecordTally {
+ public:
+  virtual void count_bad(std::string_view reason) = 0;
+
+ protected:
+  ~BadRecordTally() = default;
+};
+
 // The single place bad records go. Under `fail` (the default) report() throws BadRecordError;
 // under `skip` it counts and remembers the first few messages; under `dead-letter` it also writes
 // the raw record with its location and reason to a file.
@@ -150,6 +160,10 @@ class ErrorPolicy {
   // reports them again), to be reported in input order by the thread that owns the output.
   // Under `fail` it then throws HeldBadRecordStop.
   static void hold_on_this_thread(HeldBadRecords* held);
+  // --stats: from now on, report() on the calling thread counts each bad record in `tally`
+  // (null: nowhere), once, where it is found (a report made again from held ones is not
+  // counted again). Returns the tally before.
+  static BadRecordTally* tally_on_this_thread(BadRecordTally* tally);
   // `n` more bad records, known only by their count (skip: past the messages kept).
   void count_more(std::uint64_t n) {
     const std::lock_guard lock(mutex_);

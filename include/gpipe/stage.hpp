@@ -133,8 +133,8 @@ struct AggregateSplit {
   std::function<BatchStream(std::vector<std::unique_ptr<PartialAggregate>>)> merge_to_partial;
 };
 
-// What a builder returns: exactly one of source, transform, configure_output and record_sink is set,
-// matching the stage's role.
+// What a builder returns: exactly one of source, transform, configure_output and record_sink is
+// set, matching the stage's role.
 struct BuiltStage {
   SourceFactory source;
   TransformFactory transform;
@@ -151,6 +151,9 @@ struct BuiltStage {
   // reads (or maps) it at memory speed, so it needs no core of its own, and even a cheap prefix
   // (`grep | field`) gains from threads.
   bool reads_plain_file = false;
+  // Set by a source that reads files: its inputs, globs expanded ("-": standard input), for
+  // --explain, --stats and --progress (their sizes make the percentage).
+  std::vector<std::string> inputs;
   // -j: set by an aggregate that may run on the threads, right after the parallel prefix.
   std::shared_ptr<const AggregateSplit> split;
   // `STAGE | head N`: set by head, the most records it passes on; and by a stage that can do

@@ -1,6 +1,5 @@
 #include "cli/cli.hpp"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -11,15 +10,19 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/cli_errors.hpp"
 #include "cli/completions.hpp"
 #include "cli/help.hpp"
 #include "cli/man_page.hpp"
 #include "cli/markdown.hpp"
 #include "cli/options.hpp"
+#include "cli/progress.hpp"
 #include "exec/pipeline.hpp"
+#include "exec/stage_hints.hpp"
 #include "gpipe/context.hpp"
 #include "gpipe/errors.hpp"
 #include "gpipe/language.hpp"
+#include "io/input_meter.hpp"
 #include "io/mapped_file.hpp"
 #include "output/temp_files.hpp"
 
@@ -28,7 +31,8 @@ namespace gpipe {
 namespace {
 
 void setup_logging() {
-  auto logger = spdlog::stderr_color_st("gpipe");
+  // Through the sink that clears a progress line before each message.
+  auto logger = std::make_shared<spdlog::logger>("gpipe", progress_log_sink());
   logger->set_pattern("gpipe: %^%l%$: %v");
   spdlog::set_default_logger(logger);
 }
@@ -130,7 +134,7 @@ int run_help(const CliOptions& o) {
   }
   const std::string text = help_for_stage(positionals[1]);
   if (text.empty()) {
-    spdlog::error("no stage '{}' (gpipe help lists the stages)", positionals[1]);
+    spdlog::error("no stage '{}' ({})", positionals[1], unknown_stage_hint(positionals[1]));
     return kExitUsage;
   }
   std::cout << text;
@@ -143,8 +147,63 @@ void report_skipped(const ErrorPolicy& errors) {
   for (const std::string& message : errors.first_messages()) spdlog::warn("  {}", message);
 }
 
+// "text" or "json" for --explain and --stats ("" when not given).
+std::string watch_format(const std::string& given, std::string_view option) {
+  const std::string format = flag_value(given, "text");
+  if (format.empty() || format == "text" || format == "json") return format;
+  throw UsageError(std::string(option) + " takes no value or =json, got '" + given + "'");
+}
+
+// The progress line is on by default when stderr is a terminal and standard output is not (on
+// one screen, data and the line would take turns on the same row); -q turns it off too.
+bool wants_progress(const CliOptions& o) {
+  if (o.no_progress) return false;
+  if (o.progress) return true;
+  return !o.quiet && ::isatty(STDERR_FILENO) == 1 && ::isatty(STDOUT_FILENO) != 1;
+}
+
+// The inputs' total size, when every one is known (for a percentage).
+std::optional<std::uint64_t> known_total(const PlanDescription& plan) {
+  std::uint64_t total = 0;
+  if (plan.inputs.empty()) return std::nullopt;
+  for (const InputFacts& input : plan.inputs) {
+    if (!input.size || input.compression == "?") return std::nullopt;
+    total += *input.size;
+  }
+  return total;
+}
+
+// What watches a run: the progress line while it runs, the --stats report when it ends (on
+// every path out, errors too: where the records went matters most when a run failed).
+class RunWatch {
+ public:
+  RunWatch(const Plan& plan, bool progress, std::string stats_format)
+      : plan_(plan), stats_format_(std::move(stats_format)) {
+    if (progress)
+      progress_ = std::make_unique<ProgressLine>(known_total(plan.description), plan.written);
+  }
+  ~RunWatch() {
+    progress_.reset();
+    if (plan_.stats == nullptr) return;
+    const std::string report = stats_format_ == "json" ? plan_.stats->json(plan_.description)
+                                                       : plan_.stats->text(plan_.description);
+    std::fwrite(report.data(), 1, report.size(), stderr);
+  }
+  RunWatch(const RunWatch&) = delete;
+  RunWatch& operator=(const RunWatch&) = delete;
+
+ private:
+  const Plan& plan_;
+  std::string stats_format_;
+  std::unique_ptr<ProgressLine> progress_;
+};
+
 int run_pipeline(const CliOptions& o) {
   const PipelineSource source = load_pipeline(o);
+  const std::string explain = watch_format(o.explain, "--explain");
+  const std::string stats = watch_format(o.stats, "--stats");
+  const bool progress = explain.empty() && wants_progress(o);
+  if (explain.empty() && (!stats.empty() || progress || o.verbose)) InputMeters::enable();
   Context ctx;
   if (!parse_size(o.max_line, ctx.options.max_line) || ctx.options.max_line == 0) {
     throw UsageError("--max-line expects a size such as 64MiB, got '" + o.max_line + "'");
@@ -170,9 +229,24 @@ int run_pipeline(const CliOptions& o) {
 
   try {
     const std::vector<StageCall> calls = parse_pipeline(source.text, parse_sets(o.sets));
-    Plan plan = plan_pipeline(calls, ctx);
+    Plan plan = plan_pipeline(
+        calls, ctx,
+        PlanMode{.stats = explain.empty() && !stats.empty(), .explain_only = !explain.empty()});
+    if (!explain.empty()) {
+      std::cout << (explain == "json" ? explain_json(plan.description)
+                                      : explain_text(plan.description));
+      return kExitOk;
+    }
     if (!ctx.options.read_path_why.empty()) spdlog::debug("input {}", ctx.options.read_path_why);
-    const std::uint64_t written = run_plan(plan, ctx, ::isatty(STDOUT_FILENO) == 1);
+    if (spdlog::should_log(spdlog::level::debug)) {
+      std::istringstream lines(explain_text(plan.description));
+      for (std::string line; std::getline(lines, line);) spdlog::debug("{}", line);
+    }
+    std::uint64_t written = 0;
+    {
+      const RunWatch watch(plan, progress, stats);
+      written = run_plan(plan, ctx, ::isatty(STDOUT_FILENO) == 1);
+    }
     report_skipped(ctx.errors);
     if (const std::string too_many = ctx.errors.rate_exceeded(written); !too_many.empty()) {
       spdlog::error("{}", too_many);
@@ -217,9 +291,12 @@ int run_cli(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;  // --help, --version: printed by CLI11
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitUsage;
+    const std::span<const char* const> args(argv + 1, static_cast<std::size_t>(argc - 1));
+    spdlog::error("{}", command_line_error(e, args));
+    return kExitUsage;
   }
   if (o.quiet) spdlog::set_level(spdlog::level::err);
   if (o.verbose) spdlog::set_level(spdlog::level::debug);

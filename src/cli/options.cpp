@@ -15,6 +15,8 @@ std::string_view option_group_heading(OptionGroup group) {
       return "Reading and running";
     case OptionGroup::BadRecords:
       return "Bad records";
+    case OptionGroup::Watching:
+      return "Watching a run";
     case OptionGroup::Exit:
       return "Messages and exit status";
     case OptionGroup::Help:
@@ -80,6 +82,25 @@ std::span<const OptionInfo> option_table() {
                          "fraction (0.01 or 1%) of the records were bad",
                  .group = BadRecords,
                  .target = &CliOptions::max_error_rate},
+      OptionInfo{.names = "--explain",
+                 .help = "print the plan (stages, threads, inputs, memory) and run nothing; "
+                         "--explain=json for a program",
+                 .group = Watching,
+                 .target = FlagOrValue{&CliOptions::explain, "text"}},
+      OptionInfo{.names = "--stats",
+                 .help = "at the end, print per stage records in and out, time and bad records, "
+                         "and per input file bytes and records, to stderr; --stats=json",
+                 .group = Watching,
+                 .target = FlagOrValue{&CliOptions::stats, "text"}},
+      OptionInfo{.names = "--progress",
+                 .help = "show bytes read, percent, rate and ETA on stderr (default when stderr "
+                         "is a terminal)",
+                 .group = Watching,
+                 .target = &CliOptions::progress},
+      OptionInfo{.names = "--no-progress",
+                 .help = "no progress line, even on a terminal",
+                 .group = Watching,
+                 .target = &CliOptions::no_progress},
       OptionInfo{.names = "-e",
                  .help = "exit 1 when no record came out",
                  .group = Exit,
@@ -119,6 +140,11 @@ std::span<const OptionInfo> option_table() {
   return kTable;
 }
 
+std::string flag_value(const std::string& given, std::string_view alone) {
+  if (given == "true") return std::string(alone);
+  return given;
+}
+
 std::vector<std::string_view> option_spellings(const OptionInfo& option) {
   return split_on(option.names, ',');
 }
@@ -149,6 +175,11 @@ class OptionRegistrar {
         ->expected(1)
         ->allow_extra_args(false)
         ->take_all();
+  }
+  CLI::Option* operator()(FlagOrValue flag) const {
+    // `--stats=json` gives "json"; `--stats` alone CLI11's "true", read as `alone` by
+    // flag_value. (A default in braces, "--stats{text}", would show in --help.)
+    return app_.add_flag(names_, options_.*flag.target, help_);
   }
   template <typename Value>
   CLI::Option* operator()(Value CliOptions::*value) const {

@@ -27,6 +27,10 @@ struct CliOptions {
   bool expect_output = false;  // -e
   bool quiet = false;
   bool verbose = false;
+  std::string explain;          // --explain[=json]: "text" or "json"; empty: run
+  std::string stats;            // --stats[=json]: "text" or "json"; empty: none
+  bool progress = false;        // --progress
+  bool no_progress = false;     // --no-progress
   bool mmap = false;            // --mmap
   bool no_mmap = false;         // --no-mmap
   bool partial = false;         // --partial
@@ -37,7 +41,7 @@ struct CliOptions {
 };
 
 // The headings options are listed under, in this order.
-enum class OptionGroup { Pipeline, Running, BadRecords, Exit, Help };
+enum class OptionGroup { Pipeline, Running, BadRecords, Watching, Exit, Help };
 
 std::string_view option_group_heading(OptionGroup group);
 
@@ -48,11 +52,17 @@ enum class ValueCompletion { Nothing, Files, Choices };
 struct PrintsHelp {};
 struct PrintsVersion {};
 
+// A flag that may take a value after '=' (`--stats`, `--stats=json`): alone it sets `alone`.
+struct FlagOrValue {
+  std::string CliOptions::*target;
+  std::string_view alone;
+};
+
 // The CliOptions member an option sets; its type says how it is registered: a bool is a flag, a
 // vector an option that may be repeated, anything else an option with one value.
 using OptionTarget =
     std::variant<PrintsHelp, PrintsVersion, bool CliOptions::*, int CliOptions::*,
-                 std::string CliOptions::*, std::vector<std::string> CliOptions::*>;
+                 std::string CliOptions::*, std::vector<std::string> CliOptions::*, FlagOrValue>;
 
 struct OptionInfo {
   std::string_view names;            // as CLI11 takes them: "-f,--file"
@@ -63,6 +73,10 @@ struct OptionInfo {
   ValueCompletion completes = ValueCompletion::Nothing;
   std::string_view choices = {};  // with Choices: the words offered, separated by spaces
 };
+
+// What a FlagOrValue option was given as: its value, or `alone` when it came alone; "" when it
+// was not given.
+std::string flag_value(const std::string& given, std::string_view alone);
 
 // The table, in the order `gpipe --help` and the man page list it.
 std::span<const OptionInfo> option_table();

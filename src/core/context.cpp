@@ -119,6 +119,12 @@ std::uint16_t HeldBadRecords::origin_index(const Origin* origin) {
   return static_cast<std::uint16_t>(origins_.size());
 }
 
+namespace {
+thread_local HeldBadRecords* t_held = nullptr;
+thread_local BadRecordTally* t_tally = nullptr;
+thread_local bool t_reporting_held = false;  // counted where they were found
+}  // namespace
+
 void HeldBadRecords::report_to(ErrorPolicy& errors, std::uint64_t line_shift) const {
   Mark from;
   report_to(errors, line_shift, from, mark());
@@ -128,6 +134,10 @@ void HeldBadRecords::report_to(ErrorPolicy& errors, std::uint64_t line_shift, Ma
                                Mark to) const {
   // Moved first: a report that throws (--on-error=fail) is not made again.
   const Mark begin = std::exchange(from, to);
+  struct ReportingHeld {
+    ReportingHeld() { t_reporting_held = true; }
+    ~ReportingHeld() { t_reporting_held = false; }
+  } const reporting_held;
   auto cut = std::lower_bound(cuts_.begin(), cuts_.end(), begin.entries,
                               [](const Cut& c, std::size_t entry) { return c.entry < entry; });
   for (std::size_t i = begin.entries; i < to.entries; ++i) {
@@ -150,15 +160,16 @@ void HeldBadRecords::report_to(ErrorPolicy& errors, std::uint64_t line_shift, Ma
   if (to.counted > begin.counted) errors.count_more(to.counted - begin.counted);
 }
 
-namespace {
-thread_local HeldBadRecords* t_held = nullptr;
-}  // namespace
+BadRecordTally* ErrorPolicy::tally_on_this_thread(BadRecordTally* tally) {
+  return std::exchange(t_tally, tally);
+}
 
 void ErrorPolicy::hold_on_this_thread(HeldBadRecords* held) {
   t_held = held;
 }
 
 void ErrorPolicy::report(const BadRecord& bad) {
+  if (t_tally != nullptr && !t_reporting_held) t_tally->count_bad(bad.reason);
   if (t_held != nullptr) {
     switch (mode_) {
       case Mode::Fail:  // the message shows the raw text's first bytes ("..." if there is more)

@@ -6,9 +6,12 @@
 #include <thread>
 
 #include "exec/parallel/parallel.hpp"
+#include "exec/run_stats.hpp"
+#include "exec/stage_hints.hpp"
 #include "gpipe/errors.hpp"
 #include "gpipe/stage.hpp"
 #include "io/file_range.hpp"
+#include "io/input_meter.hpp"
 #include "output/db/load_options.hpp"
 #include "output/split_output.hpp"
 #include "stages/aggregates/partial_state.hpp"
@@ -17,54 +20,10 @@ namespace gpipe {
 
 namespace {
 
-std::string closest_stage_name(std::string_view name) {
-  std::string best;
-  std::size_t best_distance = 3;  // suggest only names within two edits
-  for (const StageInfo& info : stage_table()) {
-    const std::size_t d = edit_distance(name, info.name);
-    if (d < best_distance) {
-      best_distance = d;
-      best = info.name;
-    }
-  }
-  return best;
-}
-
 const StageInfo& resolve(const StageCall& call) {
   if (const StageInfo* info = find_stage(call.name)) return *info;
-  std::string message = "unknown stage '" + call.name + "'";
-  if (const std::string suggestion = closest_stage_name(call.name); !suggestion.empty()) {
-    message += " (did you mean '" + suggestion + "'?)";
-  } else {
-    message += " (gpipe help lists the stages)";
-  }
-  throw PipelineError(message, call.name_span);
-}
-
-// A sink that takes records (sqlite, postgres) stores fields, not printed lines: a `to` before
-// it would choose a format nothing prints. And with `batch N` before it, each load batch is one
-// of its transactions.
-void check_record_sink(const std::vector<BuiltStage>& built,
-                       const std::vector<const StageInfo*>& built_infos,
-                       const std::vector<StageCall>& calls) {
-  if (!built.back().record_sink) return;
-  for (std::size_t i = 0; i < built_infos.size(); ++i) {
-    if (built_infos[i]->role != StageRole::Format) continue;
-    const auto call = std::find_if(calls.begin(), calls.end(), [&](const StageCall& c) {
-      return c.name == built_infos[i]->name;
-    });
-    throw PipelineError("'" + std::string(built_infos[i]->name) +
-                            "' sets how records are printed, but '" +
-                            std::string(built_infos.back()->name) +
-                            "' stores their fields, not printed lines: leave out '" +
-                            std::string(built_infos[i]->name) + "'",
-                        call == calls.end() ? SourceSpan{} : call->name_span);
-  }
-}
-
-bool loads_in_batches(const std::vector<const StageInfo*>& built_infos) {
-  return std::any_of(built_infos.begin(), built_infos.end(),
-                     [](const StageInfo* info) { return info->name == "batch"; });
+  throw PipelineError("unknown stage '" + call.name + "' (" + unknown_stage_hint(call.name) + ")",
+                      call.name_span);
 }
 
 void check_position(const StageInfo& info, const StageCall& call, std::size_t index,
@@ -94,6 +53,32 @@ void check_position(const StageInfo& info, const StageCall& call, std::size_t in
     case StageRole::Transform:
       break;
   }
+}
+
+// A sink that takes records (sqlite, postgres) stores fields, not printed lines: a `to` before
+// it would choose a format nothing prints. And with `batch N` before it, each load batch is one
+// of its transactions.
+void check_record_sink(const std::vector<BuiltStage>& built,
+                       const std::vector<const StageInfo*>& built_infos,
+                       const std::vector<StageCall>& calls) {
+  if (!built.back().record_sink) return;
+  for (std::size_t i = 0; i < built_infos.size(); ++i) {
+    if (built_infos[i]->role != StageRole::Format) continue;
+    const auto call = std::find_if(calls.begin(), calls.end(), [&](const StageCall& c) {
+      return c.name == built_infos[i]->name;
+    });
+    throw PipelineError("'" + std::string(built_infos[i]->name) +
+                            "' sets how records are printed, but '" +
+                            std::string(built_infos.back()->name) +
+                            "' stores their fields, not printed lines: leave out '" +
+                            std::string(built_infos[i]->name) + "'",
+                        call == calls.end() ? SourceSpan{} : call->name_span);
+  }
+}
+
+bool loads_in_batches(const std::vector<const StageInfo*>& built_infos) {
+  return std::any_of(built_infos.begin(), built_infos.end(),
+                     [](const StageInfo* info) { return info->name == "batch"; });
 }
 
 // Follows what flows between the stages, from the first on: raw byte blocks (`chunks`) or
@@ -126,11 +111,27 @@ class RawBlockCheck {
   std::string_view maker_;  // the stage whose blocks flow here (a table name), or empty
 };
 
+// Another tool's idiom among the arguments of a stage that rejected them (`uniq -c`): the
+// error says which gpipe stage does that.
+std::string other_tool_hint(const StageCall& call) {
+  for (const Argument& arg : call.args) {
+    if (arg.kind != Argument::Kind::Option) continue;
+    if (std::string hint = other_tool_option_hint(call.name, arg.text); !hint.empty()) return hint;
+  }
+  return "";
+}
+
 BuiltStage build(const StageInfo& info, const StageCall& call, Context& ctx) {
-  StageArgs args(call);
-  BuiltStage built = info.build(args, ctx);
-  args.finish();
-  return built;
+  try {
+    StageArgs args(call);
+    BuiltStage built = info.build(args, ctx);
+    args.finish();
+    return built;
+  } catch (const PipelineError& e) {
+    const std::string hint = other_tool_hint(call);
+    if (hint.empty()) throw;
+    throw PipelineError(std::string(e.what()) + " (" + hint + ")", e.span());
+  }
 }
 
 // The implicit source of a pipeline that starts with a filter: `read -`.
@@ -186,18 +187,50 @@ bool mentions_line_numbers(const StageCall& call) {
 // work per record (a parser, an expression). On two cores that is one thread: a second one,
 // sharing a core with the writer, made every task slower (an aggregate after the prefix does not
 // count as real work either). See docs/performance.md, 'When threads pay'.
-unsigned thread_count(const std::vector<const StageInfo*>& stages, std::size_t end,
-                      const BuiltStage& source, const Context& ctx) {
-  if (ctx.options.threads != 0) return ctx.options.threads;
+struct ThreadChoice {
+  unsigned threads;
+  std::string reason;  // for --explain
+};
+
+ThreadChoice thread_count(const std::vector<const StageInfo*>& stages, std::size_t end,
+                          const BuiltStage& source, const Context& ctx) {
+  if (ctx.options.threads != 0) {
+    return {ctx.options.threads, "-j " + std::to_string(ctx.options.threads) + " as given"};
+  }
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  if (source.reads_plain_file) return cores;
+  if (source.reads_plain_file) {
+    return {cores, "default: every core (" + std::to_string(cores) +
+                       "), as the input is a plain file the threads read themselves"};
+  }
   static constexpr std::string_view kCheap[] = {"grep", "field", "select"};
   const bool worth_it = std::any_of(
       stages.begin() + 1, stages.begin() + static_cast<std::ptrdiff_t>(end),
       [](const StageInfo* s) {
         return std::find(std::begin(kCheap), std::end(kCheap), s->name) == std::end(kCheap);
       });
-  return worth_it ? std::max(1u, cores - 1) : 1;
+  if (!worth_it) {
+    return {1,
+            "default: the input is a pipe or compressed, whose writer needs a core, and the "
+            "stages that could run on threads (grep, field, select) are too cheap to pay"};
+  }
+  const unsigned threads = std::max(1u, cores - 1);
+  return {threads, "default: every core but one (" + std::to_string(threads) +
+                       "), as the input is a pipe or compressed and its writer needs a core"};
+}
+
+// Why no stage runs on threads, when none does (for --explain).
+std::string why_no_threads(const std::vector<const StageInfo*>& stages,
+                           const std::vector<BuiltStage>& built) {
+  if (stages.front()->name != "read") {
+    return "only stages after 'read' run on threads, and the source is '" +
+           std::string(stages.front()->name) + "'";
+  }
+  if (stages.size() < 2 || built[1].configure_output || built[1].record_sink) {
+    return "no stage after 'read' to run on them";
+  }
+  const std::string next(stages[1]->name);
+  if (built[1].sequential) return "'" + next + "' needs its files whole with these options";
+  return "'" + next + "' keeps state between records, so it runs on one thread";
 }
 
 // --partial: one pass of an aggregate whose merged state comes out as partial lines.
@@ -253,16 +286,132 @@ void print_partial_states(std::vector<BuiltStage>& built,
 // `STAGE | head N` where STAGE can do less for its first N records (sort: its N best in memory,
 // never spilled): STAGE is given N. Only a head right after it: `sort | skip M | head N` wants
 // records N+M deep, and any other stage between may drop or add records.
-void pass_head_limits(std::vector<BuiltStage>& built) {
+void pass_head_limits(std::vector<BuiltStage>& built, PlanDescription& description) {
   for (std::size_t i = 0; i + 1 < built.size(); ++i) {
     BuiltStage& stage = built[i];
     const std::optional<std::uint64_t> limit = built[i + 1].passes_at_most;
     if (!stage.transform_first || !limit) continue;
+    description.stages[i].fused.push_back("keeps only its first " + std::to_string(*limit) +
+                                          " (the head after it), in memory");
     stage.transform = [first = std::move(stage.transform_first), n = *limit](BatchStream in) {
       return first(std::move(in), n);
     };
   }
 }
+
+std::string call_text(const StageCall& call) {
+  std::string out = call.name;
+  for (const Argument& arg : call.args) {
+    out += ' ';
+    if (!arg.raw.empty()) {
+      out += arg.raw;
+    } else if (arg.text.find_first_of(" \t'\"|") != std::string::npos || arg.text.empty()) {
+      out += "'" + arg.text + "'";
+    } else {
+      out += arg.text;
+    }
+  }
+  return out;
+}
+
+std::string_view role_name(StageRole role) {
+  switch (role) {
+    case StageRole::Source:
+      return "source";
+    case StageRole::Transform:
+      return "transform";
+    case StageRole::Format:
+      return "format";
+    case StageRole::Sink:
+      return "sink";
+  }
+  return "";
+}
+
+std::string_view memory_name(MemoryUse memory) {
+  switch (memory) {
+    case MemoryUse::Streams:
+      return "streams";
+    case MemoryUse::Bounded:
+      return "bounded";
+    case MemoryUse::GrowsWithGroups:
+      return "grows with groups";
+  }
+  return "";
+}
+
+StageDescription describe_stage(const StageInfo& info, const StageCall& call,
+                                std::string planned_as) {
+  StageDescription stage;
+  stage.name = info.name;
+  stage.call = call_text(call);
+  stage.role = role_name(info.role);
+  stage.planned_as = std::move(planned_as);
+  stage.memory = memory_name(info.memory);
+  stage.memory_text = memory_sentence(info);
+  return stage;
+}
+
+std::string output_text(const OutputSpec& output) {
+  std::string format;
+  switch (output.format) {
+    case OutputFormat::Auto:
+      format = "in the input's format (text stays text, CSV stays CSV, JSON as written)";
+      break;
+    case OutputFormat::Text:
+      format = "as text";
+      break;
+    case OutputFormat::Tsv:
+      format = "as TSV";
+      break;
+    case OutputFormat::Csv:
+      format = "as CSV";
+      break;
+    case OutputFormat::Jsonl:
+      format = "as JSON lines";
+      break;
+    case OutputFormat::JsonArray:
+      format = "as JSON arrays (one per load batch)";
+      break;
+  }
+  if (output.path.empty()) return "standard output, " + format;
+  return std::string(output.append ? "appended to " : "written to ") + output.path +
+         (output.append ? ", " : " (under a temporary name, renamed at the end), ") + format;
+}
+
+// --stats: the edges between the stages (src/exec/run_stats.hpp). Under -j, each thread's
+// prefix counts its own edges; the last one leads to the aggregate on the threads, if any.
+std::vector<TransformFactory> metered_prefix(std::vector<TransformFactory> prefix, RunStats& stats,
+                                             bool with_aggregate) {
+  if (prefix.empty()) {
+    // `read | count`: only the edge from the source into the aggregate, on each thread.
+    if (with_aggregate) {
+      prefix.push_back([&stats](BatchStream in) {
+        return stats.edge(std::move(in), &stats.stage(0), &stats.stage(1),
+                          EdgeCounts{true, true, true, false});
+      });
+    }
+    return prefix;
+  }
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    const bool last = i + 1 == prefix.size();
+    prefix[i] = [f = std::move(prefix[i]), &stats, index = i + 1, last,
+                 with_aggregate](BatchStream in) {
+      BatchStream out = f(stats.edge(std::move(in), &stats.stage(index - 1), &stats.stage(index)));
+      if (!last) return out;
+      // The last stage's time, on its thread; its records are counted by the consumer, or here
+      // when they go into the aggregate (whose own time is its adds': RunStats::timed_split).
+      return stats.edge(std::move(out), &stats.stage(index),
+                        with_aggregate ? &stats.stage(index + 1) : nullptr,
+                        EdgeCounts{with_aggregate, with_aggregate, true, false});
+    };
+  }
+  return prefix;
+}
+
+}  // namespace
+
+namespace {
 
 // The stand-in for the source of a branch (tee), whose batches are sent in.
 const StageInfo kSentBatches{.name = "(sent batches)",
@@ -287,68 +436,106 @@ void check_branch(const std::vector<StageCall>& calls, const std::vector<const S
 }
 
 // Plans `calls`; `branch_source`, when given, is where the batches come from (a tee branch).
-Plan plan_calls(const std::vector<StageCall>& calls, Context& ctx,
+Plan plan_calls(const std::vector<StageCall>& calls, Context& ctx, PlanMode mode,
                 const SourceFactory* branch_source) {
   if (calls.empty()) throw PipelineError("empty pipeline", {});
   std::vector<const StageInfo*> infos;
   infos.reserve(calls.size());
   for (const StageCall& call : calls) infos.push_back(&resolve(call));
-  if (branch_source != nullptr) check_branch(calls, infos);
   for (std::size_t i = 0; i < calls.size(); ++i) check_position(*infos[i], calls[i], i, infos);
+  if (branch_source != nullptr) check_branch(calls, infos);
 
   // Build every stage (checking all arguments) before chaining any, so a bad argument anywhere
   // is reported before a file is opened.
   std::vector<BuiltStage> built;
   std::vector<const StageInfo*> built_infos;  // which stage each entry of `built` is
   std::vector<bool> reads_line_numbers;       // and whether it may read _line
+  PlanDescription description;                // and how --explain describes it
   built.reserve(calls.size() + 1);
   RawBlockCheck raw_blocks;
-  auto add = [&](const StageInfo& info, const StageCall& call) {
+  auto add = [&](const StageInfo& info, const StageCall& call, std::string planned_as = {}) {
     built.push_back(build(info, call, ctx));
     raw_blocks.pass(info, built.back(), call);
     built_infos.push_back(&info);
     reads_line_numbers.push_back(mentions_line_numbers(call));
+    description.stages.push_back(describe_stage(info, call, std::move(planned_as)));
   };
   if (branch_source != nullptr) {
     built.emplace_back().source = *branch_source;
     built_infos.push_back(&kSentBatches);
     reads_line_numbers.push_back(false);
+    StageCall sent;
+    sent.name = std::string(kSentBatches.name);
+    description.stages.push_back(describe_stage(kSentBatches, sent, "the records the tee sends"));
   } else if (infos.front()->role != StageRole::Source) {
     const StageCall read = stdin_read_call();
     if (calls.front().name == "items") {
-      add(*find_stage("chunks"), as_chunks_call(read));
+      add(*find_stage("chunks"), as_chunks_call(read),
+          "implicit: the pipeline starts with a filter; raw blocks for 'items'");
     } else {
-      add(*find_stage("read"), read);
+      add(*find_stage("read"), read, "implicit: the pipeline starts with a filter");
     }
   }
   for (std::size_t i = 0; i < calls.size(); ++i) {
     if (i == 0 && calls[0].name == "read" && feeds_items(calls, 0)) {
-      add(*find_stage("chunks"), as_chunks_call(calls[0]));
+      add(*find_stage("chunks"), as_chunks_call(calls[0]),
+          "'read' planned as raw blocks for 'items', which splits a document longer than a line");
       continue;
     }
     add(*infos[i], calls[i]);
   }
+  // Every stage has said which fields it needs: the parsers make only those.
+  for (StageDescription& stage : description.stages) {
+    if (stage.name != "json" && stage.name != "items") continue;
+    stage.extracts_all = ctx.demand.all;
+    stage.json_paths = ctx.demand.names;
+    if (ctx.demand.all) {
+      stage.fused.push_back("extracts every field (a later stage needs them all)");
+    } else if (ctx.demand.names.empty()) {
+      stage.fused.push_back("extracts no field (no later stage reads one): only checks each value");
+    } else {
+      std::string paths;
+      for (const std::string& name : ctx.demand.names) paths += (paths.empty() ? "" : ", ") + name;
+      stage.fused.push_back("extracts only the paths later stages read: " + paths);
+    }
+  }
 
+  pass_head_limits(built, description);
   check_record_sink(built, built_infos, calls);
-  pass_head_limits(built);
   if (ctx.options.partial && branch_source == nullptr) {
     print_partial_states(built, built_infos, calls, ctx.options.partial_keyed);
   }
 
+  std::unique_ptr<RunStats> stats = mode.stats ? std::make_unique<RunStats>(built.size()) : nullptr;
+  if (stats) stats->stage(0).is_source = true;
   OutputSpec output;
   std::unique_ptr<RecordSink> record_sink;
+  std::string record_sink_call;
   std::optional<BatchStream> stream;
   std::size_t next = 0;
+  std::size_t upstream = 0;  // --stats: the stage whose output `stream` is
+  EdgeCounts next_counts{};  // and what the edge after it counts (less under -j)
   const std::size_t end = parallel_prefix_end(built_infos, built);
   // An aggregate right after the prefix runs on the threads too (partial states, merged).
   const bool with_aggregate = built_infos.front()->name == "read" && end < built.size() &&
                               built[end].split != nullptr && !built[end].sequential;
   const std::size_t parallel_end = end + (with_aggregate ? 1 : 0);
+  description.threads_reason = why_no_threads(built_infos, built);
   // Ticks (a stage that acts on time) come from the source through every stage in turn; the
   // threads of -j hand batches over as they fill, not as time passes, so ticks run without them.
   if (parallel_end > 1 && ctx.idle_tick.count() == 0) {
-    const unsigned threads = thread_count(built_infos, end, built[0], ctx);
+    const ThreadChoice choice = thread_count(built_infos, end, built[0], ctx);
+    const unsigned threads = choice.threads;
+    description.threads_reason = choice.reason;
     if (threads > 1) {
+      description.threads = threads;
+      description.parallel_begin = 1;
+      description.parallel_end = parallel_end;
+      for (std::size_t i = 1; i < parallel_end; ++i) description.stages[i].on_threads = true;
+      if (with_aggregate) {
+        description.stages[end].fused.push_back(
+            "a partial state on each thread, merged at the end");
+      }
       std::vector<TransformFactory> prefix;
       for (std::size_t i = 1; i < end; ++i) prefix.push_back(std::move(built[i].transform));
       std::shared_ptr<const ChunkFraming> framing = end > 1 ? built[1].framing : nullptr;
@@ -367,28 +554,86 @@ Plan plan_calls(const std::vector<StageCall>& calls, Context& ctx,
                        reads_line_numbers.begin() + static_cast<std::ptrdiff_t>(parallel_end),
                        [](bool reads) { return reads; });
       std::shared_ptr<const AggregateSplit> aggregate = with_aggregate ? built[end].split : nullptr;
-      stream.emplace(run_parallel(built[0].source(), std::move(prefix), std::move(framing),
+      BatchStream source = built[0].source();
+      if (stats) {
+        prefix = metered_prefix(std::move(prefix), *stats, with_aggregate);
+        if (aggregate) aggregate = stats->timed_split(std::move(aggregate), stats->stage(end));
+        // This thread's time reading; the threads count the records.
+        source = stats->edge(std::move(source), &stats->stage(0), nullptr,
+                             EdgeCounts{false, false, true, false});
+        // The threads' last stage's time is counted on the threads; here, the wait for them
+        // is its downstream's.
+        next_counts = EdgeCounts{.time_up = false};
+      }
+      stream.emplace(run_parallel(std::move(source), std::move(prefix), std::move(framing),
                                   std::move(aggregate), threads, number_late, ctx.errors,
                                   ctx.options.max_line));
       next = parallel_end;
+      upstream = parallel_end - 1;
     }
   }
-  for (BuiltStage& stage : std::span(built).subspan(next)) {
+  for (std::size_t i = next; i < built.size(); ++i) {
+    BuiltStage& stage = built[i];
     if (stage.source) {
       stream.emplace(stage.source());
+      upstream = i;
     } else if (stage.transform) {
-      BatchStream upstream = std::move(*stream);
-      stream.emplace(stage.transform(std::move(upstream)));
+      BatchStream in = std::move(*stream);
+      if (stats) {
+        in = stats->edge(std::move(in), &stats->stage(upstream), &stats->stage(i), next_counts);
+        next_counts = {};
+      }
+      stream.emplace(stage.transform(std::move(in)));
+      upstream = i;
     } else if (stage.configure_output) {
       stage.configure_output(output);
     } else if (stage.record_sink) {
-      record_sink = stage.record_sink();
-      auto* loader = dynamic_cast<db::TransactionalSink*>(record_sink.get());
-      if (loader != nullptr && loads_in_batches(built_infos)) loader->follow_load_batches();
+      record_sink_call = description.stages[i].call;
+      // A sink is made (a database opened) only for a run.
+      if (!mode.explain_only) {
+        record_sink = stage.record_sink();
+        auto* loader = dynamic_cast<db::TransactionalSink*>(record_sink.get());
+        if (loader != nullptr && loads_in_batches(built_infos)) loader->follow_load_batches();
+      }
     }
   }
-  return Plan{std::move(*stream), std::move(output), std::move(record_sink)};
+  if (stats) {
+    stream.emplace(stats->edge(std::move(*stream), &stats->stage(upstream),
+                               &stats->stage(stats->output_index()), next_counts));
+  }
+
+  description.output =
+      record_sink_call.empty() ? output_text(output) : "records sent to '" + record_sink_call + "'";
+  std::string pipeline;
+  for (const StageDescription& stage : description.stages) {
+    pipeline += (pipeline.empty() ? "" : " | ") + stage.call;
+  }
+  description.pipeline = pipeline;
+  for (const std::string& path : built[0].inputs) {
+    description.inputs.push_back(describe_input(path));
+    if (InputMeter* meter = InputMeters::find_or_add(description.inputs.back().name)) {
+      meter->size = description.inputs.back().size;
+    }
+  }
+  return Plan{std::move(stats), std::move(*stream), std::move(output), std::move(record_sink),
+              std::move(description)};
 }
+
+// --stats: the bytes written.
+class CountingSink final : public ByteSink {
+ public:
+  CountingSink(std::unique_ptr<ByteSink> inner, std::atomic<std::uint64_t>& bytes)
+      : inner_(std::move(inner)), bytes_(bytes) {}
+  void write(std::string_view bytes) override {
+    inner_->write(bytes);
+    bytes_.fetch_add(bytes.size(), std::memory_order_relaxed);
+  }
+  void commit() override { inner_->commit(); }
+
+ private:
+  std::unique_ptr<ByteSink> inner_;
+  std::atomic<std::uint64_t>& bytes_;
+};
 
 // Runs the hooks of stages whose work outlives the stream, the last registered first: a tee
 // inside a branch is registered before the tee whose branch it is in, and the outer branch,
@@ -404,6 +649,7 @@ std::uint64_t deliver(Plan& plan, bool stdout_is_terminal,
     std::uint64_t sent = 0;
     for (Batch& batch : plan.stream) {
       sent += batch.records().size();
+      plan.written->store(sent, std::memory_order_relaxed);
       plan.record_sink->consume(batch);
     }
     run_end_of_input_hooks(at_end_of_input);
@@ -413,7 +659,10 @@ std::uint64_t deliver(Plan& plan, bool stdout_is_terminal,
   if (plan.output.split_lines != 0 || plan.output.split_bytes != 0) {
     SplitOutput parts(plan.output);
     std::uint64_t written = 0;
-    for (Batch& batch : plan.stream) written += parts.print(batch);
+    for (Batch& batch : plan.stream) {
+      written += parts.print(batch);
+      plan.written->store(written, std::memory_order_relaxed);
+    }
     parts.finish_records();
     run_end_of_input_hooks(at_end_of_input);
     parts.commit();
@@ -423,10 +672,14 @@ std::uint64_t deliver(Plan& plan, bool stdout_is_terminal,
   std::unique_ptr<ByteSink> sink =
       to_stdout ? open_stdout_sink()
                 : open_file_sink(plan.output.path, plan.output.append, plan.output.level);
+  if (plan.stats) sink = std::make_unique<CountingSink>(std::move(sink), plan.stats->output_bytes);
   OutputBuffer buffer(*sink, to_stdout && stdout_is_terminal);
   RecordPrinter printer(plan.output, buffer);
   std::uint64_t written = 0;
-  for (Batch& batch : plan.stream) written += printer.print(batch);
+  for (Batch& batch : plan.stream) {
+    written += printer.print(batch);
+    plan.written->store(written, std::memory_order_relaxed);
+  }
   printer.finish();
   run_end_of_input_hooks(at_end_of_input);
   buffer.flush();
@@ -436,12 +689,12 @@ std::uint64_t deliver(Plan& plan, bool stdout_is_terminal,
 
 }  // namespace
 
-Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
-  return plan_calls(calls, ctx, nullptr);
+Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx, PlanMode mode) {
+  return plan_calls(calls, ctx, mode, nullptr);
 }
 
 Plan plan_branch(const std::vector<StageCall>& calls, Context& ctx, SourceFactory source) {
-  return plan_calls(calls, ctx, &source);
+  return plan_calls(calls, ctx, PlanMode{}, &source);
 }
 
 std::uint64_t run_plan(Plan& plan, Context& ctx, bool stdout_is_terminal) {

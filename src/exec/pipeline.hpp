@@ -1,11 +1,14 @@
 // Planning and running a pipeline: stage calls in, one generator chain and an output out.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "exec/plan_description.hpp"
+#include "exec/run_stats.hpp"
 #include "gpipe/context.hpp"
 #include "gpipe/language.hpp"
 #include "gpipe/record.hpp"
@@ -16,19 +19,31 @@
 namespace gpipe {
 
 struct Plan {
+  // --stats: the counters of its stages; null without. First, so that it outlives the stream
+  // (the -j threads count into it until the stream's end joins them).
+  std::unique_ptr<RunStats> stats;
   BatchStream stream;
   OutputSpec output;
   // A sink that takes records (sqlite, postgres): it gets the stream, and `output` is unused.
   std::unique_ptr<RecordSink> record_sink;
+  PlanDescription description;  // what --explain prints, recorded while planning
+  // The records written so far, for --progress (on another thread).
+  std::shared_ptr<std::atomic<std::uint64_t>> written =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
+};
+
+struct PlanMode {
+  bool stats = false;         // count records, time and bad records per stage (--stats)
+  bool explain_only = false;  // --explain: make no record sink (it would open a database)
 };
 
 // Looks every stage up in the table, checks roles and order (a source only first, `to` and
 // sinks only last), builds each stage from its arguments and chains them. A pipeline that does
 // not start with a source reads standard input. Throws PipelineError; reads no input.
-Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx);
+Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx, PlanMode mode = {});
 
-// A branch of `tee`: the calls (no source; ending in a sink) over the batches `source` yields.
-// Throws PipelineError as plan_pipeline does.
+// A tee's branch (`tee 'where … | write x'`): planned as a pipeline whose records come from
+// `source` (the batches the tee sends); it must end in a sink of its own.
 Plan plan_branch(const std::vector<StageCall>& calls, Context& ctx, SourceFactory source);
 
 // Pulls the plan through to its output. Returns the number of records written. Throws IoError,

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "gpipe/errors.hpp"
+#include "io/input_meter.hpp"
 #include "io/line_reader.hpp"
 
 namespace gpipe {
@@ -33,6 +34,7 @@ RangedFile::RangedFile(int fd, std::string name, std::uint64_t begin, std::uint6
                        std::string overlong_reason)
     : fd_(::dup(fd)),
       name_(std::move(name)),
+      meter_(InputMeters::find_or_add(name_)),
       begin_(begin),
       size_(size),
       overlong_reason_(std::move(overlong_reason)) {
@@ -55,6 +57,7 @@ std::size_t RangedFile::read_at(char* into, std::size_t length, std::uint64_t of
     }
     done += static_cast<std::size_t>(got);
   }
+  if (meter_ != nullptr) meter_->read_bytes.fetch_add(done, std::memory_order_relaxed);
   return done;
 }
 

@@ -21,6 +21,8 @@
 
 namespace gpipe {
 
+struct InputMeter;
+
 // Ranges of lines; csv ranges (framed: src/exec/parallel/csv_framing.hpp) are smaller, since the
 // batches of a csv range hold every field of every row, three times its bytes, until they are
 // printed: smaller ranges keep the peak memory down and cost no time (see
@@ -49,6 +51,7 @@ class RangedFile {
  private:
   int fd_;
   std::string name_;
+  InputMeter* meter_;  // --stats, --progress: where the bytes read are counted, or null
   std::uint64_t begin_;
   std::uint64_t size_;
   std::string overlong_reason_;  // "line longer than --max-line (64 MiB)"

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -18,6 +19,7 @@
 #include <string_view>
 
 #include "gpipe/errors.hpp"
+#include "io/input_meter.hpp"
 #include "io/read_ahead.hpp"
 
 namespace gpipe {
@@ -90,6 +92,9 @@ class FdSource final : public ByteSource {
 
   const std::string& name() const { return name_; }
 
+  // --stats, --progress: where the bytes read from the file are counted (null: not counted).
+  void set_meter(InputMeter* meter) { meter_ = meter; }
+
   // For a regular file: the part of it to read (see mappable_rest), taken before the magic is
   // peeked at.
   void set_regular_file(std::optional<Mappable> rest) {
@@ -119,6 +124,9 @@ class FdSource final : public ByteSource {
     for (;;) {
       const ssize_t got = ::read(fd_, buffer, n);
       if (got == 0 && n != 0) check_not_shrunk();
+      if (got > 0 && meter_ != nullptr) {
+        meter_->read_bytes.fetch_add(static_cast<std::uint64_t>(got), std::memory_order_relaxed);
+      }
       if (got >= 0) return static_cast<std::size_t>(got);
       if (errno != EINTR) throw IoError(errno_message("cannot read", name_, errno));
     }
@@ -138,12 +146,29 @@ class FdSource final : public ByteSource {
   int fd_;
   std::string name_;
   bool owns_fd_;
+  InputMeter* meter_ = nullptr;
   bool regular_file_ = false;
   bool was_read_ = false;
   std::optional<Mappable> rest_;
   std::array<unsigned char, kMagicBytes> magic_{};
   std::span<const unsigned char> peeked_;
   std::size_t peeked_pos_ = 0;
+};
+
+// Counts the bytes a decompressor hands out, for --stats.
+class DecompressedMeter final : public ByteSource {
+ public:
+  DecompressedMeter(std::unique_ptr<ByteSource> inner, InputMeter& meter)
+      : inner_(std::move(inner)), meter_(meter) {}
+  std::size_t read(char* buffer, std::size_t n) override {
+    const std::size_t got = inner_->read(buffer, n);
+    meter_.decompressed_bytes.fetch_add(got, std::memory_order_relaxed);
+    return got;
+  }
+
+ private:
+  std::unique_ptr<ByteSource> inner_;
+  InputMeter& meter_;
 };
 
 bool starts_with(std::span<const unsigned char> bytes, std::span<const unsigned char> magic) {
@@ -323,21 +348,33 @@ std::unique_ptr<ByteSource> open_input(const std::string& path) {
   }
   struct stat info {};
   if (::fstat(fd, &info) != 0) throw IoError(errno_message("cannot read", name, errno));
+  if (S_ISREG(info.st_mode)) {
+    spdlog::debug("{}: opened, {} bytes", name, info.st_size);
+  } else {
+    spdlog::debug("{}: opened, {}", name, S_ISFIFO(info.st_mode) ? "a pipe" : "not a file");
+  }
   // open(2) accepts a directory; read(2) would fail later with a less clear EISDIR.
   if (S_ISDIR(info.st_mode)) throw IoError(errno_message("cannot read", name, EISDIR));
   if (S_ISREG(info.st_mode)) file->set_regular_file(mappable_rest(fd, info));
+  InputMeter* const meter = InputMeters::find_or_add(name);
+  file->set_meter(meter);
   const std::span<const unsigned char> magic = file->peek_magic();
   // A compressed file is decompressed on a thread of its own, beside the parsing, so that
   // decompressing and parsing overlap instead of adding up (see docs/performance.md,
   // "Decompression on its own thread"). Not a pipe: its reads may wait on the writer
   // indefinitely, and a reader that stops early (`head`) would wait for them.
   const bool beside = S_ISREG(info.st_mode);
-  const auto decompressing = [&](std::unique_ptr<ByteSource> decoder) {
-    return beside ? read_ahead(std::move(decoder)) : std::move(decoder);
+  const auto decompressing = [&](std::unique_ptr<ByteSource> decoder,
+                                 const char* format) -> std::unique_ptr<ByteSource> {
+    spdlog::debug("{}: decompressing {}{}", name, format, beside ? " on a thread of its own" : "");
+    std::unique_ptr<ByteSource> out = beside ? read_ahead(std::move(decoder)) : std::move(decoder);
+    if (meter == nullptr) return out;
+    meter->compression = format;
+    return std::make_unique<DecompressedMeter>(std::move(out), *meter);
   };
-  if (is_zstd(magic)) return decompressing(std::make_unique<ZstdSource>(std::move(file)));
+  if (is_zstd(magic)) return decompressing(std::make_unique<ZstdSource>(std::move(file)), "zstd");
   if (starts_with(magic, kGzipMagic)) {
-    return decompressing(std::make_unique<GzipSource>(std::move(file)));
+    return decompressing(std::make_unique<GzipSource>(std::move(file)), "gzip");
   }
   return file;
 }
@@ -359,6 +396,39 @@ bool is_mappable_input(const std::string& path, ReadPathChoice* read_path) {
   if (mappable && read_path != nullptr) *read_path = probe_read_path(fd, rest->begin, rest->size);
   if (!is_stdin) ::close(fd);
   return mappable;
+}
+
+InputFacts describe_input(const std::string& path) {
+  InputFacts facts{display_name(path), "file", std::nullopt, ""};
+  const bool is_stdin = path == "-";
+  const int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    facts.kind.assign(std::strerror(errno));
+    facts.compression.assign(1, '?');
+    return facts;
+  }
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    const std::string_view kind = S_ISFIFO(info.st_mode) ? "pipe"
+                                  : ::isatty(fd) != 0    ? "terminal"
+                                                         : "other";
+    facts.kind.assign(kind.data(), kind.size());
+    facts.compression.assign(1, '?');
+  } else {
+    const off_t start = is_stdin ? ::lseek(fd, 0, SEEK_CUR) : 0;
+    const std::uint64_t from = start > 0 ? static_cast<std::uint64_t>(start) : 0;
+    const auto size = static_cast<std::uint64_t>(info.st_size);
+    facts.size = size > from ? size - from : 0;
+    std::array<unsigned char, kMagicBytes> magic{};
+    const ssize_t got = ::pread(fd, magic.data(), magic.size(), static_cast<off_t>(from));
+    const std::span bytes(magic.data(), got > 0 ? static_cast<std::size_t>(got) : 0);
+    const std::string_view compression = is_zstd(bytes)                   ? "zstd"
+                                         : starts_with(bytes, kGzipMagic) ? "gzip"
+                                                                          : "";
+    facts.compression.assign(compression.data(), compression.size());
+  }
+  if (!is_stdin) ::close(fd);
+  return facts;
 }
 
 std::vector<std::string> expand_input_paths(const std::vector<std::string>& patterns) {

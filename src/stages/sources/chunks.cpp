@@ -54,7 +54,8 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   const std::size_t chunk_size = args.size_argument(size_argument);
   if (chunk_size == 0) args.fail(size_argument, "SIZE must be at least 1 byte");
   BuiltStage built;
-  built.source = [paths = input_path_arguments(args, ctx), chunk_size, &ctx] {
+  built.inputs = input_path_arguments(args, ctx);
+  built.source = [paths = built.inputs, chunk_size, &ctx] {
     return read_chunks(paths, chunk_size, ctx);
   };
   return built;

@@ -1,8 +1,11 @@
 // `read PATH…`: lines from files, globs and standard input.
+#include <spdlog/spdlog.h>
+
 #include <deque>
 #include <memory>
 
 #include "io/file_range.hpp"
+#include "io/input_meter.hpp"
 #include "io/io.hpp"
 #include "io/line_reader.hpp"
 #include "stages/sources/sources.hpp"
@@ -34,6 +37,10 @@ BatchStream cut_into_ranges(const ByteSource::Mappable& file, const Origin& orig
   }
 }
 
+void log_done(const Origin& origin, const char* how) {
+  spdlog::debug("{}: done ({})", origin.name, how);
+}
+
 // One file's lines. Each LineReader block goes out whole as pending lines, so a literal grep
 // can search the raw block and split lines only around its matches. The file is opened when
 // this generator first runs and closed when it is destroyed, i.e. as soon as the file is done.
@@ -44,14 +51,21 @@ BatchStream read_file(const std::string& path, const Origin& origin, Batch& batc
   if (const std::optional<ByteSource::Mappable> file = source->mappable();
       file && ctx.threads_range_bytes != 0 &&
       file_ranges_fit(ctx.options.max_line, ctx.threads_range_bytes)) {
+    spdlog::debug("{}: cut into ranges of {} for the threads", origin.name,
+                  human_size(ctx.threads_range_bytes));
     co_yield elements_of(
         cut_into_ranges(*file, origin, overlong_reason, ctx.threads_range_bytes, batch));
+    log_done(origin, "every range handed to the threads");
     co_return;
   }
   LineReader reader(*source, ctx.options.read_buffer, ctx.options.max_line, origin.name,
                     ctx.options.map_files ? LineReader::kMapWindow : 0);
   reader.hand_over_blocks(ctx.threads_number_lines, ctx.threads_read_in_pages);
   reader.set_idle_tick(ctx.idle_tick);
+  // A mapped file is not read(2): its bytes are counted here, as its blocks go out.
+  InputMeter* const mapped_meter =
+      reader.mapped() ? InputMeters::find_or_add(origin.name) : nullptr;
+  if (reader.mapped()) spdlog::debug("{}: mapped", origin.name);
   LineReader::Block block;
   LineReader::Overlong overlong;
   for (;;) {
@@ -59,6 +73,7 @@ BatchStream read_file(const std::string& path, const Origin& origin, Batch& batc
       case LineReader::Event::Lines:
         batch.reset(&origin, RecordKind::Line);
         batch.set_pending_lines(block.lines, block.first_line, block.offset, block.owner);
+        if (mapped_meter != nullptr) mapped_meter->read_bytes += block.lines.size();
         co_yield batch;
         break;
       case LineReader::Event::Overlong:
@@ -77,6 +92,7 @@ BatchStream read_file(const std::string& path, const Origin& origin, Batch& batc
         co_yield batch;
         break;
       case LineReader::Event::End:
+        log_done(origin, "end of input");
         co_return;
     }
   }
@@ -97,6 +113,7 @@ BuiltStage build(StageArgs& args, Context& ctx) {
     ctx.options.map_files = built.reads_plain_file && choice.map;
     ctx.options.read_path_why = built.reads_plain_file ? choice.why : "read: not a plain file";
   }
+  built.inputs = paths;
   built.source = [paths = std::move(paths), &ctx] { return read_lines(paths, ctx); };
   return built;
 }
