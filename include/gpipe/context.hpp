@@ -2,6 +2,7 @@
 // run.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -18,6 +19,7 @@
 namespace gpipe {
 
 class FieldRef;
+class InputState;  // src/state/input_state.hpp
 
 inline constexpr std::size_t kKiB = 1024;
 inline constexpr std::size_t kMiB = 1024 * kKiB;
@@ -33,6 +35,8 @@ struct RunOptions {
   // -j: threads for the stateless prefix of a pipeline and for sort; 0: automatic
   unsigned threads = 1;
   bool quiet = false;  // -q
+  // --line-buffered: output is written out after every record (a pipe read as it comes).
+  bool line_buffered = false;
   // --partial: the final aggregate prints its mergeable state (docs/spec.md §8), not records.
   bool partial = false;
   // --keyed: each partial line starts with its key (JSON) and a tab, for Hadoop Streaming.
@@ -221,6 +225,19 @@ struct Context {
   // -j: `read` cuts plain files into ranges of this many bytes that the threads read
   // (src/io/file_range.hpp); 0: it reads them itself.
   std::size_t threads_range_bytes = 0;
+  // Ticks (docs/design.md): 0: never; a stage that acts on time (`batch --every`) sets it at
+  // build time to the smallest interval it needs. A source that may wait for input (a pipe, a
+  // terminal) then yields an empty batch, a tick, whenever that long passed without a line, so
+  // the stages after it run even while the input is silent.
+  std::chrono::milliseconds idle_tick{0};
+  // --state: the state of the incremental job, which `read` plans its inputs with and the
+  // runner commits; null without --state.
+  InputState* input_state = nullptr;
+  // read --follow: set by `read`; the runner then writes its output out after every batch.
+  bool follows_input = false;
+  // --state: a stage reads each file's first line as a header (csv): a file resumed past its
+  // start is given its first line first.
+  bool resume_with_first_line = false;
 };
 
 }  // namespace gpipe

@@ -30,6 +30,9 @@ struct CliOptions {
   bool mmap = false;            // --mmap
   bool partial = false;         // --partial
   bool keyed = false;           // --keyed
+  std::string state_file;       // --state; empty: none
+  bool line_buffered = false;   // --line-buffered
+  std::string log_file;         // --log-file; empty: none
   bool man_page = false;        // help --man
   bool markdown = false;        // help --markdown
   std::string completions_for;  // help --completions SHELL; empty: not asked for

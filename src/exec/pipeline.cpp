@@ -10,6 +10,7 @@
 #include "gpipe/stage.hpp"
 #include "io/file_range.hpp"
 #include "stages/aggregates/partial_state.hpp"
+#include "state/input_state.hpp"
 
 namespace gpipe {
 
@@ -236,6 +237,47 @@ void pass_head_limits(std::vector<BuiltStage>& built) {
   }
 }
 
+// --state records, per input file, the offset up to which the output has every record. Mid-run
+// commits need each batch to reach the output before the source reads on, carrying its resume
+// point: `read` of files, then stages that look at one record at a time and pass batches on
+// (those that may run on threads; csv moves the point back to a row still open). A stage whose
+// output comes only after all its input (an aggregate, sort, tail) is allowed too, and anything
+// after it: the state is then committed only at the end of the run. Any other stage (head,
+// uniq, dedup, running, window, batch…) holds records or stops early in ways the state cannot
+// follow, and is refused. Returns whether the state may be committed only at the end.
+bool check_stages_for_state(const std::vector<const StageInfo*>& infos,
+                            const std::vector<BuiltStage>& built,
+                            const std::vector<StageCall>& calls, bool implicit_read,
+                            const Context& ctx) {
+  if (implicit_read || infos.front()->name != "read" || ctx.stdin_taken) {
+    throw PipelineError(
+        "--state records how far each input file was read: start with 'read FILE…' (not "
+        "standard input, 'chunks' or 'seq')",
+        calls.front().name_span);
+  }
+  // `built` has the same stages as `infos` (no implicit read here).
+  for (std::size_t i = 1; i < infos.size(); ++i) {
+    const StageInfo& info = *infos[i];
+    if (info.role == StageRole::Transform && info.parallel) continue;
+    if (info.role == StageRole::Sink && info.name != "write") {
+      throw PipelineError("'" + std::string(info.name) + "' does not keep a --state yet",
+                          calls[i].name_span);
+    }
+    if (info.role != StageRole::Transform) continue;  // `to`, `write`
+    const bool output_at_end = built[i].split != nullptr || info.name == "sort" ||
+                               info.name == "tail" || info.name == "merge";
+    if (output_at_end) return true;
+    throw PipelineError("'" + std::string(info.name) +
+                            "' cannot run under --state: the state must say exactly which input "
+                            "records the output has, so between 'read' and the output only "
+                            "stages that pass each record on at once (grep, where, field, "
+                            "select, set, json, csv, kv, parse, …) or whose output comes after "
+                            "all their input (aggregates, sort, tail) may come",
+                        calls[i].name_span);
+  }
+  return false;
+}
+
 }  // namespace
 
 Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
@@ -274,6 +316,11 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
     add(*infos[i], calls[i]);
   }
 
+  bool state_at_end_only = false;
+  if (ctx.input_state != nullptr) {
+    state_at_end_only =
+        check_stages_for_state(infos, built, calls, infos.front()->role != StageRole::Source, ctx);
+  }
   pass_head_limits(built);
   if (ctx.options.partial) {
     print_partial_states(built, built_infos, calls, ctx.options.partial_keyed);
@@ -327,7 +374,7 @@ Plan plan_pipeline(const std::vector<StageCall>& calls, Context& ctx) {
       record_sink = stage.record_sink();
     }
   }
-  return Plan{std::move(*stream), std::move(output), std::move(record_sink)};
+  return Plan{std::move(*stream), std::move(output), std::move(record_sink), state_at_end_only};
 }
 
 std::uint64_t run_plan(Plan& plan, Context& ctx, bool stdout_is_terminal) {
@@ -342,14 +389,50 @@ std::uint64_t run_plan(Plan& plan, Context& ctx, bool stdout_is_terminal) {
     return sent;
   }
   const bool to_stdout = plan.output.path.empty();
+  InputState* const state = ctx.input_state;
+  // --state with write --append: exactly once. The output is cut back to its committed length
+  // before anything is written, and each commit makes the output durable before the state.
+  const bool append_exactly_once = state != nullptr && !to_stdout && plan.output.append;
+  if (append_exactly_once) state->prepare_output(plan.output.path);
   std::unique_ptr<ByteSink> sink =
       to_stdout ? open_stdout_sink() : open_file_sink(plan.output.path, plan.output.append);
-  OutputBuffer buffer(*sink, to_stdout && stdout_is_terminal);
+  if (append_exactly_once) state->bind_output(plan.output.path);
+  OutputBuffer buffer(*sink, (to_stdout && stdout_is_terminal) || ctx.options.line_buffered);
   RecordPrinter printer(plan.output, buffer);
+  // A file written under a temporary name shows nothing until it is renamed at the end, so its
+  // state is committed only then; standard output and appended files commit as they go.
+  const bool commits_as_it_goes =
+      state != nullptr && !plan.state_at_end_only && (to_stdout || plan.output.append);
+  const auto commit = [&] {
+    buffer.flush();
+    std::optional<std::uint64_t> length;
+    if (append_exactly_once) length = sink->checkpoint();
+    state->commit(length);
+  };
+  // Followed input (or a stage acting on time) must not wait in the buffer for more to come.
+  const bool flush_each_batch = ctx.follows_input || ctx.idle_tick.count() != 0;
   std::uint64_t written = 0;
-  for (Batch& batch : plan.stream) written += printer.print(batch);
+  for (Batch& batch : plan.stream) {
+    written += printer.print(batch);
+    if (state != nullptr) {
+      state->note(batch);
+      if (commits_as_it_goes && (batch.closes_load_batch() || state->commit_due())) commit();
+    }
+    if (flush_each_batch) buffer.flush();
+  }
   buffer.flush();
-  sink->commit();
+  if (state != nullptr) {
+    state->note_end_of_input();
+    if (append_exactly_once) {
+      commit();
+      sink->commit();
+    } else {
+      sink->commit();
+      state->commit(std::nullopt);
+    }
+  } else {
+    sink->commit();
+  }
   ctx.errors.flush();
   return written;
 }

@@ -8,9 +8,9 @@
 
 #include "gpipe/context.hpp"
 #include "gpipe/language.hpp"
-#include "output/output.hpp"
 #include "gpipe/record.hpp"
 #include "gpipe/record_sink.hpp"
+#include "output/output.hpp"
 
 namespace gpipe {
 
@@ -19,6 +19,9 @@ struct Plan {
   OutputSpec output;
   // A sink that takes records (sqlite, postgres): it gets the stream, and `output` is unused.
   std::unique_ptr<RecordSink> record_sink;
+  // --state: a stage holds records until the end of its input (an aggregate, sort, tail), so
+  // the state is committed only at the end of the run.
+  bool state_at_end_only = false;
 };
 
 // Looks every stage up in the table, checks roles and order (a source only first, `to` and

@@ -61,6 +61,21 @@ class LineReader {
   // describes a skipped line. Views are valid until the next call.
   Event next(Block& block, Overlong& overlong);
 
+  // --state: the stream was opened at `offset` (the source skipped what came before), whose
+  // line is `line`. Before the first next().
+  void start_at(std::uint64_t offset, std::uint64_t line) {
+    offset_ = offset;
+    line_ = line;
+  }
+  // --state: a last line without its newline is not handed out at the end of input (a writer
+  // may be in the middle of it); it stays buffered, and read_on() may complete it.
+  void hold_partial_last_line() { hold_partial_ = true; }
+  // read --follow: after Event::End, reads on from where the input ended (it may have grown).
+  void read_on() { eof_ = false; }
+  // The offset and line number just past the lines handed out so far.
+  std::uint64_t next_offset() const { return offset_; }
+  std::uint64_t next_line() const { return line_; }
+
   // Whether the file is mapped (blocks then carry their window as `owner`).
   bool mapped() const { return mapped_; }
   // Leaves the blocks of a mapped file to whoever takes them (-j: the worker threads): lines
@@ -110,6 +125,7 @@ class LineReader {
   std::uint64_t offset_ = 0;  // stream offset of data_[begin_]
   bool eof_ = false;
   bool skipping_ = false;  // inside an overlong line, discarding up to its newline
+  bool hold_partial_ = false;
 };
 
 }  // namespace gpipe

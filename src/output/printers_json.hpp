@@ -4,8 +4,8 @@
 
 #include <string_view>
 
-#include "output/output.hpp"
 #include "gpipe/record.hpp"
+#include "output/output.hpp"
 
 namespace gpipe {
 
