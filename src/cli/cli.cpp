@@ -44,6 +44,10 @@ constexpr std::string_view kLogFilePattern = "%Y-%m-%dT%H:%M:%S.%e%z gpipe[%P] %
 // Every message also goes to the log file, appended, with a timestamp and the pid (cron runs
 // of one job overlap in one file only when a lock refused one of them, which says so).
 void add_log_file(const std::string& path, int argc, char** argv) {
+  // Opened once here first: spdlog would make missing directories, which hides a mistyped path.
+  std::FILE* probe = std::fopen(path.c_str(), "a");
+  if (probe == nullptr) throw IoError(errno_message("cannot open log file", path, errno));
+  std::fclose(probe);
   std::shared_ptr<spdlog::sinks::basic_file_sink_st> file;
   try {
     file = std::make_shared<spdlog::sinks::basic_file_sink_st>(path, /*truncate=*/false);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <ctime>
 
 #include "gpipe/errors.hpp"
@@ -21,8 +22,16 @@ namespace {
 // disk mounted again, a glob widened) is not read twice, and the state does not grow forever
 // with deleted rotations.
 constexpr std::int64_t kForgetAfterSeconds = 30 * 24 * 3600;
-// How often a running job commits when no `batch` says when.
-constexpr auto kCommitInterval = std::chrono::seconds(1);
+// How often a running job commits when no `batch` says when. GPIPE_STATE_COMMIT_MS sets
+// another interval, for tests that kill runs between commits (tests/e2e/state_kill.sh).
+std::chrono::milliseconds commit_interval() {
+  static const std::chrono::milliseconds interval = [] {
+    const char* text = std::getenv("GPIPE_STATE_COMMIT_MS");
+    const long value = text != nullptr ? std::strtol(text, nullptr, 10) : 0;
+    return std::chrono::milliseconds(value > 0 ? value : 1000);
+  }();
+  return interval;
+}
 
 std::int64_t now_seconds() {
   return static_cast<std::int64_t>(std::time(nullptr));
@@ -328,7 +337,7 @@ void InputState::bind_output(const std::string& path) {
 }
 
 bool InputState::commit_due() const {
-  return std::chrono::steady_clock::now() - last_commit_ >= kCommitInterval;
+  return std::chrono::steady_clock::now() - last_commit_ >= commit_interval();
 }
 
 void InputState::commit(std::optional<std::uint64_t> output_length) {

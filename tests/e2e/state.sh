@@ -217,6 +217,21 @@ expect "stdin refused" 2 $?
 "$GPIPE" -j 2 --state st 'read z.log' >/dev/null 2>err
 expect "-j refused" 2 $?
 
+# --log-file: messages appended with a timestamp, the skipped bad records' summary, the start
+# and the end of each run; standard error still has the messages.
+fresh
+printf '{"a":1}\nnot json\n' >j.log
+"$GPIPE" --state st --log-file job.log --on-error skip 'read j.log | json' >/dev/null 2>err
+"$GPIPE" --state st --log-file job.log 'read j.log | json' >/dev/null 2>>err
+stamp='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+[+-][0-9]{2}:[0-9]{2} gpipe\[[0-9]+\] '
+expect "log: lines" 6 "$(grep -cE "$stamp" job.log)"
+grep -qE "${stamp}info: start: --state st --log-file job.log --on-error skip" job.log && pass || fail "log: start: $(cat job.log)"
+grep -qE "${stamp}warning: 1 bad record skipped" job.log && pass || fail "log: summary: $(cat job.log)"
+grep -qE "${stamp}info: end: exit 0, 1 records out" job.log && pass || fail "log: end: $(cat job.log)"
+grep -q "1 bad record skipped" err && pass || fail "log: stderr still has it"
+"$GPIPE" --log-file "$work/no-such-dir/x.log" 'read j.log' >/dev/null 2>err
+expect "log: unwritable: exit" 3 $?
+
 # The jobs of pipelines/: a second run adds only what is new, and the totals stay right.
 fresh
 cp "$root/sample-data/app-api.log" app.log
