@@ -162,6 +162,8 @@ bool mentions_line_numbers(const StageCall& call) {
 unsigned thread_count(const std::vector<const StageInfo*>& stages, std::size_t end,
                       const BuiltStage& source, const Context& ctx) {
   if (ctx.options.threads != 0) return ctx.options.threads;
+  // Followed input comes a few lines at a time: threads would hold them back in chunks.
+  if (ctx.follows_input) return 1;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   if (source.reads_plain_file) return cores;
   static constexpr std::string_view kCheap[] = {"grep", "field", "select"};
