@@ -20,6 +20,7 @@
 namespace gpipe {
 
 class FieldRef;
+class InputState;  // src/state/input_state.hpp
 
 inline constexpr std::size_t kKiB = 1024;
 inline constexpr std::size_t kMiB = 1024 * kKiB;
@@ -40,6 +41,8 @@ struct RunOptions {
   // -j: threads for the stateless prefix of a pipeline and for sort; 0: automatic
   unsigned threads = 1;
   bool quiet = false;  // -q
+  // --line-buffered: output is written out after every record (a pipe read as it comes).
+  bool line_buffered = false;
   // --partial: the final aggregate prints its mergeable state (docs/spec.md §8), not records.
   bool partial = false;
   // --keyed: each partial line starts with its key (JSON) and a tab, for Hadoop Streaming.
@@ -251,6 +254,14 @@ struct Context {
   // the sink commits; not called when the run fails. A stage whose work outlives its stream (tee's
   // branch) finishes here even when a stage after it stopped pulling early (head).
   std::vector<std::function<void()>> at_end_of_input;
+  // --state: the state of the incremental job, which `read` plans its inputs with and the
+  // runner commits; null without --state.
+  InputState* input_state = nullptr;
+  // read --follow: set by `read`; the runner then writes its output out after every batch.
+  bool follows_input = false;
+  // --state: a stage reads each file's first line as a header (csv): a file resumed past its
+  // start is given its first line first.
+  bool resume_with_first_line = false;
 };
 
 }  // namespace gpipe

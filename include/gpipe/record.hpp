@@ -157,6 +157,18 @@ class Batch {
   bool closes_load_batch() const { return closes_load_batch_; }
   void set_closes_load_batch(bool closes = true) { closes_load_batch_ = closes; }
 
+  // --state: reading the batch's file again from resume_offset(), whose line is resume_line(),
+  // gives every record after this batch's. Set by `read`; kept by stages that pass batches on;
+  // a stage that holds back text of the batch (csv, a row still open) moves it back to the
+  // start of what it holds. Batches a stage made have none.
+  bool has_resume_point() const { return resume_line_ != 0; }
+  std::uint64_t resume_offset() const { return resume_offset_; }
+  std::uint64_t resume_line() const { return resume_line_; }
+  void set_resume_point(std::uint64_t offset, std::uint64_t line) {
+    resume_offset_ = offset;
+    resume_line_ = line;
+  }
+
   // --- for sources ---
   void reset(const Origin* origin, RecordKind kind);
   void set_pending_lines(std::string_view block, std::uint64_t first_line, std::uint64_t offset,
@@ -179,6 +191,8 @@ class Batch {
   std::uint64_t block_first_line_ = 0;
   std::uint64_t block_offset_ = 0;
   bool closes_load_batch_ = false;
+  std::uint64_t resume_offset_ = 0;
+  std::uint64_t resume_line_ = 0;  // 0: no resume point
   std::shared_ptr<const void> block_owner_;
   bool lines_pending_ = false;
   bool starts_chunk_ = false;

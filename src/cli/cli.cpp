@@ -1,5 +1,7 @@
 #include "cli/cli.hpp"
 
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -25,6 +27,7 @@
 #include "io/input_meter.hpp"
 #include "io/mapped_file.hpp"
 #include "output/temp_files.hpp"
+#include "state/input_state.hpp"
 
 namespace gpipe {
 
@@ -35,6 +38,43 @@ void setup_logging() {
   auto logger = std::make_shared<spdlog::logger>("gpipe", progress_log_sink());
   logger->set_pattern("gpipe: %^%l%$: %v");
   spdlog::set_default_logger(logger);
+}
+
+// --log-file: the lines for the start and end of the run, written to the log file only (the
+// terminal or cron's mail needs no "started" line); null without --log-file.
+std::shared_ptr<spdlog::logger> run_log;
+
+constexpr std::string_view kLogFilePattern = "%Y-%m-%dT%H:%M:%S.%e%z gpipe[%P] %l: %v";
+
+// Every message also goes to the log file, appended, with a timestamp and the pid (cron runs
+// of one job overlap in one file only when a lock refused one of them, which says so).
+void add_log_file(const std::string& path, int argc, char** argv) {
+  // Opened once here first: spdlog would make missing directories, which hides a mistyped path.
+  std::FILE* probe = std::fopen(path.c_str(), "a");
+  if (probe == nullptr) throw IoError(errno_message("cannot open log file", path, errno));
+  std::fclose(probe);
+  std::shared_ptr<spdlog::sinks::basic_file_sink_st> file;
+  try {
+    file = std::make_shared<spdlog::sinks::basic_file_sink_st>(path, /*truncate=*/false);
+  } catch (const spdlog::spdlog_ex&) {
+    throw IoError(errno_message("cannot open log file", path, errno));
+  }
+  file->set_pattern(std::string(kLogFilePattern));
+  spdlog::default_logger()->sinks().push_back(file);
+  run_log = std::make_shared<spdlog::logger>("gpipe-run", file);
+  run_log->set_pattern(std::string(kLogFilePattern));
+  run_log->flush_on(spdlog::level::trace);
+  spdlog::default_logger()->flush_on(spdlog::level::trace);
+  std::string command = "start:";
+  for (int i = 1; i < argc; ++i) {
+    command += ' ';
+    command += argv[i];
+  }
+  run_log->info("{}", command);
+}
+
+void log_run_end(int status, std::uint64_t records) {
+  if (run_log) run_log->info("end: exit {}, {} records out", status, records);
 }
 
 class UsageError : public std::runtime_error {
@@ -218,16 +258,28 @@ int run_pipeline(const CliOptions& o) {
   ctx.options.map_files = o.mmap;
   if (o.mmap) ctx.options.read_path_why = "mapped: --mmap";
   if (o.no_mmap) ctx.options.read_path_why = "read: --no-mmap";
+  ctx.options.line_buffered = o.line_buffered;
   if (o.threads < 0)
     throw UsageError("-j expects a number of threads, got " + std::to_string(o.threads));
   ctx.options.threads = static_cast<unsigned>(o.threads);
+  if (!o.state_file.empty()) {
+    // The committed positions are those of the records the output has, in input order.
+    if (o.threads > 1) throw UsageError("--state reads on one thread: leave out -j");
+    ctx.options.threads = 1;
+  }
   std::string dead_letter_path;
   const ErrorPolicy::Mode mode = parse_on_error(o.on_error, dead_letter_path);
   std::destroy_at(&ctx.errors);
   std::construct_at(&ctx.errors, mode, dead_letter_path);
   set_max_error_rate(o.max_error_rate, ctx.errors);
 
+  std::unique_ptr<InputState> state;
+  std::uint64_t written = 0;
   try {
+    if (!o.state_file.empty() && explain.empty()) {
+      state = std::make_unique<InputState>(o.state_file);  // locked: one run at a time
+      ctx.input_state = state.get();
+    }
     const std::vector<StageCall> calls = parse_pipeline(source.text, parse_sets(o.sets));
     Plan plan = plan_pipeline(
         calls, ctx,
@@ -242,7 +294,6 @@ int run_pipeline(const CliOptions& o) {
       std::istringstream lines(explain_text(plan.description));
       for (std::string line; std::getline(lines, line);) spdlog::debug("{}", line);
     }
-    std::uint64_t written = 0;
     {
       const RunWatch watch(plan, progress, stats);
       written = run_plan(plan, ctx, ::isatty(STDOUT_FILENO) == 1);
@@ -250,20 +301,27 @@ int run_pipeline(const CliOptions& o) {
     report_skipped(ctx.errors);
     if (const std::string too_many = ctx.errors.rate_exceeded(written); !too_many.empty()) {
       spdlog::error("{}", too_many);
+      log_run_end(kExitBadRecord, written);
       return kExitBadRecord;
     }
-    return (o.expect_output && written == 0) ? kExitNoOutput : kExitOk;
+    const int status = (o.expect_output && written == 0) ? kExitNoOutput : kExitOk;
+    log_run_end(status, written);
+    return status;
   } catch (const PipelineError& e) {
     spdlog::error("{}", format_pipeline_error(e, source));
+    log_run_end(kExitUsage, written);
     return kExitUsage;
   } catch (const OutputClosed&) {
+    log_run_end(kExitOk, written);
     return kExitOk;  // the reader of our output is gone: stop quietly
   } catch (const BadRecordError& e) {
     spdlog::error("{}", e.what());
+    log_run_end(kExitBadRecord, written);
     return kExitBadRecord;
   } catch (const IoError& e) {
     report_skipped(ctx.errors);
     spdlog::error("{}", e.what());
+    log_run_end(kExitIo, written);
     return kExitIo;
   }
 }
@@ -302,6 +360,7 @@ int run_cli(int argc, char** argv) {
   if (o.verbose) spdlog::set_level(spdlog::level::debug);
 
   try {
+    if (!o.log_file.empty()) add_log_file(o.log_file, argc, argv);
     if (!o.positionals.empty() && o.positionals.front() == "help") return run_help(o);
     if (asks_for_document(o)) {
       throw UsageError(
@@ -311,6 +370,9 @@ int run_cli(int argc, char** argv) {
   } catch (const UsageError& e) {
     spdlog::error("{}", e.what());
     return kExitUsage;
+  } catch (const IoError& e) {
+    spdlog::error("{}", e.what());
+    return kExitIo;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return kExitIo;

@@ -69,6 +69,19 @@ std::span<const OptionInfo> option_table() {
                          "Hadoop Streaming sorts by (then 'merge --sorted')",
                  .group = Running,
                  .target = &CliOptions::keyed},
+      OptionInfo{.names = "--state",
+                 .value_name = "FILE",
+                 .help = "incremental job: read each input file from where the last run's "
+                         "committed records end; exactly once with write --append "
+                         "(docs/scheduled-jobs.md)",
+                 .group = Running,
+                 .target = &CliOptions::state_file,
+                 .completes = ValueCompletion::Files},
+      OptionInfo{.names = "--line-buffered",
+                 .help = "write the output out after every record (for a pipe read as it "
+                         "comes: tail -F app.log | gpipe --line-buffered …)",
+                 .group = Running,
+                 .target = &CliOptions::line_buffered},
       OptionInfo{.names = "--on-error",
                  .value_name = "MODE",
                  .help = "bad records: fail (default: exit 4), skip, dead-letter=PATH",
@@ -109,6 +122,13 @@ std::span<const OptionInfo> option_table() {
                  .help = "print errors only",
                  .group = Exit,
                  .target = &CliOptions::quiet},
+      OptionInfo{.names = "--log-file",
+                 .value_name = "PATH",
+                 .help = "also append every message, with a timestamp, to PATH (for cron), "
+                         "with a line for the start and the end of the run",
+                 .group = Exit,
+                 .target = &CliOptions::log_file,
+                 .completes = ValueCompletion::Files},
       OptionInfo{.names = "-v,--verbose",
                  .help = "print debug messages",
                  .group = Exit,

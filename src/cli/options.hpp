@@ -35,6 +35,9 @@ struct CliOptions {
   bool no_mmap = false;         // --no-mmap
   bool partial = false;         // --partial
   bool keyed = false;           // --keyed
+  std::string state_file;       // --state; empty: none
+  bool line_buffered = false;   // --line-buffered
+  std::string log_file;         // --log-file; empty: none
   bool man_page = false;        // help --man
   bool markdown = false;        // help --markdown
   std::string completions_for;  // help --completions SHELL; empty: not asked for

@@ -49,6 +49,7 @@ void Batch::reset(const Origin* origin, RecordKind kind) {
   starts_chunk_ = false;
   ends_chunk_ = false;
   closes_load_batch_ = false;
+  resume_line_ = 0;
   for_threads_.reset();
 }
 

@@ -15,6 +15,7 @@
 #include "output/db/load_options.hpp"
 #include "output/split_output.hpp"
 #include "stages/aggregates/partial_state.hpp"
+#include "state/input_state.hpp"
 
 namespace gpipe {
 
@@ -197,6 +198,8 @@ ThreadChoice thread_count(const std::vector<const StageInfo*>& stages, std::size
   if (ctx.options.threads != 0) {
     return {ctx.options.threads, "-j " + std::to_string(ctx.options.threads) + " as given"};
   }
+  // Followed input comes a few lines at a time: threads would hold them back in chunks.
+  if (ctx.follows_input) return {1, "read --follow: followed input comes a few lines at a time"};
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   if (source.reads_plain_file) {
     return {cores, "default: every core (" + std::to_string(cores) +
@@ -409,6 +412,47 @@ std::vector<TransformFactory> metered_prefix(std::vector<TransformFactory> prefi
   return prefix;
 }
 
+// --state records, per input file, the offset up to which the output has every record. Mid-run
+// commits need each batch to reach the output before the source reads on, carrying its resume
+// point: `read` of files, then stages that look at one record at a time and pass batches on
+// (those that may run on threads; csv moves the point back to a row still open). A stage whose
+// output comes only after all its input (an aggregate, sort, tail) is allowed too, and anything
+// after it: the state is then committed only at the end of the run. Any other stage (head,
+// uniq, dedup, running, window, batch…) holds records or stops early in ways the state cannot
+// follow, and is refused. Returns whether the state may be committed only at the end.
+bool check_stages_for_state(const std::vector<const StageInfo*>& infos,
+                            const std::vector<BuiltStage>& built,
+                            const std::vector<StageCall>& calls, bool implicit_read,
+                            const Context& ctx) {
+  if (implicit_read || infos.front()->name != "read" || ctx.stdin_taken) {
+    throw PipelineError(
+        "--state records how far each input file was read: start with 'read FILE…' (not "
+        "standard input, 'chunks' or 'seq')",
+        calls.front().name_span);
+  }
+  // `built` has the same stages as `infos` (no implicit read here).
+  for (std::size_t i = 1; i < infos.size(); ++i) {
+    const StageInfo& info = *infos[i];
+    if (info.role == StageRole::Transform && info.parallel) continue;
+    if (info.role == StageRole::Sink && info.name != "write") {
+      throw PipelineError("'" + std::string(info.name) + "' does not keep a --state yet",
+                          calls[i].name_span);
+    }
+    if (info.role != StageRole::Transform) continue;  // `to`, `write`
+    const bool output_at_end = built[i].split != nullptr || info.name == "sort" ||
+                               info.name == "tail" || info.name == "merge";
+    if (output_at_end) return true;
+    throw PipelineError("'" + std::string(info.name) +
+                            "' cannot run under --state: the state must say exactly which input "
+                            "records the output has, so between 'read' and the output only "
+                            "stages that pass each record on at once (grep, where, field, "
+                            "select, set, json, csv, kv, parse, …) or whose output comes after "
+                            "all their input (aggregates, sort, tail) may come",
+                        calls[i].name_span);
+  }
+  return false;
+}
+
 }  // namespace
 
 namespace {
@@ -500,6 +544,11 @@ Plan plan_calls(const std::vector<StageCall>& calls, Context& ctx, PlanMode mode
     }
   }
 
+  bool state_at_end_only = false;
+  if (ctx.input_state != nullptr && branch_source == nullptr) {
+    state_at_end_only =
+        check_stages_for_state(infos, built, calls, infos.front()->role != StageRole::Source, ctx);
+  }
   pass_head_limits(built, description);
   check_record_sink(built, built_infos, calls);
   if (ctx.options.partial && branch_source == nullptr) {
@@ -615,8 +664,10 @@ Plan plan_calls(const std::vector<StageCall>& calls, Context& ctx, PlanMode mode
       meter->size = description.inputs.back().size;
     }
   }
-  return Plan{std::move(stats), std::move(*stream), std::move(output), std::move(record_sink),
-              std::move(description)};
+  Plan plan{std::move(stats), std::move(*stream), std::move(output), std::move(record_sink),
+            std::move(description)};
+  plan.state_at_end_only = state_at_end_only;
+  return plan;
 }
 
 // --stats: the bytes written.
@@ -629,6 +680,7 @@ class CountingSink final : public ByteSink {
     bytes_.fetch_add(bytes.size(), std::memory_order_relaxed);
   }
   void commit() override { inner_->commit(); }
+  std::uint64_t checkpoint() override { return inner_->checkpoint(); }
 
  private:
   std::unique_ptr<ByteSink> inner_;
@@ -643,8 +695,9 @@ void run_end_of_input_hooks(const std::vector<std::function<void()>>* hooks) {
   for (auto at_end = hooks->rbegin(); at_end != hooks->rend(); ++at_end) (*at_end)();
 }
 
-std::uint64_t deliver(Plan& plan, bool stdout_is_terminal,
-                      const std::vector<std::function<void()>>* at_end_of_input) {
+std::uint64_t deliver(Plan& plan, bool stdout_is_terminal, Context* ctx) {
+  const std::vector<std::function<void()>>* at_end_of_input =
+      ctx != nullptr ? &ctx->at_end_of_input : nullptr;
   if (plan.record_sink) {
     std::uint64_t sent = 0;
     for (Batch& batch : plan.stream) {
@@ -656,34 +709,76 @@ std::uint64_t deliver(Plan& plan, bool stdout_is_terminal,
     plan.record_sink->finish();
     return sent;
   }
+  InputState* const state = ctx != nullptr ? ctx->input_state : nullptr;
   if (plan.output.split_lines != 0 || plan.output.split_bytes != 0) {
+    // --state: parts are committed as they fill, but the state only at the end (at least once).
     SplitOutput parts(plan.output);
     std::uint64_t written = 0;
     for (Batch& batch : plan.stream) {
       written += parts.print(batch);
       plan.written->store(written, std::memory_order_relaxed);
+      if (state != nullptr) state->note(batch);
     }
     parts.finish_records();
     run_end_of_input_hooks(at_end_of_input);
     parts.commit();
+    if (state != nullptr) {
+      state->note_end_of_input();
+      state->commit(std::nullopt);
+    }
     return written;
   }
   const bool to_stdout = plan.output.path.empty();
+  // --state with write --append: exactly once. The output is cut back to its committed length
+  // before anything is written, and each commit makes the output durable before the state.
+  const bool append_exactly_once = state != nullptr && !to_stdout && plan.output.append;
+  if (append_exactly_once) state->prepare_output(plan.output.path);
   std::unique_ptr<ByteSink> sink =
       to_stdout ? open_stdout_sink()
                 : open_file_sink(plan.output.path, plan.output.append, plan.output.level);
+  if (append_exactly_once) state->bind_output(plan.output.path);
   if (plan.stats) sink = std::make_unique<CountingSink>(std::move(sink), plan.stats->output_bytes);
-  OutputBuffer buffer(*sink, to_stdout && stdout_is_terminal);
+  const bool line_buffered = ctx != nullptr && ctx->options.line_buffered;
+  OutputBuffer buffer(*sink, (to_stdout && stdout_is_terminal) || line_buffered);
   RecordPrinter printer(plan.output, buffer);
+  // A file written under a temporary name shows nothing until it is renamed at the end, so its
+  // state is committed only then; standard output and appended files commit as they go.
+  const bool commits_as_it_goes =
+      state != nullptr && !plan.state_at_end_only && (to_stdout || plan.output.append);
+  const auto commit = [&] {
+    buffer.flush();
+    std::optional<std::uint64_t> length;
+    if (append_exactly_once) length = sink->checkpoint();
+    state->commit(length);
+  };
+  // Followed input (or a stage acting on time) must not wait in the buffer for more to come.
+  const bool flush_each_batch =
+      ctx != nullptr && (ctx->follows_input || ctx->idle_tick.count() != 0);
   std::uint64_t written = 0;
   for (Batch& batch : plan.stream) {
     written += printer.print(batch);
     plan.written->store(written, std::memory_order_relaxed);
+    if (state != nullptr) {
+      state->note(batch);
+      if (commits_as_it_goes && (batch.closes_load_batch() || state->commit_due())) commit();
+    }
+    if (flush_each_batch) buffer.flush();
   }
   printer.finish();
   run_end_of_input_hooks(at_end_of_input);
   buffer.flush();
-  sink->commit();
+  if (state != nullptr) {
+    state->note_end_of_input();
+    if (append_exactly_once) {
+      commit();
+      sink->commit();
+    } else {
+      sink->commit();
+      state->commit(std::nullopt);
+    }
+  } else {
+    sink->commit();
+  }
   return written;
 }
 
@@ -698,7 +793,7 @@ Plan plan_branch(const std::vector<StageCall>& calls, Context& ctx, SourceFactor
 }
 
 std::uint64_t run_plan(Plan& plan, Context& ctx, bool stdout_is_terminal) {
-  const std::uint64_t written = deliver(plan, stdout_is_terminal, &ctx.at_end_of_input);
+  const std::uint64_t written = deliver(plan, stdout_is_terminal, &ctx);
   ctx.errors.flush();
   return written;
 }

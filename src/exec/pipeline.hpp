@@ -30,6 +30,9 @@ struct Plan {
   // The records written so far, for --progress (on another thread).
   std::shared_ptr<std::atomic<std::uint64_t>> written =
       std::make_shared<std::atomic<std::uint64_t>>(0);
+  // --state: a stage holds records until the end of its input (an aggregate, sort, tail), so
+  // the state is committed only at the end of the run.
+  bool state_at_end_only = false;
 };
 
 struct PlanMode {

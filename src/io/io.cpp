@@ -379,6 +379,62 @@ std::unique_ptr<ByteSource> open_input(const std::string& path) {
   return file;
 }
 
+namespace {
+
+class PlainFileSource final : public ByteSource {
+ public:
+  PlainFileSource(int fd, std::uint64_t offset, std::string name)
+      : fd_(fd), offset_(offset), name_(std::move(name)) {}
+  ~PlainFileSource() override { ::close(fd_); }
+  PlainFileSource(const PlainFileSource&) = delete;
+  PlainFileSource& operator=(const PlainFileSource&) = delete;
+
+  std::size_t read(char* buffer, std::size_t n) override {
+    for (;;) {
+      const ssize_t got = ::pread(fd_, buffer, n, static_cast<off_t>(offset_));
+      if (got >= 0) {
+        offset_ += static_cast<std::uint64_t>(got);
+        return static_cast<std::size_t>(got);
+      }
+      if (errno != EINTR) throw IoError(errno_message("cannot read", name_, errno));
+    }
+  }
+
+ private:
+  int fd_;
+  std::uint64_t offset_;
+  std::string name_;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> plain_file_source(int fd, std::uint64_t offset, std::string name) {
+  return std::make_unique<PlainFileSource>(fd, offset, std::move(name));
+}
+
+bool is_compressed_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::array<unsigned char, kMagicBytes> magic{};
+  const ssize_t got = ::pread(fd, magic.data(), magic.size(), 0);
+  ::close(fd);
+  if (got <= 0) return false;
+  const std::span<const unsigned char> bytes(magic.data(), static_cast<std::size_t>(got));
+  return is_zstd(bytes) || starts_with(bytes, kGzipMagic);
+}
+
+std::uint64_t skip_bytes(ByteSource& source, std::uint64_t count) {
+  std::array<char, 64 * 1024> scratch{};
+  std::uint64_t skipped = 0;
+  while (skipped < count) {
+    const std::size_t n =
+        source.read(scratch.data(), std::min<std::uint64_t>(scratch.size(), count - skipped));
+    if (n == 0) break;
+    skipped += n;
+  }
+  return skipped;
+}
+
 bool is_mappable_input(const std::string& path, ReadPathChoice* read_path) {
   const bool is_stdin = path == "-";
   const int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -45,6 +45,19 @@ class ByteSource {
 // Throws IoError: "cannot open 'x': No such file or directory", "cannot read 'x': Is a directory".
 std::unique_ptr<ByteSource> open_input(const std::string& path);
 
+// A plain (uncompressed) file already open as `fd` (owned from now on), read with read(2) from
+// `offset` on. Unlike open_input's, it does not treat a file that shrinks as an error: --state and
+// read --follow check sizes themselves, to read a truncated file again from its start.
+std::unique_ptr<ByteSource> plain_file_source(int fd, std::uint64_t offset, std::string name);
+
+// Whether the regular file at `path` starts with the zstd or gzip magic (an empty file does
+// not). False when it cannot be opened.
+bool is_compressed_file(const std::string& path);
+
+// Reads and drops the first `count` bytes of `source` (a compressed file resumed by --state).
+// Returns how many there were (fewer at the end of input).
+std::uint64_t skip_bytes(ByteSource& source, std::uint64_t count);
+
 // Whether open_input(path) would give a mappable source (a plain, uncompressed regular file).
 // Reads nothing from standard input (the magic of a file there is read with pread(2)); false
 // when the path cannot be opened (the error comes when it is read).

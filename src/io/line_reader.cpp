@@ -71,7 +71,10 @@ LineReader::Event LineReader::next(Block& block, Overlong& overlong) {
         return hand_out(block, static_cast<std::size_t>(lines_end - start));
       }
       if (pending > max_line_) return report_overlong(overlong);
-      if (eof_) return hand_out(block, pending);  // the last line, without its newline
+      if (eof_) {
+        if (hold_partial_) return Event::End;
+        return hand_out(block, pending);  // the last line, without its newline
+      }
     } else if (eof_) {
       return Event::End;
     }

@@ -70,6 +70,20 @@ class LineReader {
     idle_tick_ = tick;
     last_progress_ = std::chrono::steady_clock::now();
   }
+  // --state: the stream was opened at `offset` (the source skipped what came before), whose
+  // line is `line`. Before the first next().
+  void start_at(std::uint64_t offset, std::uint64_t line) {
+    offset_ = offset;
+    line_ = line;
+  }
+  // --state: a last line without its newline is not handed out at the end of input (a writer
+  // may be in the middle of it); it stays buffered, and read_on() may complete it.
+  void hold_partial_last_line() { hold_partial_ = true; }
+  // read --follow: after Event::End, reads on from where the input ended (it may have grown).
+  void read_on() { eof_ = false; }
+  // The offset and line number just past the lines handed out so far.
+  std::uint64_t next_offset() const { return offset_; }
+  std::uint64_t next_line() const { return line_; }
 
   // Whether the file is mapped (blocks then carry their window as `owner`).
   bool mapped() const { return mapped_; }
@@ -124,6 +138,7 @@ class LineReader {
   bool idle_ = false;      // the last fill() timed out (a tick is due)
   std::chrono::milliseconds idle_tick_{0};
   std::chrono::steady_clock::time_point last_progress_{};
+  bool hold_partial_ = false;
 };
 
 }  // namespace gpipe

@@ -47,12 +47,23 @@ class ZstdSink final : public ByteSink {
   }
 
   void write(std::string_view bytes) override {
-    if (!bytes.empty()) compress(bytes, ZSTD_e_continue);
+    if (bytes.empty()) return;
+    compress(bytes, ZSTD_e_continue);
+    frame_open_ = true;
   }
 
+  // An output without a byte still gets its one (empty) frame; after a checkpoint with nothing
+  // written since, no empty frame follows the committed length.
   void commit() override {
-    compress({}, ZSTD_e_end);
+    if (frame_open_ || !checkpointed_) compress({}, ZSTD_e_end);
     inner_->commit();
+  }
+  // The frame ends here; zstd starts the next one with the next write.
+  std::uint64_t checkpoint() override {
+    if (frame_open_ || !checkpointed_) compress({}, ZSTD_e_end);
+    frame_open_ = false;
+    checkpointed_ = true;
+    return inner_->checkpoint();
   }
 
  private:
@@ -88,6 +99,8 @@ class ZstdSink final : public ByteSink {
   std::unique_ptr<ZSTD_CCtx, ContextDeleter> context_;
   std::size_t buffer_size_;
   std::unique_ptr<char[]> buffer_;
+  bool frame_open_ = false;    // bytes written since the last frame ended
+  bool checkpointed_ = false;  // a frame was ended by checkpoint()
 };
 
 class GzipSink final : public ByteSink {
@@ -105,6 +118,7 @@ class GzipSink final : public ByteSink {
   GzipSink& operator=(const GzipSink&) = delete;
 
   void write(std::string_view bytes) override {
+    if (!bytes.empty()) member_open_ = true;
     // avail_in is 32 bits wide: feed larger writes in pieces.
     while (!bytes.empty()) {
       const std::size_t piece = std::min<std::size_t>(bytes.size(), UINT_MAX);
@@ -114,8 +128,18 @@ class GzipSink final : public ByteSink {
   }
 
   void commit() override {
-    deflate_piece({}, Z_FINISH);
+    if (member_open_ || !checkpointed_) deflate_piece({}, Z_FINISH);
     inner_->commit();
+  }
+  // The member ends here; the next write starts another (zcat reads them as one stream).
+  std::uint64_t checkpoint() override {
+    if (member_open_ || !checkpointed_) {
+      deflate_piece({}, Z_FINISH);
+      if (deflateReset(&stream_) != Z_OK) throw IoError("cannot compress '" + name_ + "'");
+    }
+    member_open_ = false;
+    checkpointed_ = true;
+    return inner_->checkpoint();
   }
 
  private:
@@ -139,6 +163,8 @@ class GzipSink final : public ByteSink {
   std::string name_;
   std::unique_ptr<char[]> buffer_;
   z_stream stream_{};
+  bool member_open_ = false;   // bytes written since the last member ended
+  bool checkpointed_ = false;  // a member was ended by checkpoint()
 };
 
 }  // namespace

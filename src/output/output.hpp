@@ -42,6 +42,11 @@ class ByteSink {
   // Flushes everything and, for files, makes them visible under their real name. A sink
   // destroyed without commit() leaves no file behind under the real name.
   virtual void commit() = 0;
+  // --state with write --append: ends what was written so far as a whole (a compressor closes
+  // its zstd frame or gzip member; what comes next starts a new one), fsyncs it and returns the
+  // file's length, the point a later run truncates back to. Other sinks only write out and
+  // return 0.
+  virtual std::uint64_t checkpoint() { return 0; }
 };
 
 // Standard output. EPIPE becomes OutputClosed.

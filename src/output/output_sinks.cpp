@@ -144,6 +144,13 @@ class DirectFileSink final : public ByteSink {
     if (const int err = fd_.close(); err != 0)
       throw_write_error(err, "cannot write '" + path_ + "'");
   }
+  std::uint64_t checkpoint() override {
+    struct stat status {};
+    if (::fsync(fd_.get()) != 0 || ::fstat(fd_.get(), &status) != 0) {
+      throw_write_error(errno, "cannot write '" + path_ + "'");
+    }
+    return static_cast<std::uint64_t>(status.st_size);
+  }
 
  private:
   UniqueFd fd_;

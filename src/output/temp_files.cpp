@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -40,7 +41,26 @@ extern "C" void remove_temp_files_and_die(int signal_number) {
   ::raise(signal_number);
 }
 
+volatile std::sig_atomic_t stop_asked = 0;
+
+extern "C" void ask_to_stop(int) {
+  stop_asked = 1;
+  install_temp_file_cleanup();  // only sigaction(2): async-signal-safe
+}
+
 }  // namespace
+
+void stop_on_signals() {
+  struct sigaction action {};
+  action.sa_handler = ask_to_stop;
+  sigemptyset(&action.sa_mask);
+  // No SA_RESTART: a wait in poll(2) returns at once with EINTR.
+  for (int signal_number : {SIGINT, SIGTERM}) ::sigaction(signal_number, &action, nullptr);
+}
+
+bool stop_requested() {
+  return stop_asked != 0;
+}
 
 void install_temp_file_cleanup() {
   struct sigaction action {};

@@ -17,6 +17,12 @@ namespace gpipe {
 // Installs the signal handlers. Called once by the CLI before the pipeline runs.
 void install_temp_file_cleanup();
 
+// read --follow: from now on the first SIGINT or SIGTERM only asks the run to stop (the source
+// sees stop_requested(), ends, and the run commits its output and state as at the end of its
+// input); a second one is handled as above.
+void stop_on_signals();
+bool stop_requested();
+
 // Registers / unregisters a temporary file. At most kMaxTempFiles are tracked at once (gpipe
 // writes one or two); beyond that a file is not removed on a signal, which the caller cannot
 // change, so registration never fails.

@@ -75,6 +75,8 @@ class CsvParser {
     }
     batch.raw_records().resize(rows_);
     batch.set_format(DataFormat::Csv);
+    // --state: a row still open is not this batch's; reading resumes at its first line.
+    if (row_open_ && batch.has_resume_point()) batch.set_resume_point(open_offset_, open_line_);
     ctx_.errors.count_good(good_);
     return rows_;
   }
@@ -397,6 +399,8 @@ BuiltStage build(StageArgs& args, Context& ctx) {
     options.columns = column_names(args, *columns);
     options.header = false;
   }
+  // --state: a file resumed past its start gets its header row first.
+  if (options.header) ctx.resume_with_first_line = true;
   BuiltStage built;
   // With --no-header the first row of a file sets the width of all its rows: one pass only.
   built.sequential = !options.header && options.columns.empty();

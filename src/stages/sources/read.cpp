@@ -98,7 +98,27 @@ BatchStream read_file(const std::string& path, const Origin& origin, Batch& batc
   }
 }
 
+// read --follow PATTERN…: globs are kept as patterns (they are matched again as files come),
+// and one that matches nothing yet is not an error.
+BuiltStage build_follow(StageArgs& args, Context& ctx) {
+  std::vector<std::string> patterns;
+  for (const Argument& argument : args.rest()) {
+    if (argument.text == "-") {
+      args.fail(argument,
+                "--follow follows files; for standard input use 'tail -F FILE | gpipe "
+                "--line-buffered …'");
+    }
+    patterns.push_back(argument.text);
+  }
+  if (patterns.empty()) args.positional("PATH");  // reports the missing path
+  ctx.follows_input = true;
+  BuiltStage built;
+  built.source = [patterns = std::move(patterns), &ctx] { return follow_lines(patterns, ctx); };
+  return built;
+}
+
 BuiltStage build(StageArgs& args, Context& ctx) {
+  if (args.flag({"--follow"})) return build_follow(args, ctx);
   BuiltStage built;
   std::vector<std::string> paths = input_path_arguments(args, ctx);
   // Only the first input is looked at: a glob of thousands of files is not opened twice for
@@ -137,6 +157,10 @@ std::vector<std::string> input_path_arguments(StageArgs& args, Context& ctx) {
 }
 
 BatchStream read_lines(std::vector<std::string> paths, Context& ctx) {
+  if (ctx.input_state != nullptr) {
+    co_yield elements_of(read_lines_incrementally(std::move(paths), ctx));
+    co_return;
+  }
   Batch batch;
   for (const std::string& path : paths) {
     const Origin& origin = ctx.origins.emplace_back(Origin{display_name(path)});
@@ -161,7 +185,7 @@ std::string human_size(std::size_t bytes) {
 const StageInfo kRead{
     .name = "read",
     .role = StageRole::Source,
-    .synopsis = "read PATH…",
+    .synopsis = "read [--follow] PATH…",
     .summary = "lines from files and globs; - is standard input; .zst/.gz by magic bytes",
     .details =
         "Reads each PATH in turn and makes one record per line. The line terminator is not part\n"
@@ -179,6 +203,20 @@ const StageInfo kRead{
         "A line longer than --max-line is a bad record (see --on-error); reading goes on after "
         "it.\n"
         "Each record carries _file, _line and _offset (its byte offset in the decompressed file).\n"
+        "\n"
+        "--follow reads the files, then waits for more as `tail -F` does: lines appended come\n"
+        "out as they are written (woken by inotify, else within a fifth of a second), a file\n"
+        "renamed away and created again is read to its end and the new one from its start, a\n"
+        "file truncated in place (copytruncate) is read again from its start, and new files\n"
+        "matching a glob are picked up (a glob may match nothing at the start). A last line\n"
+        "without its newline waits for it. SIGINT or SIGTERM ends the run as the end of the\n"
+        "input would: the output is written out (and --state committed), exit status 0.\n"
+        "Output is written out after every batch. Not for standard input: use\n"
+        "`tail -F FILE | gpipe --line-buffered …` there.\n"
+        "\n"
+        "With --state (gpipe --help; docs/scheduled-jobs.md) each file is read from where the\n"
+        "last run's committed records end, rotated and truncated files are recognised, and a\n"
+        "last line without its newline is left for the next run.\n"
         "\n"
         "  read sample-data/app-*.log.* | grep ERROR\n"
         "  zcat sample-data/app-2026-11-20.log.gz | gpipe 'read - | grep -F timeout'",

@@ -22,6 +22,14 @@ std::vector<std::string> input_path_arguments(StageArgs& args, Context& ctx);
 // of pending (unsplit) lines. Files are opened one at a time, when reached.
 BatchStream read_lines(std::vector<std::string> paths, Context& ctx);
 
+// --state: the files as the state plans them (src/state/input_state.hpp), each from where the
+// last run's committed records end; batches carry their resume points.
+BatchStream read_lines_incrementally(std::vector<std::string> paths, Context& ctx);
+
+// read --follow: the files matching `patterns`, then what is written to them, until SIGINT or
+// SIGTERM (stages/sources/follow.cpp).
+BatchStream follow_lines(std::vector<std::string> patterns, Context& ctx);
+
 // Raw blocks of exactly `chunk_size` bytes (each file's last one shorter), decompressed as read.
 BatchStream read_chunks(std::vector<std::string> paths, std::size_t chunk_size, Context& ctx);
 
