@@ -11,7 +11,7 @@ namespace gpipe {
 
 struct ReadPathChoice {
   bool map = false;
-  std::string why;  // for --explain and -v: "mapped: 4 MiB mapped in 0.8 ms, read in 1.3 ms"
+  std::string why;  // for --explain and -v: what was measured, and which way won
 };
 
 // Times, on the first bytes of the plain file `fd` (`size` bytes from `begin`), one window mapped
