@@ -52,8 +52,9 @@ class ColumnNamer {
 
  private:
   std::string_view position_name(std::string_view digits);
-  std::vector<std::string> by_position_;  // "c0", "c1", … made once each
-  std::deque<std::string> long_names_;    // positions too large to index by_position_
+  // "c0", "c1", … made once each; a deque, so that the views handed out stay put as it grows
+  std::deque<std::string> by_position_;
+  std::deque<std::string> long_names_;  // positions too large to index by_position_
 };
 
 // An identifier as SQL quotes it: "name", with a quote inside doubled.
