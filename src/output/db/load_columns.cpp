@@ -124,9 +124,13 @@ std::string_view ColumnNamer::position_name(std::string_view digits) {
   constexpr std::size_t kIndexed = 4096;
   if (error != std::errc() || end != digits.data() + digits.size() || position >= kIndexed ||
       (digits.size() > 1 && digits[0] == '0')) {
-    std::string& name = long_names_.emplace_back("c");
-    name += digits;
-    return name;
+    auto named = long_names_.find(digits);
+    if (named == long_names_.end()) {
+      std::string name = "c";
+      name += digits;
+      named = long_names_.emplace(std::string(digits), std::move(name)).first;
+    }
+    return named->second;
   }
   while (by_position_.size() <= position) {
     std::string& name = by_position_.emplace_back("c");

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -54,7 +55,9 @@ class ColumnNamer {
   std::string_view position_name(std::string_view digits);
   // "c0", "c1", … made once each; a deque, so that the views handed out stay put as it grows
   std::deque<std::string> by_position_;
-  std::deque<std::string> long_names_;  // positions too large to index by_position_
+  // Positions too large to index by_position_, each named once (a map: its names stay put, and a
+  // position repeated on every record costs no new string).
+  std::map<std::string, std::string, std::less<>> long_names_;
 };
 
 // An identifier as SQL quotes it: "name", with a quote inside doubled.
