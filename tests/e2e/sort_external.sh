@@ -79,6 +79,22 @@ check_order "sort -r" -r
 check_order "sort -n 1" -t ' ' -k2,2n
 check_order "sort -r 0 -n 2" -t ' ' -k1,1r -k3,3n
 check_order "sort -r -n 1 | head 1000" -t ' ' -k2,2nr
+# The runs' blocks compressed, and stored as they are (auto, the default, stores them here).
+check_order "sort --compress-temp always"
+check_order "sort -r 0 -n 2 --compress-temp never" -t ' ' -k1,1r -k3,3n
+
+# --compress-temp decides: the runs written compressed take fewer bytes than those stored.
+run_bytes() {
+  "$GPIPE" -v "read $work/data | sort --mem $mem --compress-temp $1" 2>&1 >/dev/null |
+    sed -n 's/.*run of .*(\([0-9]*\) bytes).*/\1/p' | awk '{ total += $1 } END { print total + 0 }'
+}
+compressed=$(run_bytes always)
+stored=$(run_bytes never)
+if ((compressed > 0 && compressed * 10 < stored * 9)); then
+  pass
+else
+  fail "runs written with --compress-temp always: $compressed bytes, never: $stored bytes"
+fi
 
 # It did spill: more runs than one were written and merged.
 runs=$("$GPIPE" -v "read $work/data | sort --mem $mem" 2>&1 >/dev/null | grep -c 'run of')

@@ -1,6 +1,7 @@
-// `sort [F…] [-r] [-n] [--mem SIZE] [--tmp DIR] [--sep S]`: an external merge sort. Records are
-// gathered in memory up to --mem, sorted, and spilled as compressed runs to unnamed temporary
-// files (sort_runs.hpp), then merged k ways; an input that fits is sorted in memory and never
+// `sort [F…] [-r] [-n] [--mem SIZE] [--tmp DIR] [--compress-temp WHEN] [--sep S]`: an external
+// merge sort. Records are gathered in memory up to --mem, sorted, and spilled as runs to unnamed
+// temporary files (sort_runs.hpp: stored, or compressed once past the page cache), then merged
+// k ways; an input that fits is sorted in memory and never
 // touches the disk. Before `head N` it keeps only its N best records (the planner says N).
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -37,7 +38,8 @@ struct SortSettings {
   FieldSplitter splitter;
   std::size_t memory = kDefaultMemory;
   std::string directory;  // of the temporary files
-  unsigned threads = 1;   // that sort at once
+  SpillCompression compression = SpillCompression::Auto;
+  unsigned threads = 1;  // that sort at once
 };
 
 // The memory for records of a sort that may use `memory` bytes and merges `fan_in` runs at
@@ -81,10 +83,9 @@ void on_threads(std::size_t count, Work work) {
 }
 
 // Sorts the part [first, last) of `buffer` and writes it as a run.
-Run write_run(RunBuffer& buffer, std::size_t first, std::size_t last,
-              const std::string& directory) {
+Run write_run(RunBuffer& buffer, std::size_t first, std::size_t last, SpillPlace& place) {
   buffer.sort(first, last);
-  RunWriter writer(directory);
+  RunWriter writer(place);
   buffer.write_to(writer, first, last);
   return writer.finish();
 }
@@ -93,12 +94,12 @@ Run write_run(RunBuffer& buffer, std::size_t first, std::size_t last,
 // records that come next go into the other buffer.
 class BackgroundSpill {
  public:
-  BackgroundSpill(RunBuffer& buffer, const std::string& directory, unsigned threads)
+  BackgroundSpill(RunBuffer& buffer, SpillPlace& place, unsigned threads)
       : parts_(parts_of(buffer.size(), threads)), runs_(parts_.size()), errors_(parts_.size()) {
     for (std::size_t i = 0; i < parts_.size(); ++i) {
-      threads_.emplace_back([this, &buffer, &directory, i] {
+      threads_.emplace_back([this, &buffer, &place, i] {
         try {
-          runs_[i] = write_run(buffer, parts_[i].first, parts_[i].second, directory);
+          runs_[i] = write_run(buffer, parts_[i].first, parts_[i].second, place);
         } catch (...) {
           errors_[i] = std::current_exception();
         }
@@ -143,8 +144,8 @@ class ExternalSorter {
   explicit ExternalSorter(const SortSettings& settings)
       : fan_in_(merge_fan_in(settings.memory)),
         threads_(settings.threads),
-        runs_(fan_in_, settings.directory),
-        directory_(settings.directory) {
+        place_(settings.directory, settings.compression),
+        runs_(fan_in_, place_) {
     const std::size_t memory = record_memory(settings.memory, fan_in_);
     if (threads_ == 1) {
       buffers_.emplace_back(memory);
@@ -202,14 +203,14 @@ class ExternalSorter {
       const auto parts = parts_of(full.size(), threads_);
       std::vector<std::optional<Run>> runs(parts.size());
       on_threads(parts.size(), [&](std::size_t i) {
-        runs[i] = write_run(full, parts[i].first, parts[i].second, directory_);
+        runs[i] = write_run(full, parts[i].first, parts[i].second, place_);
       });
       for (std::optional<Run>& run : runs) keep(std::move(*run));
       full.clear();
       return;
     }
     finish_spill();
-    spilling_.emplace(full, directory_, threads_);
+    spilling_.emplace(full, place_, threads_);
     filling_ = 1 - filling_;
   }
 
@@ -224,7 +225,7 @@ class ExternalSorter {
 
   void keep(Run run) {
     spdlog::debug("sort: a run of {} records written to a temporary file in {} ({} bytes)",
-                  run.records, directory_, run.file.size());
+                  run.records, place_.directory(), run.file.size());
     runs_.push(std::move(run));
   }
 
@@ -233,8 +234,8 @@ class ExternalSorter {
   OriginTable origins_;
   std::vector<RunBuffer> buffers_;  // one, or two taking turns
   std::size_t filling_ = 0;
+  SpillPlace place_;
   RunStack runs_;
-  std::string directory_;
   // Declared last: destroyed first, it waits for its threads while the buffer they write is
   // still there.
   std::optional<BackgroundSpill> spilling_;
@@ -438,6 +439,14 @@ std::string read_directory(StageArgs& args) {
   return tmp->text;
 }
 
+SpillCompression read_compression(StageArgs& args) {
+  const std::optional<Argument> when = args.option({"--compress-temp"});
+  if (!when || when->text == "auto") return SpillCompression::Auto;
+  if (when->text == "always") return SpillCompression::Always;
+  if (when->text == "never") return SpillCompression::Never;
+  args.fail(*when, "--compress-temp is auto, always or never, not '" + when->text + "'");
+}
+
 BuiltStage build(StageArgs& args, Context& ctx) {
   auto settings = std::make_shared<SortSettings>();
   if (const auto separator = args.separator_option()) {
@@ -450,6 +459,7 @@ BuiltStage build(StageArgs& args, Context& ctx) {
     }
   }
   settings->directory = read_directory(args);
+  settings->compression = read_compression(args);
   // -j N, else every core, but at most a few: the merge reads a run per thread of each spill.
   constexpr unsigned kMostThreads = 8;
   const unsigned threads =
@@ -471,7 +481,7 @@ BuiltStage build(StageArgs& args, Context& ctx) {
 const StageInfo kSort{
     .name = "sort",
     .role = StageRole::Transform,
-    .synopsis = "sort [[-r] [-n] F…] [--mem SIZE] [--tmp DIR] [--sep S]",
+    .synopsis = "sort [[-r] [-n] F…] [--mem SIZE] [--tmp DIR] [--compress-temp WHEN] [--sep S]",
     .summary = "sorts records, spilling to temporary files beyond --mem",
     .details =
         "Sorts records by the keys F… (positions or names, as in `field`; --sep S to split text\n"
@@ -493,13 +503,16 @@ const StageInfo kSort{
         "values in order; `sort -r` and `sort -n` apply to it.\n"
         "\n"
         "Records are held in memory up to --mem (default 256MiB, at least 64KiB), then sorted\n"
-        "and written, compressed with zstd, to temporary files in --tmp DIR (default $TMPDIR,\n"
-        "else /tmp); at the end they are merged, 8 to 128 files at a time, the number --mem\n"
-        "allows. The files have no name: nothing is left behind, whatever ends the run. With\n"
-        "-j N (default: the cores, at most 8) N threads sort and write, while the input goes on\n"
-        "into a second half of --mem, and the merge reads on a thread of its own; -j 1 sorts on\n"
-        "one thread. Before `head N`, sort keeps only its N best records, in memory, and writes\n"
-        "no file.\n"
+        "and written to temporary files in --tmp DIR (default $TMPDIR, else /tmp); at the end\n"
+        "they are merged, 8 to 128 files at a time, the number --mem allows. The files have no\n"
+        "name: nothing is left behind, whatever ends the run. --compress-temp auto (the\n"
+        "default) writes them as they are while they fit in half the memory the system has\n"
+        "available (and a quarter of the free space in DIR), where the page cache holds them\n"
+        "and compressing costs more than it saves, and compressed with zstd after (always or\n"
+        "never to choose). With -j N (default: the cores, at most 8) N threads sort and write,\n"
+        "while the input goes on into a second half of --mem, and the merge reads on a thread\n"
+        "of its own; -j 1 sorts on one thread. Before `head N`, sort keeps only its N best\n"
+        "records, in memory, and writes no file.\n"
         "\n"
         "  read sample-data/access.log | sort -r -n 9 | head 3\n"
         "  read sample-data/users.csv | csv | sort country name\n"

@@ -1,9 +1,12 @@
 #include "stages/aggregates/sort_runs.hpp"
 
+#include <sys/statvfs.h>
+#include <xxhash.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <optional>
 
 #include "core/varint.hpp"
@@ -40,7 +43,44 @@ void check_zstd(std::size_t result) {
   if (ZSTD_isError(result)) corrupt_run(ZSTD_getErrorName(result));
 }
 
+// The memory the system has available (MemAvailable), 0 when it cannot be read.
+std::uint64_t available_memory() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string name;
+  std::uint64_t kilobytes = 0;
+  std::string unit;
+  while (meminfo >> name >> kilobytes >> unit) {
+    if (name == "MemAvailable:") return kilobytes * 1024;
+  }
+  return 0;
+}
+
+// The bytes free for an unprivileged writer in `directory`, 0 when it cannot be read.
+std::uint64_t free_space(const std::string& directory) {
+  struct statvfs info {};
+  if (::statvfs(directory.c_str(), &info) != 0) return 0;
+  return static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize;
+}
+
 }  // namespace
+
+SpillPlace::SpillPlace(std::string directory, SpillCompression compression)
+    : directory_(std::move(directory)), compression_(compression) {
+  if (compression_ == SpillCompression::Auto) {
+    stored_bytes_left_ = std::min(available_memory() / 2, free_space(directory_) / 4);
+  }
+}
+
+bool SpillPlace::compress_next(std::size_t bytes) {
+  if (compression_ != SpillCompression::Auto) return compression_ == SpillCompression::Always;
+  std::uint64_t left = stored_bytes_left_.load(std::memory_order_relaxed);
+  while (left >= bytes) {
+    if (stored_bytes_left_.compare_exchange_weak(left, left - bytes, std::memory_order_relaxed)) {
+      return false;
+    }
+  }
+  return true;
+}
 
 std::size_t unit_size(std::string_view key, bool key_is_text, std::string_view record) {
   const std::size_t key_bytes = key_is_text ? 1 : varint_size(key.size() + 1) + key.size();
@@ -102,8 +142,8 @@ UnnamedTempFile run_file(const std::string& directory) {
 
 }  // namespace
 
-RunWriter::RunWriter(const std::string& directory)
-    : run_{run_file(directory), 0}, context_(ZSTD_createCCtx()) {
+RunWriter::RunWriter(SpillPlace& place)
+    : run_{run_file(place.directory()), 0}, place_(place), context_(ZSTD_createCCtx()) {
   if (context_ == nullptr) throw IoError("cannot create a zstd compressor for sort");
   ZSTD_CCtx_setParameter(context_, ZSTD_c_compressionLevel, kCompressionLevel);
   ZSTD_CCtx_setParameter(context_, ZSTD_c_checksumFlag, 1);
@@ -124,19 +164,28 @@ void RunWriter::add(std::string_view unit) {
 
 void RunWriter::write_block() {
   if (block_.empty()) return;
-  // Compressed blocks gather in compressed_ and go to the file together, in few writes.
+  // Blocks gather in compressed_ with their headers and go to the file together, in few writes.
   const std::size_t at = compressed_.size();
-  compressed_.resize(at + kRunBlockHeaderBytes + ZSTD_compressBound(block_.size()));
-  const std::size_t size =
-      ZSTD_compress2(context_, compressed_.data() + at + kRunBlockHeaderBytes,
-                     compressed_.size() - at - kRunBlockHeaderBytes, block_.data(), block_.size());
-  if (ZSTD_isError(size)) {
-    throw IoError(std::string("cannot compress a temporary file of sort: ") +
-                  ZSTD_getErrorName(size));
+  if (!place_.compress_next(block_.size())) {
+    compressed_.resize(at + kRunBlockHeaderBytes);
+    put_u64(compressed_.data() + at, block_.size() | kStoredBlock);
+    put_u64(compressed_.data() + at + 8, block_.size());
+    put_u64(compressed_.data() + at + 16, XXH3_64bits(block_.data(), block_.size()));
+    compressed_.append(block_);
+  } else {
+    compressed_.resize(at + kRunBlockHeaderBytes + ZSTD_compressBound(block_.size()));
+    const std::size_t size = ZSTD_compress2(
+        context_, compressed_.data() + at + kRunBlockHeaderBytes,
+        compressed_.size() - at - kRunBlockHeaderBytes, block_.data(), block_.size());
+    if (ZSTD_isError(size)) {
+      throw IoError(std::string("cannot compress a temporary file of sort: ") +
+                    ZSTD_getErrorName(size));
+    }
+    put_u64(compressed_.data() + at, size);
+    put_u64(compressed_.data() + at + 8, block_.size());
+    put_u64(compressed_.data() + at + 16, 0);
+    compressed_.resize(at + kRunBlockHeaderBytes + size);
   }
-  put_u64(compressed_.data() + at, size);
-  put_u64(compressed_.data() + at + 8, block_.size());
-  compressed_.resize(at + kRunBlockHeaderBytes + size);
   block_.clear();
   if (compressed_.size() >= kWriteBytes) flush();
 }
@@ -171,19 +220,30 @@ bool RunReader::read_block(std::string& into, ZSTD_DCtx_s* context) {
   if (file_size - file_offset_ < kRunBlockHeaderBytes) corrupt_run("a block is cut short");
   // The first block's header is read alone; every other came with the block before it.
   if (file_offset_ == 0) run_.file.read_at(0, header_, kRunBlockHeaderBytes);
-  const std::uint64_t compressed_size = get_u64(header_);
+  const std::uint64_t stored_field = get_u64(header_);
+  const bool stored = (stored_field & kStoredBlock) != 0;
+  const std::uint64_t stored_size = stored_field & ~kStoredBlock;
   const std::uint64_t size = get_u64(header_ + 8);
+  const std::uint64_t hash = get_u64(header_ + 16);
   const std::uint64_t body_at = file_offset_ + kRunBlockHeaderBytes;
-  if (compressed_size > file_size - body_at) corrupt_run("a block is cut short");
-  const std::uint64_t after = body_at + compressed_size;
+  if (stored_size > file_size - body_at) corrupt_run("a block is cut short");
+  if (stored && stored_size != size) corrupt_run("a block has the wrong size");
+  const std::uint64_t after = body_at + stored_size;
   const std::size_t next_header = std::min<std::uint64_t>(kRunBlockHeaderBytes, file_size - after);
-  compressed_.resize(compressed_size + next_header);
-  run_.file.read_at(body_at, compressed_.data(), compressed_.size());
-  std::memcpy(header_, compressed_.data() + compressed_size, next_header);
+  // A stored block is read straight where it is wanted; a compressed one beside it.
+  std::string& bytes = stored ? into : compressed_;
+  bytes.resize(stored_size + next_header);
+  run_.file.read_at(body_at, bytes.data(), bytes.size());
+  std::memcpy(header_, bytes.data() + stored_size, next_header);
   file_offset_ = after;
+  if (stored) {
+    into.resize(size);
+    if (XXH3_64bits(into.data(), into.size()) != hash) corrupt_run("a block's checksum is wrong");
+    return true;
+  }
   into.resize(size);
   const std::size_t got =
-      ZSTD_decompressDCtx(context, into.data(), into.size(), compressed_.data(), compressed_size);
+      ZSTD_decompressDCtx(context, into.data(), into.size(), compressed_.data(), stored_size);
   check_zstd(got);
   if (got != size) corrupt_run("a block has the wrong size");
   return true;
@@ -304,7 +364,7 @@ std::size_t merge_fan_in(std::size_t memory) {
   return std::clamp<std::size_t>(memory / 8 / kRunReaderBytes, 8, 128);
 }
 
-Run merge_runs(std::vector<Run> runs, const std::string& directory) {
+Run merge_runs(std::vector<Run> runs, SpillPlace& place) {
   const RunDecompressor decompressor;
   std::vector<std::unique_ptr<RunReader>> readers;
   std::vector<MergeSource*> sources;
@@ -313,15 +373,14 @@ Run merge_runs(std::vector<Run> runs, const std::string& directory) {
         readers.emplace_back(std::make_unique<RunReader>(std::move(run), decompressor.get()))
             .get());
   }
-  RunWriter writer(directory);
+  RunWriter writer(place);
   for (Merge merge(std::move(sources)); !merge.done(); merge.advance()) {
     writer.add(merge.top().unit().bytes);
   }
   return writer.finish();
 }
 
-RunStack::RunStack(std::size_t fan_in, std::string directory)
-    : fan_in_(fan_in), directory_(std::move(directory)) {}
+RunStack::RunStack(std::size_t fan_in, SpillPlace& place) : fan_in_(fan_in), place_(place) {}
 
 void RunStack::push(Run run) {
   runs_.push_back({std::move(run), 0});
@@ -334,7 +393,7 @@ void RunStack::push(Run run) {
     std::vector<Run> group;
     for (auto it = first; it != runs_.end(); ++it) group.push_back(std::move(it->run));
     runs_.erase(first, runs_.end());
-    runs_.push_back({merge_runs(std::move(group), directory_), level + 1});
+    runs_.push_back({merge_runs(std::move(group), place_), level + 1});
   }
 }
 
@@ -350,7 +409,7 @@ std::vector<Run> RunStack::take(std::size_t most) {
       std::vector<Run> group(std::make_move_iterator(runs.begin() + first),
                              std::make_move_iterator(runs.begin() + last));
       merged.push_back(group.size() == 1 ? std::move(group.front())
-                                         : merge_runs(std::move(group), directory_));
+                                         : merge_runs(std::move(group), place_));
     }
     runs = std::move(merged);
   }

@@ -3,11 +3,13 @@
 // A record `sort` holds is a unit of bytes, the same in memory and on disk: its sort key, then
 // the record in the byte form of OwnedRecord (write_to, read_from), whole. A run is units in
 // sorted order, written into blocks of about kRunBlockBytes, each compressed alone with zstd
-// (its checksum on), in an unnamed temporary file (output/temp_files.hpp: nothing is left
-// behind on any exit). A reader holds one block of its run at a time, so a merge of many runs
-// needs little memory; merging runs into a run copies units, and never makes a record of them.
+// (its checksum on) or stored as it is (with a checksum of its own: SpillPlace decides), in an
+// unnamed temporary file (output/temp_files.hpp: nothing is left behind on any exit). A reader
+// holds one block of its run at a time, so a merge of many runs needs little memory; merging runs
+// into a run copies units, and never makes a record of them.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -45,8 +47,34 @@ void write_unit(char* out, std::string_view key, bool key_is_text, std::string_v
 Unit read_unit(std::string_view in);
 
 inline constexpr std::size_t kRunBlockBytes = 64 * 1024;
-// A block on disk: its compressed size and its size (8 bytes each), then the compressed bytes.
-inline constexpr std::size_t kRunBlockHeaderBytes = 16;
+// A block on disk: the size of its bytes on disk (with kStoredBlock set when they are the
+// block's bytes as they are, not compressed), its size, and the XXH3 hash of a stored block's
+// bytes (8 bytes each); then the bytes.
+inline constexpr std::size_t kRunBlockHeaderBytes = 24;
+inline constexpr std::uint64_t kStoredBlock = std::uint64_t{1} << 63;
+
+// Whether the blocks of a sort's runs are compressed: `auto` stores them as they are while the
+// runs written fit in the page cache (see SpillPlace), and compresses after.
+enum class SpillCompression { Auto, Always, Never };
+
+// Where a sort's runs go, and whether each block is compressed. Compressing a block and reading
+// it back costs more CPU than writing and reading it as it is while the page cache holds the
+// file; past memory, the runs go to the disk, where fewer bytes are faster and take less room.
+// So `auto` stores blocks as they are until the runs written add up to half the memory the
+// system had available when the sort began (a quarter of the free space of the directory if
+// that is less), and compresses every block after.
+class SpillPlace {
+ public:
+  SpillPlace(std::string directory, SpillCompression compression);
+  const std::string& directory() const { return directory_; }
+  // Whether the next block, of `bytes`, is to be compressed. Threads may ask at once.
+  bool compress_next(std::size_t bytes);
+
+ private:
+  std::string directory_;
+  SpillCompression compression_;
+  std::atomic<std::uint64_t> stored_bytes_left_{0};
+};
 // What a reader of a run holds: a block as read, as decompressed, and the next one decompressed
 // ahead (a block that holds one larger record is larger).
 inline constexpr std::size_t kRunReaderBytes = 3 * kRunBlockBytes;
@@ -79,7 +107,7 @@ class MergeSource {
 // Writes a run: units in order.
 class RunWriter {
  public:
-  explicit RunWriter(const std::string& directory);
+  explicit RunWriter(SpillPlace& place);
   ~RunWriter();
   RunWriter(const RunWriter&) = delete;
   RunWriter& operator=(const RunWriter&) = delete;
@@ -92,9 +120,10 @@ class RunWriter {
   void flush();
 
   Run run_;
+  SpillPlace& place_;
   ZSTD_CCtx_s* context_;
   std::string block_;
-  std::string compressed_;
+  std::string compressed_;  // blocks ready to be written, with their headers
 };
 
 // A decompression context for the readers of one merge, which read in turn.
@@ -201,7 +230,7 @@ class Merge {
 std::size_t merge_fan_in(std::size_t memory);
 
 // Merges runs (in input order) into one run.
-Run merge_runs(std::vector<Run> runs, const std::string& directory);
+Run merge_runs(std::vector<Run> runs, SpillPlace& place);
 
 // The runs on disk, in input order, merged as they come so that few files are open at once:
 // when the last `fan_in` runs are of one level (0: written from memory; L + 1: merged from runs
@@ -209,7 +238,7 @@ Run merge_runs(std::vector<Run> runs, const std::string& directory);
 // log(runs)/log(fan_in) times, and at most fan_in - 1 runs of each level are open.
 class RunStack {
  public:
-  RunStack(std::size_t fan_in, std::string directory);
+  RunStack(std::size_t fan_in, SpillPlace& place);
 
   void push(Run run);
   std::size_t size() const { return runs_.size(); }
@@ -223,7 +252,7 @@ class RunStack {
   };
 
   std::size_t fan_in_;
-  std::string directory_;
+  SpillPlace& place_;
   std::vector<LeveledRun> runs_;
 };
 
