@@ -137,7 +137,7 @@ for signal in INT TERM; do
   pid=$!
   exec 3>"$work/input"
   head -c $((mem_kib * 1024 * 3)) "$work/data" >&3
-  for _ in $(seq 100); do
+  for _ in $(seq 600); do  # a minute at most: a sanitizer build on a busy machine is slow
     (($(spilled_runs "$pid") > 0)) && break
     sleep 0.1
   done
