@@ -435,8 +435,21 @@ std::uint64_t skip_bytes(ByteSource& source, std::uint64_t count) {
   return skipped;
 }
 
+namespace {
+
+// Whether `path` names a pipe (a FIFO or a socket), found without opening it: opening a FIFO to
+// look at it waits for its writer, and closing it again may leave the writer with no reader,
+// which loses what it writes in between (SIGPIPE). Only the read itself opens a pipe.
+bool names_pipe(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 && (S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode));
+}
+
+}  // namespace
+
 bool is_mappable_input(const std::string& path, ReadPathChoice* read_path) {
   const bool is_stdin = path == "-";
+  if (!is_stdin && names_pipe(path)) return false;
   const int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat info {};
@@ -457,6 +470,11 @@ bool is_mappable_input(const std::string& path, ReadPathChoice* read_path) {
 InputFacts describe_input(const std::string& path) {
   InputFacts facts{display_name(path), "file", std::nullopt, ""};
   const bool is_stdin = path == "-";
+  if (!is_stdin && names_pipe(path)) {
+    facts.kind.assign("pipe");
+    facts.compression.assign(1, '?');
+    return facts;
+  }
   const int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     facts.kind.assign(std::strerror(errno));
