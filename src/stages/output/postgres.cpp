@@ -16,7 +16,7 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   }
   db::LoadOptions options = read_load_args(args, ctx, conninfo.text);
   BuiltStage built;
-  built.record_sink = loader_factory(std::move(options), ctx, db::make_postgres_loader);
+  built.record_sink = loader_factory("postgres", std::move(options), ctx, db::make_postgres_loader);
   return built;
 }
 

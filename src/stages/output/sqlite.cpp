@@ -14,7 +14,7 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   db::LoadOptions options = read_load_args(args, ctx, path.text);
   options.durable = durable;
   BuiltStage built;
-  built.record_sink = loader_factory(std::move(options), ctx, db::make_sqlite_loader);
+  built.record_sink = loader_factory("sqlite", std::move(options), ctx, db::make_sqlite_loader);
   return built;
 }
 
