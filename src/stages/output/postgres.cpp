@@ -65,6 +65,10 @@ const StageInfo kPostgres{
         "(those the record lacks become NULL). gpipe makes the UNIQUE index on the key\n"
         "(TABLE_gpipe_key).\n"
         "\n"
+        "--state FILE (an incremental job, docs/scheduled-jobs.md): the job's state commits in\n"
+        "each of these transactions, as a row of table gpipe_state, so a run killed at any moment\n"
+        "neither loses nor repeats a row.\n"
+        "\n"
         "  read sample-data/users.csv | csv | postgres 'dbname=crm' users\n"
         "  read sample-data/tweets.jsonl | json | postgres postgresql://loader@db/social tweets "
         "--mode upsert --key id",

@@ -71,6 +71,10 @@ const StageInfo kSqlite{
         "Both need a UNIQUE index on the key columns, which gpipe makes (TABLE_gpipe_key). Give\n"
         "several keys as --key a,b or --key a --key b.\n"
         "\n"
+        "--state FILE (an incremental job, docs/scheduled-jobs.md): the job's state commits in\n"
+        "each of these transactions, as a row of table gpipe_state, so a run killed at any moment\n"
+        "neither loses nor repeats a row.\n"
+        "\n"
         "  read sample-data/users.csv | csv | sqlite users.db users\n"
         "  read sample-data/tweets.jsonl | json | sqlite tweets.db tweets --mode upsert --key id",
     .build = build,
