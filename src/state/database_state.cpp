@@ -324,8 +324,10 @@ void DatabaseState::write_row(db::LoadTransaction& transaction) {
   transaction.execute(upsert_sql(transaction.dialect()), params);
 }
 
+// The database's row is the state a run starts from; the file (two fsyncs) follows it at most
+// once per commit interval, and at the end, and a file left behind by a crash is harmless.
 void DatabaseState::after_commit() {
-  state_.save();
+  if (everything_committed_ || state_.commit_due()) state_.save();
 }
 
 void DatabaseState::finish() {
