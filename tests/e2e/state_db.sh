@@ -4,7 +4,8 @@
 #   1. a normal run: the row holds the state file's text, under its absolute path;
 #   2. the state file behind the database (a crash between the two commits), ahead of it (the
 #      database restored from a backup), missing, damaged: the database's state wins, no row
-#      is lost or doubled; the database replaced (no row) or another job's row: exit 3;
+#      is lost or doubled; the database replaced (no row) or another job's row: exit 3; rows the
+#      database refuses (--on-error skip) count as read;
 #   3. an overlapping run is refused (the lock), with `read --follow | batch --every` loading;
 #   4. which pipelines may run: an aggregate before the sink (one transaction), `batch` after it
 #      refused, other sinks' refusals unchanged;
@@ -114,6 +115,28 @@ run
 expect_eq "another job's row: exit 3" "3" "$?"
 expect_in "another job's row: the message" "holds the state of another job" err
 job="read app.jsonl | json | where level == 'ERROR' | sqlite db.sqlite t --batch 7"
+
+# Rows the database refuses (--on-error skip) count as read: the next run does not meet them.
+refused_run() { # DB_COMMAND…: loads r.jsonl into table u
+  "$GPIPE" --on-error skip --state st4 "read r.jsonl | json | $1" 2>err
+}
+printf '{"id":1}\n{"id":2}\n{"id":1}\n{"id":3}\n' >r.jsonl
+sqlite3 refused.sqlite 'CREATE TABLE u (id INTEGER UNIQUE)'
+refused_run "sqlite refused.sqlite u --batch 2" || fail "refused rows: $(cat err)"
+expect_in "refused row: skipped" "1 bad record skipped" err
+printf '{"id":4}\n' >>r.jsonl
+refused_run "sqlite refused.sqlite u --batch 2" || fail "refused rows, second run: $(cat err)"
+expect_eq "refused row: not met again" "" "$(cat err)"
+expect_eq "refused row: the others once" "1,2,3,4" "$(sqlite3 refused.sqlite 'SELECT group_concat(id) FROM u')"
+rm -f st4 r.jsonl
+printf '{"id":1}\n{"id":2}\n{"id":1}\n{"id":3}\n' >r.jsonl
+q 'CREATE TABLE u (id BIGINT UNIQUE)'
+refused_run "postgres '' u" || fail "postgres refused rows: $(cat err)"
+expect_in "postgres refused row: skipped" "1 bad record skipped" err
+printf '{"id":4}\n' >>r.jsonl
+refused_run "postgres '' u" || fail "postgres refused rows, second run: $(cat err)"
+expect_eq "postgres refused row: not met again" "" "$(cat err)"
+expect_eq "postgres refused row: the others once" "1,2,3,4" "$(q 'SELECT string_agg(id::text, $$,$$ ORDER BY id) FROM u')"
 
 # 3. An overlapping run is refused; a followed input loads as it grows.
 rm -f f.csv st2 follow.sqlite
