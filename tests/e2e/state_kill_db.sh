@@ -92,7 +92,7 @@ if [[ "$sink" == postgres ]]; then
   pg_cluster_start || exit 1
   q() { psql -X -Atq -v ON_ERROR_STOP=1 -c "$1"; }
 fi
-# The state file follows the database's row every 100 ms (not every second), so that kills
+# The state file follows the database's row at a short interval (not once a second), so that kills
 # also fall between a COMMIT and the file's rename.
 export GPIPE_STATE_COMMIT_MS=100
 cd "$work" || exit 1
