@@ -1,10 +1,10 @@
 // --state for the sqlite and postgres sinks. The job's state is a row of the database's
 // gpipe_state table, written in each load transaction just before its COMMIT (the sink's commit
 // hook), so the rows and the state that covers them commit together or not at all; the state
-// file follows once the database has committed (at most once a second, and at the end). A run starts from the database's row, which is
-// right about what the database holds even when the file is behind it (a crash between the two
-// commits), ahead of it (a database restored from a backup, or a power cut that took its last
-// commits), missing or damaged (docs/scheduled-jobs.md).
+// file follows once the database has committed (at most once a second, and at the end). A run
+// starts from the database's row, which is right about what the database holds even when the file
+// is behind it (a crash between the two commits), ahead of it (a database restored from a backup,
+// or a power cut that took its last commits), missing or damaged (docs/scheduled-jobs.md).
 #pragma once
 
 #include <memory>
