@@ -72,8 +72,8 @@ std::span<const OptionInfo> option_table() {
       OptionInfo{.names = "--state",
                  .value_name = "FILE",
                  .help = "incremental job: read each input file from where the last run's "
-                         "committed records end; exactly once with write --append "
-                         "(docs/scheduled-jobs.md)",
+                         "committed records end; exactly once with write --append, sqlite and "
+                         "postgres (docs/scheduled-jobs.md)",
                  .group = Running,
                  .target = &CliOptions::state_file,
                  .completes = ValueCompletion::Files},

@@ -15,6 +15,7 @@
 #include "output/db/load_options.hpp"
 #include "output/split_output.hpp"
 #include "stages/aggregates/partial_state.hpp"
+#include "state/database_state.hpp"
 #include "state/input_state.hpp"
 
 namespace gpipe {
@@ -417,9 +418,12 @@ std::vector<TransformFactory> metered_prefix(std::vector<TransformFactory> prefi
 // point: `read` of files, then stages that look at one record at a time and pass batches on
 // (those that may run on threads; csv moves the point back to a row still open). A stage whose
 // output comes only after all its input (an aggregate, sort, tail) is allowed too, and anything
-// after it: the state is then committed only at the end of the run. Any other stage (head,
-// uniq, dedup, running, window, batch…) holds records or stops early in ways the state cannot
-// follow, and is refused. Returns whether the state may be committed only at the end.
+// after it: the state is then committed only at the end of the run. Before `sqlite` and
+// `postgres`, `batch` may come too (each load batch is a transaction, whose last records carry
+// their resume point), but not after such a stage: its whole output goes in one transaction.
+// Any other stage (head, uniq, dedup, running, window…) holds records or stops early in ways
+// the state cannot follow, and is refused. Returns whether the state may be committed only at
+// the end.
 bool check_stages_for_state(const std::vector<const StageInfo*>& infos,
                             const std::vector<BuiltStage>& built,
                             const std::vector<StageCall>& calls, bool implicit_read,
@@ -430,25 +434,40 @@ bool check_stages_for_state(const std::vector<const StageInfo*>& infos,
         "standard input, 'chunks' or 'seq')",
         calls.front().name_span);
   }
+  const std::string_view last = infos.back()->name;
+  const bool into_database = last == "sqlite" || last == "postgres";
   // `built` has the same stages as `infos` (no implicit read here).
   for (std::size_t i = 1; i < infos.size(); ++i) {
     const StageInfo& info = *infos[i];
     if (info.role == StageRole::Transform && info.parallel) continue;
-    if (info.role == StageRole::Sink && info.name != "write") {
-      throw PipelineError("'" + std::string(info.name) + "' does not keep a --state yet",
+    if (info.role == StageRole::Sink && info.name != "write" && !into_database) {
+      throw PipelineError("'" + std::string(info.name) + "' does not keep a --state",
                           calls[i].name_span);
     }
-    if (info.role != StageRole::Transform) continue;  // `to`, `write`
+    if (info.role != StageRole::Transform) continue;  // `to`, `write`, sinks
+    if (info.name == "batch" && into_database) continue;
     const bool output_at_end = built[i].split != nullptr || info.name == "sort" ||
                                info.name == "tail" || info.name == "merge";
-    if (output_at_end) return true;
-    throw PipelineError("'" + std::string(info.name) +
-                            "' cannot run under --state: the state must say exactly which input "
-                            "records the output has, so between 'read' and the output only "
-                            "stages that pass each record on at once (grep, where, field, "
-                            "select, set, json, csv, kv, parse, …) or whose output comes after "
-                            "all their input (aggregates, sort, tail) may come",
-                        calls[i].name_span);
+    if (!output_at_end) {
+      throw PipelineError(
+          "'" + std::string(info.name) +
+              "' cannot run under --state: the state must say exactly which input records the "
+              "output has, so between 'read' and the output only stages that pass each record "
+              "on at once (grep, where, field, select, set, json, csv, kv, parse, …), 'batch' "
+              "before sqlite or postgres, or stages whose output comes after all their input "
+              "(aggregates, sort, tail) may come",
+          calls[i].name_span);
+    }
+    for (std::size_t j = i + 1; j < infos.size(); ++j) {
+      if (infos[j]->name == "batch" && into_database) {
+        throw PipelineError("'batch' after '" + std::string(info.name) +
+                                "' under --state: the output of '" + std::string(info.name) +
+                                "' comes after all its input and is loaded in one transaction, "
+                                "with the state",
+                            calls[j].name_span);
+      }
+    }
+    return true;
   }
   return false;
 }
@@ -642,7 +661,10 @@ Plan plan_calls(const std::vector<StageCall>& calls, Context& ctx, PlanMode mode
       if (!mode.explain_only) {
         record_sink = stage.record_sink();
         auto* loader = dynamic_cast<db::TransactionalSink*>(record_sink.get());
-        if (loader != nullptr && loads_in_batches(built_infos)) loader->follow_load_batches();
+        // Under --state, the output of an aggregate (sort, tail) is one transaction.
+        if (loader != nullptr && (loads_in_batches(built_infos) || state_at_end_only)) {
+          loader->follow_load_batches();
+        }
       }
     }
   }
@@ -698,18 +720,27 @@ void run_end_of_input_hooks(const std::vector<std::function<void()>>* hooks) {
 std::uint64_t deliver(Plan& plan, bool stdout_is_terminal, Context* ctx) {
   const std::vector<std::function<void()>>* at_end_of_input =
       ctx != nullptr ? &ctx->at_end_of_input : nullptr;
+  InputState* const state = ctx != nullptr ? ctx->input_state : nullptr;
   if (plan.record_sink) {
+    // --state into sqlite or postgres: the state commits in the sink's transactions.
+    std::optional<DatabaseState> database_state;
+    if (state != nullptr) {
+      auto& loader = dynamic_cast<db::TransactionalSink&>(*plan.record_sink);
+      database_state.emplace(*state, loader, plan.state_at_end_only);
+      loader.set_commit_hook(&*database_state);
+    }
     std::uint64_t sent = 0;
     for (Batch& batch : plan.stream) {
       sent += batch.records().size();
       plan.written->store(sent, std::memory_order_relaxed);
       plan.record_sink->consume(batch);
+      if (database_state) database_state->note(batch);
     }
     run_end_of_input_hooks(at_end_of_input);
     plan.record_sink->finish();
+    if (database_state) database_state->finish();
     return sent;
   }
-  InputState* const state = ctx != nullptr ? ctx->input_state : nullptr;
   if (plan.output.split_lines != 0 || plan.output.split_bytes != 0) {
     // --state: parts are committed as they fill, but the state only at the end (at least once).
     SplitOutput parts(plan.output);

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
+#include <stdexcept>
 
 #include "gpipe/errors.hpp"
 #include "io/io.hpp"
@@ -99,10 +100,34 @@ bool still_holds(const InputEntry& entry, const SeenFile& seen) {
 
 InputState::InputState(std::string path)
     : path_(std::move(path)), lock_(path_), last_commit_(std::chrono::steady_clock::now()) {
-  if (std::optional<StateData> loaded = load_state(path_)) data_ = std::move(*loaded);
+  try {
+    loaded_ = load_state(path_);
+  } catch (const IoError& error) {
+    load_error_ = error.what();
+  }
+  if (loaded_) data_ = *loaded_;
+}
+
+void InputState::adopt(StateData data) {
+  data_ = std::move(data);
+  load_error_.reset();
+}
+
+void InputState::check_loaded() const {
+  if (load_error_) throw IoError(*load_error_);
+}
+
+std::optional<std::size_t> InputState::entry_of(const Origin* origin) const {
+  if (origin == nullptr) return std::nullopt;
+  if (const auto found = entry_of_.find(origin); found != entry_of_.end()) return found->second;
+  if (const auto found = entry_of_name_.find(origin->name); found != entry_of_name_.end()) {
+    return found->second;
+  }
+  return std::nullopt;
 }
 
 std::vector<PlannedInput> InputState::plan_inputs(const std::vector<std::string>& paths) {
+  check_loaded();
   std::vector<SeenFile> seen;
   seen.reserve(paths.size());
   for (const std::string& path : paths) seen.push_back(look_at(path));
@@ -157,6 +182,7 @@ std::vector<PlannedInput> InputState::plan_inputs(const std::vector<std::string>
   const std::int64_t now = now_seconds();
   StateData next;
   next.output = data_.output;
+  next.database = data_.database;
   std::vector<PlannedInput> planned;
   for (const std::size_t i : order) {
     InputEntry entry;
@@ -184,6 +210,7 @@ std::vector<PlannedInput> InputState::plan_inputs(const std::vector<std::string>
 }
 
 PlannedInput InputState::plan_input(const std::string& path) {
+  check_loaded();
   const SeenFile seen = look_at(path);
   bound_.resize(data_.inputs.size(), false);
   for (std::size_t e = 0; e < data_.inputs.size(); ++e) {
@@ -266,6 +293,7 @@ void InputState::saw_head(const Origin* origin, std::string_view head) {
 
 void InputState::bind(const Origin* origin, std::size_t entry) {
   entry_of_[origin] = entry;
+  entry_of_name_[origin->name] = entry;
   if (bound_.size() <= entry) bound_.resize(entry + 1, false);
   bound_[entry] = true;
 }
@@ -288,9 +316,27 @@ void InputState::apply_ended() {
 void InputState::note(const Batch& batch) {
   apply_ended();
   if (!batch.has_resume_point()) return;
-  const auto found = entry_of_.find(batch.origin());
-  if (found == entry_of_.end()) return;
-  taken_[found->second] = {batch.resume_offset(), batch.resume_line()};
+  if (const std::optional<std::size_t> entry = entry_of(batch.origin())) {
+    taken_[*entry] = {batch.resume_offset(), batch.resume_line()};
+  }
+}
+
+// A record's offset and line are where reading again gives it and every later record.
+void InputState::note_part(Batch& batch, std::size_t records_done) {
+  const std::vector<Record>& records = batch.records();
+  if (records_done >= records.size()) {
+    note(batch);
+    return;
+  }
+  apply_ended();
+  if (records_done == 0) return;
+  const Record& next = records[records_done];
+  if (next.line == 0) {
+    throw std::logic_error("--state: a commit within a batch of records made by a stage");
+  }
+  if (const std::optional<std::size_t> entry = entry_of(batch.origin())) {
+    taken_[*entry] = {next.offset, next.line};
+  }
 }
 
 void InputState::note_end_of_input() {
@@ -298,6 +344,7 @@ void InputState::note_end_of_input() {
 }
 
 void InputState::prepare_output(const std::string& path) {
+  check_loaded();
   struct stat status {};
   if (::stat(path.c_str(), &status) != 0 || !data_.output || data_.output->path != path ||
       data_.output->device != static_cast<std::uint64_t>(status.st_dev) ||
@@ -321,6 +368,7 @@ void InputState::prepare_output(const std::string& path) {
 }
 
 void InputState::bind_output(const std::string& path) {
+  check_loaded();
   struct stat status {};
   if (::stat(path.c_str(), &status) != 0) throw IoError(errno_message("cannot write", path, errno));
   OutputEntry now{path, static_cast<std::uint64_t>(status.st_dev),
@@ -341,6 +389,13 @@ bool InputState::commit_due() const {
 }
 
 void InputState::commit(std::optional<std::uint64_t> output_length) {
+  settle();
+  if (output_length && data_.output) data_.output->length = *output_length;
+  save();
+}
+
+StateData& InputState::settle() {
+  check_loaded();
   for (const auto& [entry, at] : taken_) {
     InputEntry& input = data_.inputs[entry];
     input.offset = at.offset;
@@ -350,7 +405,10 @@ void InputState::commit(std::optional<std::uint64_t> output_length) {
       input.done = true;
     }
   }
-  if (output_length && data_.output) data_.output->length = *output_length;
+  return data_;
+}
+
+void InputState::save() {
   save_state(path_, data_);
   last_commit_ = std::chrono::steady_clock::now();
 }

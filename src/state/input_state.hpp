@@ -34,9 +34,19 @@ class InputState {
   // The hash window: a file's identity includes a hash of its first this many bytes.
   static constexpr std::uint32_t kHeadBytes = 1024;
 
-  // Locks and loads the state file (a missing one is a first run). Throws IoError.
+  // Locks and loads the state file (a missing one is a first run). Throws IoError when it is
+  // locked; an empty or damaged file is an IoError at the first use of the state (a database
+  // job may take its state from the database instead: adopt).
   explicit InputState(std::string path);
   const std::string& path() const { return path_; }
+
+  // What the state file held when the run began: nullopt for a missing file, or when
+  // load_error() says why it could not be read.
+  const std::optional<StateData>& loaded() const { return loaded_; }
+  const std::optional<std::string>& load_error() const { return load_error_; }
+  // Takes `data` as the state the run starts from (the database's, which it trusts over the
+  // file), before any input is planned.
+  void adopt(StateData data);
 
   // Matches the input files against the state and orders them: files that continue a known one
   // first, in the order the state has them (the rest of a rotated file before its successor),
@@ -61,6 +71,8 @@ class InputState {
   void reached_end(const Origin* origin, std::uint64_t offset, std::uint64_t line);
   // The sink took this batch: every record before its resume point is the sink's.
   void note(const Batch& batch);
+  // The sink took the first `records_done` records of `batch` (those before it all).
+  void note_part(Batch& batch, std::size_t records_done);
   // The end of the input: every file reached its end.
   void note_end_of_input();
 
@@ -74,6 +86,11 @@ class InputState {
   void commit(std::optional<std::uint64_t> output_length);
   bool commit_due() const;
 
+  // sqlite and postgres commit in two steps: the state of what the sink has taken (to be put
+  // in the database's transaction), then, once the database has committed, the file.
+  StateData& settle();
+  void save();
+
  private:
   struct Position {
     std::uint64_t offset = 0;
@@ -84,11 +101,18 @@ class InputState {
     Position at;
   };
   void apply_ended();
+  void check_loaded() const;
+  std::optional<std::size_t> entry_of(const Origin* origin) const;
 
   std::string path_;
   StateLock lock_;
   StateData data_;
+  std::optional<StateData> loaded_;
+  std::optional<std::string> load_error_;
   std::unordered_map<const Origin*, std::size_t> entry_of_;
+  // By the origin's name too: `batch` passes records on in batches of its own, whose origin is
+  // a copy of the source's.
+  std::unordered_map<std::string, std::size_t> entry_of_name_;
   std::unordered_map<std::size_t, Position> taken_;  // by entry: what the sink has
   std::vector<Ended> ended_;
   std::unordered_map<std::size_t, std::uint64_t> end_of_compressed_;

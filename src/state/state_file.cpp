@@ -113,6 +113,11 @@ class Parser {
            unescape(c[10], entry.path);
   }
 
+  bool database(const std::vector<std::string_view>& c, DatabaseEntry& entry) const {
+    return c.size() == 3 && read_number(c[1], entry.generation) && unescape(c[2], entry.job) &&
+           !entry.job.empty();
+  }
+
   bool output(const std::vector<std::string_view>& c, OutputEntry& entry) const {
     return c.size() == 5 && read_number(c[1], entry.device) && read_number(c[2], entry.inode) &&
            read_number(c[3], entry.length) && unescape(c[4], entry.path);
@@ -127,6 +132,11 @@ class Parser {
 std::string serialize_state(const StateData& state) {
   std::string text(kFirstLine);
   text += '\n';
+  if (state.database) {
+    text += "database\t" + std::to_string(state.database->generation) + '\t';
+    append_escaped(text, state.database->job);
+    text += '\n';
+  }
   if (state.output) {
     const OutputEntry& o = *state.output;
     text += "output\t" + std::to_string(o.device) + '\t' + std::to_string(o.inode) + '\t' +
@@ -181,6 +191,10 @@ StateData parse_state(std::string_view text, const std::string& path) {
       if (columns[0] == "input") {
         if (!parser.input(columns, state.inputs.emplace_back())) {
           parser.damaged(line_number, "a malformed input entry");
+        }
+      } else if (columns[0] == "database" && !state.database) {
+        if (!parser.database(columns, state.database.emplace())) {
+          parser.damaged(line_number, "a malformed database entry");
         }
       } else if (columns[0] == "output" && !state.output) {
         if (!parser.output(columns, state.output.emplace())) {

@@ -1,6 +1,7 @@
 // The state file of an incremental job (--state, docs/spec.md §7): for each input file its
 // identity and the offset just past the last whole record the sink committed, and for
-// `write --append` the output's committed length. Text, one entry a line, ending in a checksum
+// `write --append` the output's committed length, for `sqlite` and `postgres` the generation of
+// the state row in the database. Text, one entry a line, ending in a checksum
 // line, so a damaged or cut file is an error rather than a silent restart from zero.
 #pragma once
 
@@ -44,9 +45,17 @@ struct OutputEntry {
   std::uint64_t length = 0;
 };
 
+// sqlite and postgres: the job's state is also a row of the database's gpipe_state table,
+// committed in the same transaction as the rows it covers (src/state/database_state.hpp).
+struct DatabaseEntry {
+  std::string job;               // made at the job's first load: tells two jobs' rows apart
+  std::uint64_t generation = 0;  // load transactions committed with a state, counted
+};
+
 struct StateData {
   std::vector<InputEntry> inputs;
   std::optional<OutputEntry> output;
+  std::optional<DatabaseEntry> database;
 };
 
 std::string serialize_state(const StateData& state);

@@ -63,6 +63,14 @@ class LoadCommitHook {
 class TransactionalSink : public RecordSink {
  public:
   void set_commit_hook(LoadCommitHook* hook) { hook_ = hook; }
+  // Which database it loads into, for `--state` (which reads its row before the run): "sqlite"
+  // or "postgres", and the database file or connection string. Set by the stage.
+  void set_database(std::string dialect, std::string target) {
+    dialect_ = std::move(dialect);
+    target_ = std::move(target);
+  }
+  const std::string& dialect() const { return dialect_; }
+  const std::string& target() const { return target_; }
   // Set by the planner when a `batch` stage comes before the sink: each of its load batches is
   // one transaction, and the sink's own --batch count is not used.
   void follow_load_batches() { follow_load_batches_ = true; }
@@ -70,6 +78,10 @@ class TransactionalSink : public RecordSink {
  protected:
   LoadCommitHook* hook_ = nullptr;
   bool follow_load_batches_ = false;
+
+ private:
+  std::string dialect_;
+  std::string target_;
 };
 
 }  // namespace gpipe::db

@@ -20,6 +20,34 @@ struct BatchLimits {
   std::chrono::milliseconds every{0};  // 0: no limit
 };
 
+// --state: where reading again gives every record after those a load batch holds, carried by
+// its last Batch (whose origin is a copy of the source's: the state finds the file by name).
+struct ResumePoint {
+  std::uint64_t offset = 0;
+  std::uint64_t line = 0;  // 0: none
+};
+
+// After record `index` of `batch`: the next record's start, or the batch's own resume point
+// after its last.
+ResumePoint resume_after(Batch& batch, std::size_t index) {
+  const std::vector<Record>& records = batch.records();
+  if (index + 1 < records.size()) {
+    const Record& next = records[index + 1];
+    return {next.offset, next.line};
+  }
+  if (batch.has_resume_point()) return {batch.resume_offset(), batch.resume_line()};
+  return {};
+}
+
+// Yields the load batch `kept`, its last Batch marked as closing it and carrying `resume`.
+BatchStream emit_load_batch(std::span<const OwnedRecord> kept, ResumePoint resume) {
+  for (Batch& out : emit_owned_records(kept, {}, 4096, true)) {
+    if (out.closes_load_batch() && resume.line != 0)
+      out.set_resume_point(resume.offset, resume.line);
+    co_yield out;
+  }
+}
+
 // A record's size against --bytes: its text, as written.
 std::size_t text_size(const Record& record) {
   return record.text.size();
@@ -33,37 +61,50 @@ BatchStream load_batches(BatchStream in, BatchLimits limits, Context& ctx) {
   OriginKeeper origins;
   const std::string too_large =
       "record larger than batch --bytes (" + std::to_string(limits.bytes) + " bytes)";
+  // --state: reading the file of the last record kept (by the source's origin) again from
+  // `progress` gives every record not yet in a load batch or skipped; a file that ended before
+  // it has all its records in load batches.
+  const Origin* last_kept_from = nullptr;
+  ResumePoint progress;
   for (Batch& batch : in) {
     const std::shared_ptr<const Origin>& origin = origins.keep(batch.origin());
-    for (const Record& record : batch.records()) {
+    const std::vector<Record>& records = batch.records();
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const Record& record = records[i];
       const std::size_t size = text_size(record);
       if (limits.bytes != 0 && size > limits.bytes) {
         ctx.errors.report(BadRecord{batch.origin(), record.line, 0, too_large, record.text});
+        if (last_kept_from == batch.origin()) progress = resume_after(batch, i);
         continue;
       }
       if (limits.bytes != 0 && count != 0 && bytes + size > limits.bytes) {
-        co_yield elements_of(emit_owned_records(std::span(kept).first(count), {}, 4096, true));
+        co_yield elements_of(emit_load_batch(std::span(kept).first(count), progress));
         count = bytes = 0;
       }
       if (count == kept.size()) kept.emplace_back();
       kept[count++].assign(batch, record, origin);
+      last_kept_from = batch.origin();
+      progress = resume_after(batch, i);
       bytes += size;
       if (count == 1 && limits.every.count() != 0) deadline = Clock::now() + limits.every;
       if (count == limits.records) {
-        co_yield elements_of(emit_owned_records(std::span(kept).first(count), {}, 4096, true));
+        co_yield elements_of(emit_load_batch(std::span(kept).first(count), progress));
         count = bytes = 0;
       }
     }
+    if (last_kept_from == batch.origin() && batch.has_resume_point()) {
+      progress = {batch.resume_offset(), batch.resume_line()};
+    }
     if (count != 0 && limits.every.count() != 0 && Clock::now() >= deadline) {
-      co_yield elements_of(emit_owned_records(std::span(kept).first(count), {}, 4096, true));
+      co_yield elements_of(emit_load_batch(std::span(kept).first(count), progress));
       count = bytes = 0;
     } else if (batch.raw_records().empty() && !batch.lines_pending()) {
+      // --state: its resume point is past the records the open load batch holds.
+      if (count != 0) batch.set_resume_point(0, 0);
       co_yield batch;  // a tick goes on: a sink after us may act on time too
     }
   }
-  if (count != 0) {
-    co_yield elements_of(emit_owned_records(std::span(kept).first(count), {}, 4096, true));
-  }
+  if (count != 0) co_yield elements_of(emit_load_batch(std::span(kept).first(count), progress));
 }
 
 BuiltStage build(StageArgs& args, Context& ctx) {

@@ -49,11 +49,15 @@ db::LoadOptions read_load_args(StageArgs& args, Context& ctx, std::string target
   return options;
 }
 
-RecordSinkFactory loader_factory(db::LoadOptions options, Context& ctx,
+RecordSinkFactory loader_factory(std::string dialect, db::LoadOptions options, Context& ctx,
                                  std::unique_ptr<db::TransactionalSink> (*make)(db::LoadOptions,
                                                                                 ErrorPolicy&)) {
-  return [options = std::move(options), errors = &ctx.errors,
-          make]() -> std::unique_ptr<RecordSink> { return make(options, *errors); };
+  return [dialect = std::move(dialect), options = std::move(options), errors = &ctx.errors,
+          make]() -> std::unique_ptr<RecordSink> {
+    std::unique_ptr<db::TransactionalSink> sink = make(options, *errors);
+    sink->set_database(dialect, options.target);
+    return sink;
+  };
 }
 
 }  // namespace gpipe::stages

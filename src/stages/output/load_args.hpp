@@ -11,7 +11,8 @@ namespace gpipe::stages {
 db::LoadOptions read_load_args(StageArgs& args, Context& ctx, std::string target);
 
 // The planner's record sink for a loader: made when the pipeline runs, not while it is planned.
-RecordSinkFactory loader_factory(db::LoadOptions options, Context& ctx,
+// `dialect`: "sqlite" or "postgres" (db::TransactionalSink::dialect).
+RecordSinkFactory loader_factory(std::string dialect, db::LoadOptions options, Context& ctx,
                                  std::unique_ptr<db::TransactionalSink> (*make)(db::LoadOptions,
                                                                                 ErrorPolicy&));
 

@@ -16,7 +16,7 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   }
   db::LoadOptions options = read_load_args(args, ctx, conninfo.text);
   BuiltStage built;
-  built.record_sink = loader_factory(std::move(options), ctx, db::make_postgres_loader);
+  built.record_sink = loader_factory("postgres", std::move(options), ctx, db::make_postgres_loader);
   return built;
 }
 
@@ -64,6 +64,10 @@ const StageInfo kPostgres{
         "CONFLICT (F…) DO UPDATE the columns the batch has; --mode replace updates every column\n"
         "(those the record lacks become NULL). gpipe makes the UNIQUE index on the key\n"
         "(TABLE_gpipe_key).\n"
+        "\n"
+        "--state FILE (an incremental job, docs/scheduled-jobs.md): the job's state commits in\n"
+        "each of these transactions, as a row of table gpipe_state, so a run killed at any moment\n"
+        "neither loses nor repeats a row.\n"
         "\n"
         "  read sample-data/users.csv | csv | postgres 'dbname=crm' users\n"
         "  read sample-data/tweets.jsonl | json | postgres postgresql://loader@db/social tweets "

@@ -14,7 +14,7 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   db::LoadOptions options = read_load_args(args, ctx, path.text);
   options.durable = durable;
   BuiltStage built;
-  built.record_sink = loader_factory(std::move(options), ctx, db::make_sqlite_loader);
+  built.record_sink = loader_factory("sqlite", std::move(options), ctx, db::make_sqlite_loader);
   return built;
 }
 
@@ -70,6 +70,10 @@ const StageInfo kSqlite{
         "--key F… updates only the columns the record has (INSERT … ON CONFLICT DO UPDATE).\n"
         "Both need a UNIQUE index on the key columns, which gpipe makes (TABLE_gpipe_key). Give\n"
         "several keys as --key a,b or --key a --key b.\n"
+        "\n"
+        "--state FILE (an incremental job, docs/scheduled-jobs.md): the job's state commits in\n"
+        "each of these transactions, as a row of table gpipe_state, so a run killed at any moment\n"
+        "neither loses nor repeats a row.\n"
         "\n"
         "  read sample-data/users.csv | csv | sqlite users.db users\n"
         "  read sample-data/tweets.jsonl | json | sqlite tweets.db tweets --mode upsert --key id",

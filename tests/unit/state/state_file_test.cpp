@@ -45,6 +45,28 @@ TEST(StateFile, RoundTrips) {
   EXPECT_EQ(serialize_state(back), serialize_state(state));
 }
 
+TEST(StateFile, DatabaseEntryRoundTrips) {
+  StateData state = sample_state();
+  EXPECT_EQ(serialize_state(state).find("database\t"), std::string::npos);
+  state.database = DatabaseEntry{"0123456789abcdef", 41};
+  const StateData back = parse_state(serialize_state(state), "st");
+  ASSERT_TRUE(back.database.has_value());
+  EXPECT_EQ(back.database->job, "0123456789abcdef");
+  EXPECT_EQ(back.database->generation, 41u);
+  EXPECT_EQ(serialize_state(back), serialize_state(state));
+}
+
+TEST(StateFile, MalformedDatabaseEntryIsAnError) {
+  const std::string text = "gpipe-state 1\ndatabase\tx\tjob\n";
+  try {
+    parse_state(text + "end\t0\n", "st");
+    ADD_FAILURE() << "no error";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("a malformed database entry"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(StateFile, RetiredEntriesAreNotSaved) {
   StateData state = sample_state();
   state.inputs[0].retired = true;
