@@ -179,8 +179,10 @@ bool BlockSplitter::next(Arena& arena, std::vector<Field>& fields, Row& row) {
       // counted, all at once (with the row's last one when it ends here).
       const std::uint64_t row_end = ends & row_ends;
       const std::uint64_t before = row_end != 0 ? ends & ((row_end & -row_end) - 1) : ends;
-      count += static_cast<std::size_t>(__builtin_popcountll(before));
       ends &= ~before;
+      // Bit by bit: the baseline build has no popcount instruction (the builtin is a call),
+      // and a window holds few separators of a row.
+      for (std::uint64_t bits = before; bits != 0; bits &= bits - 1) ++count;
       if (ends == 0) continue;
     }
     const unsigned bit = simd::lowest_bit(ends);
