@@ -30,8 +30,9 @@ namespace gpipe::csv {
 //
 // Column projection: told to make only the first `made` columns (the later stages read no
 // other), it makes those and only counts the rest: the separators' bits up to the row's end
-// in each window, without a value made of them. The scan of quotes and line ends is the same, so rows end where
-// they do when every column is made, and a row of another width is declined all the same.
+// in each window, without a value made of them. The scan of quotes and line ends is the same, so
+// rows end where they do when every column is made, and a row of another width is declined all the
+// same.
 class BlockSplitter {
  public:
   struct Row {
