@@ -133,6 +133,18 @@ struct AggregateSplit {
   std::function<BatchStream(std::vector<std::unique_ptr<PartialAggregate>>)> merge_to_partial;
 };
 
+// What a stage does with the records it is given, for a stage that can say so exactly: the
+// fields it looks up, and whether those records go on past it. The planner then lets a parser
+// that makes fields (csv) make only the ones the stages after it read (column projection,
+// docs/design.md). A stage that does not say may read any field, or print the records.
+struct RecordUse {
+  std::vector<FieldRef> reads;  // every field it looks up in a record it is given
+  // A filter (where): the records it keeps go on to the next stage as they are. Otherwise what
+  // it passes on is its own (an aggregate's groups, `select`'s chosen fields), so no stage after
+  // it sees a field of its input that is not in `reads`.
+  bool passes_records_on = false;
+};
+
 // What a builder returns: exactly one of source, transform, configure_output and record_sink is
 // set, matching the stage's role.
 struct BuiltStage {
@@ -165,6 +177,12 @@ struct BuiltStage {
   // Set by a stage that passes raw blocks on (StageInfo::raw_blocks) when its arguments need
   // records all the same: `to jsonl` has no lines or fields to print of a block.
   bool needs_records = false;
+  // Set by a stage that says what it reads of its records (see RecordUse); unset: anything.
+  std::optional<RecordUse> record_use;
+  // Set by a parser that can make fewer fields (csv): the planner calls it before the run with
+  // what every stage after it reads, when each of them says (RecordUse) up to one whose records
+  // are its own. Returns what --explain says of it ("" for nothing).
+  std::function<std::string(std::span<const FieldRef> reads)> make_only_fields;
 };
 
 enum class StageRole { Source, Transform, Format, Sink };

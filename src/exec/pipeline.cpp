@@ -303,6 +303,32 @@ void pass_head_limits(std::vector<BuiltStage>& built, PlanDescription& descripti
   }
 }
 
+// The fields the stages after `parser` read of its records, when every one of them says
+// (RecordUse) up to one whose output is its own; nullopt when one may read any field, or the
+// records reach the output, a sink or a format stage, which print every field.
+std::optional<std::vector<FieldRef>> fields_read_after(const std::vector<BuiltStage>& built,
+                                                       std::size_t parser) {
+  std::vector<FieldRef> reads;
+  for (std::size_t i = parser + 1; i < built.size(); ++i) {
+    const std::optional<RecordUse>& use = built[i].record_use;
+    if (!use) return std::nullopt;
+    reads.insert(reads.end(), use->reads.begin(), use->reads.end());
+    if (!use->passes_records_on) return reads;
+  }
+  return std::nullopt;
+}
+
+// Column projection: a parser that can make fewer fields (csv) makes only those read after it.
+void make_only_fields_read(std::vector<BuiltStage>& built, PlanDescription& description) {
+  for (std::size_t i = 0; i < built.size(); ++i) {
+    if (!built[i].make_only_fields) continue;
+    const std::optional<std::vector<FieldRef>> reads = fields_read_after(built, i);
+    if (!reads) continue;
+    std::string said = built[i].make_only_fields(*reads);
+    if (!said.empty()) description.stages[i].fused.push_back(std::move(said));
+  }
+}
+
 std::string call_text(const StageCall& call) {
   std::string out = call.name;
   for (const Argument& arg : call.args) {
@@ -562,6 +588,8 @@ Plan plan_calls(const std::vector<StageCall>& calls, Context& ctx, PlanMode mode
       stage.fused.push_back("extracts only the paths later stages read: " + paths);
     }
   }
+
+  make_only_fields_read(built, description);
 
   bool state_at_end_only = false;
   if (ctx.input_state != nullptr && branch_source == nullptr) {

@@ -11,10 +11,10 @@
 #include <cmath>
 #include <cstring>
 
-#include "simd/equal_bytes.hpp"
 #include "expr/expression.hpp"
 #include "expr/functions.hpp"
 #include "expr/parser.hpp"
+#include "simd/equal_bytes.hpp"
 
 namespace gpipe::expr {
 
@@ -250,6 +250,11 @@ void collect_names(const Node& node, std::vector<std::string>& names) {
   for (const auto& child : node.children) collect_names(*child, names);
 }
 
+void collect_refs(const Node& node, std::vector<FieldRef>& refs) {
+  if (node.field) refs.push_back(*node.field);
+  for (const auto& child : node.children) collect_refs(*child, refs);
+}
+
 bool reads_position(const Node& node) {
   if (node.field && (node.field->kind() == FieldRef::Kind::Position ||
                      node.field->kind() == FieldRef::Kind::PositionFromEnd)) {
@@ -270,6 +275,12 @@ std::vector<std::string> Expression::field_names() const {
   std::vector<std::string> names;
   collect_names(*root_, names);
   return names;
+}
+
+std::vector<FieldRef> Expression::fields_read() const {
+  std::vector<FieldRef> refs;
+  collect_refs(*root_, refs);
+  return refs;
 }
 
 bool Expression::reads_positions() const {

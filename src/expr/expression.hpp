@@ -54,6 +54,8 @@ class Expression {
   std::vector<std::string> field_names() const;
   // Whether it reads a positional field ($0, $1, $-1), which needs every field of a record.
   bool reads_positions() const;
+  // Every field reference in it, as written (names, positions, _line…): what it looks up.
+  std::vector<FieldRef> fields_read() const;
 
  private:
   std::shared_ptr<const Node> root_;

@@ -22,7 +22,9 @@ namespace {
 }  // namespace
 
 void BlockSplitter::restart(std::string_view block, std::size_t start,
-                            std::span<const std::string_view> names) {
+                            std::span<const std::string_view> all_names, std::size_t made) {
+  width_ = all_names.size();
+  const std::span<const std::string_view> names = all_names.first(std::min(made, width_));
   const bool same_names =
       std::equal(names.begin(), names.end(), named_row_.begin(), named_row_.end(),
                  [](std::string_view name, const Field& field) {
@@ -100,6 +102,13 @@ std::optional<std::string_view> BlockSplitter::unusual_quoted(std::size_t begin,
   return quoted_value(field, close, doubled, arena);
 }
 
+// The "" pairs before `end` that no value was made of (in columns only counted) are passed
+// over, so that a later quoted field does not take them for its own.
+void BlockSplitter::skip_doubled_before(std::size_t end) {
+  while (doubled_taken_ < doubled_.size() && doubled_[doubled_taken_] < end) ++doubled_taken_;
+  next_doubled_ = doubled_taken_ < doubled_.size() ? doubled_[doubled_taken_] : kNoPosition;
+}
+
 bool BlockSplitter::next(Arena& arena, std::vector<Field>& fields, Row& row) {
   if (start_ >= size_) return false;
   if (doubled_taken_ == doubled_.size()) {
@@ -111,7 +120,8 @@ bool BlockSplitter::next(Arena& arena, std::vector<Field>& fields, Row& row) {
     quoted_newlines_taken_ = 0;
   }
   const std::size_t first_field = fields.size();
-  const std::size_t width = named_row_.size();
+  const std::size_t width = width_;
+  const std::size_t made = named_row_.size();
   fields.insert(fields.end(), named_row_.begin(), named_row_.end());
   Field* const row_fields = fields.data() + first_field;
   const auto decline = [&] {
@@ -123,6 +133,10 @@ bool BlockSplitter::next(Arena& arena, std::vector<Field>& fields, Row& row) {
   // Sets the value of the field block[begin, end). The common fields take no call and no copy.
   const auto add = [&](std::size_t begin, std::size_t end) {
     if (count == width) return false;
+    if (count >= made) {  // a column no later stage reads: counted only
+      ++count;
+      return true;
+    }
     std::string_view text(data + begin, end - begin);
     if (!text.empty() && text[0] == kQuote) {
       // No "" inside (next_doubled_ is past it) and the closing quote last: the common one.
@@ -160,6 +174,17 @@ bool BlockSplitter::next(Arena& arena, std::vector<Field>& fields, Row& row) {
       row_ends = row_ends_;
       continue;
     }
+    if (count >= made) {
+      // Past the columns made, the separators before the row's end in this window are only
+      // counted, all at once (with the row's last one when it ends here).
+      const std::uint64_t row_end = ends & row_ends;
+      const std::uint64_t before = row_end != 0 ? ends & ((row_end & -row_end) - 1) : ends;
+      ends &= ~before;
+      // Bit by bit: the baseline build has no popcount instruction (the builtin is a call),
+      // and a window holds few separators of a row.
+      for (std::uint64_t bits = before; bits != 0; bits &= bits - 1) ++count;
+      if (ends == 0) continue;
+    }
     const unsigned bit = simd::lowest_bit(ends);
     ends &= ends - 1;
     end = base + bit;
@@ -169,6 +194,7 @@ bool BlockSplitter::next(Arena& arena, std::vector<Field>& fields, Row& row) {
   }
   ends_ = ends;
   if (first_bad_ < end) return decline();
+  if (made < width) skip_doubled_before(end);
   std::size_t text_end = end;
   if (text_end > start_ && data[text_end - 1] == '\r') --text_end;  // as the line source does
   row.lines = 1;
@@ -187,6 +213,7 @@ bool BlockSplitter::next(Arena& arena, std::vector<Field>& fields, Row& row) {
   row.text_end = text_end;
   row.next = end == size_ ? size_ : end + 1;
   row.values = count;
+  row.made = std::min(count, made);
   start_ = row.next;
   return true;
 }

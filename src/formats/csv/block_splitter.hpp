@@ -27,6 +27,12 @@ namespace gpipe::csv {
 // So it does with a row still open at the end of the block, one that spans lines and is longer
 // than `max_line` (the csv stage decides what that row is line by line), and one whose width
 // is not the number of names (the csv stage reports it).
+//
+// Column projection: told to make only the first `made` columns (the later stages read no
+// other), it makes those and only counts the rest: the separators' bits up to the row's end
+// in each window, without a value made of them. The scan of quotes and line ends is the same, so
+// rows end where they do when every column is made, and a row of another width is declined all the
+// same.
 class BlockSplitter {
  public:
   struct Row {
@@ -34,18 +40,24 @@ class BlockSplitter {
     std::size_t text_end = 0;  // the row's text is block[start, text_end): no "\r\n" or "\n"
     std::size_t next = 0;      // where the next row starts
     std::uint64_t lines = 0;   // the lines it spans
-    std::size_t values = 0;    // values appended to the fields: names.size(), or 0 when blank
+    std::size_t values = 0;    // the row's width: names.size(), or 0 when blank
+    std::size_t made = 0;      // values appended to the fields: the first `made` of restart()
   };
 
   BlockSplitter(char sep, std::size_t max_line) : sep_(sep), max_line_(max_line) {}
 
   // Starts on `block` at `start`, the start of a line and of a row, for rows named `names`
-  // (which must stay valid while next() is used).
-  void restart(std::string_view block, std::size_t start, std::span<const std::string_view> names);
+  // (which must stay valid while next() is used), of which only the first `made` (at most
+  // names.size()) are made fields.
+  void restart(std::string_view block, std::size_t start, std::span<const std::string_view> names,
+               std::size_t made);
+  void restart(std::string_view block, std::size_t start, std::span<const std::string_view> names) {
+    restart(block, start, names, names.size());
+  }
 
-  // Splits the row at the current start as split_row(…, names, fields) would split its text,
-  // and moves on to the next one. False, with `fields` as it was, at the end of the block and
-  // for a row it declines (see above).
+  // Splits the row at the current start as split_row(…, names, fields) would split its text
+  // (its first `made` values), and moves on to the next one. False, with `fields` as it was, at
+  // the end of the block and for a row it declines (see above).
   bool next(Arena& arena, std::vector<Field>& fields, Row& row);
 
   // Where the row that next() declined starts (the block's size at its end).
@@ -57,6 +69,7 @@ class BlockSplitter {
   bool scan_window();
   template <class Isa>
   bool scan_window_with();
+  void skip_doubled_before(std::size_t end);
   std::optional<std::string_view> unusual_quoted(std::size_t begin, std::size_t end, Arena& arena);
 
   char sep_;
@@ -64,6 +77,7 @@ class BlockSplitter {
   // A row's fields before their values: the names, each with an empty string. A row starts as
   // a copy of it (one memcpy) and each value is then two words stored into it.
   std::vector<Field> named_row_;
+  std::size_t width_ = 0;  // the number of names: a row of another width is declined
   const char* data_ = nullptr;
   std::size_t size_ = 0;
   std::size_t start_ = 0;    // the current row's start

@@ -251,6 +251,7 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   args.finish();
   auto stage_text = std::make_shared<const std::string>(call_text(args.call()));
   BuiltStage built;
+  built.record_use = RecordUse{by, /*passes_records_on=*/false};
   auto split = std::make_shared<AggregateSplit>();
   if (by.empty()) {
     built.transform = [](BatchStream in) { return count_all(std::move(in)); };

@@ -194,6 +194,8 @@ void read_field_and_groups(StageArgs& args, Context& ctx, Spec& spec) {
 template <class Spec>
 BuiltStage grouped_aggregate_stage(std::shared_ptr<const Spec> spec) {
   BuiltStage built;
+  built.record_use = RecordUse{{spec->field}, /*passes_records_on=*/false};
+  built.record_use->reads.insert(built.record_use->reads.end(), spec->by.begin(), spec->by.end());
   auto split = std::make_shared<AggregateSplit>();
   split->make_partial = [spec] { return std::make_unique<GroupedAggregate<Spec>>(spec); };
   split->merge = merge_to_records<Spec>;

@@ -21,8 +21,11 @@ BatchStream select_fields(BatchStream in, FieldSelection selection, SelectionOut
 BuiltStage build_field_selection(StageArgs& args, Context& ctx, SelectionOutput output) {
   FieldSplitter splitter;
   if (const auto separator = args.separator_option()) splitter = FieldSplitter(separator->text);
-  FieldSelection selection(args.needed_fields(args.one_or_more("field"), ctx.demand), splitter);
+  std::vector<FieldRef> refs = args.needed_fields(args.one_or_more("field"), ctx.demand);
   BuiltStage built;
+  // The records it passes on hold only these fields (their text is kept as it was).
+  built.record_use = RecordUse{refs, /*passes_records_on=*/false};
+  FieldSelection selection(std::move(refs), splitter);
   built.transform = [selection = std::move(selection), output](BatchStream in) {
     return select_fields(std::move(in), selection, output);
   };

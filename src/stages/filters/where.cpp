@@ -14,6 +14,7 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   const auto source = expr::ExpressionSource::from_words(words, /*lone_quoted_is_code=*/true);
   const expr::Expression expression = expr::Expression::compile(source, ctx.demand);
   BuiltStage built;
+  built.record_use = RecordUse{expression.fields_read(), /*passes_records_on=*/true};
   built.transform = [expression](BatchStream in) {
     return filter_records(std::move(in), [expression](Batch& batch, const Record& record) {
       return expression.test(batch, record);

@@ -1,6 +1,7 @@
 // `csv [--sep C] [--quoted] [--no-header] [--columns a,b,…]`: CSV rows (RFC 4180) as records with
 // named columns. The row splitting is in src/formats/csv/ (csv_parser.hpp); this file joins the
 // lines of rows that span lines, keeps each file's header, and checks every row's width.
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,6 +30,71 @@ struct CsvOptions {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
+// Column projection (BuiltStage::make_only_fields): the columns the stages after csv read, set
+// while planning, before any row is read, and then only read (by every -j thread's parser).
+// Every column is made unless `projected`.
+struct ColumnDemand {
+  bool projected = false;
+  std::vector<std::string> names;  // columns read by name
+  std::size_t positions = 0;       // and by position: [0, positions)
+
+  // Takes what the later stages read; false when it needs every column (a position counted
+  // from the end).
+  bool take(std::span<const FieldRef> reads) {
+    for (const FieldRef& ref : reads) {
+      switch (ref.kind()) {
+        case FieldRef::Kind::PositionFromEnd:
+          return false;
+        case FieldRef::Kind::Position:
+          positions = std::max(positions, ref.position() + 1);
+          break;
+        case FieldRef::Kind::Name:
+          names.push_back(ref.name());
+          // a.b is also b inside a column `a` that holds JSON (lookup_field).
+          if (ref.path().size() > 1 && !ref.path().front().is_index) {
+            names.push_back(ref.path().front().key);
+          }
+          break;
+        case FieldRef::Kind::File:
+        case FieldRef::Kind::Line:
+        case FieldRef::Kind::Offset:
+          break;
+      }
+    }
+    projected = true;
+    return true;
+  }
+
+  // How many columns, from the first, a file with these columns must make: up to the last one
+  // read. A name the header has twice counts at its last place, whichever a lookup finds.
+  std::size_t columns_to_make(std::span<const std::string_view> columns) const {
+    if (!projected) return columns.size();
+    std::size_t made = positions;
+    for (const std::string& name : names) {
+      for (std::size_t i = columns.size(); i > made; --i) {
+        if (columns[i - 1] == name) {
+          made = i;
+          break;
+        }
+      }
+    }
+    return std::min(made, columns.size());
+  }
+
+  // What --explain says of it.
+  std::string description() const {
+    std::string read;
+    for (const std::string& name : names) read += (read.empty() ? "" : ", ") + name;
+    if (positions > 0) {
+      read +=
+          (read.empty() ? "positions 0 to " : "; positions 0 to ") + std::to_string(positions - 1);
+    }
+    if (read.empty()) return "makes no column (no later stage reads one): only counts them";
+    return "splits each row only up to the last column later stages read (" + read +
+           "), and counts the rest";
+  }
+};
+
 // Column names, each stored once for the whole run: records of every batch point at them, and
 // files with the same header share them. One table serves every instance of the stage (under
 // -j, one per thread) and is owned by the stage's factory, not by a parser: a worker's parser
@@ -51,8 +117,12 @@ class NameTable {
 // text so far in `open_row_`, owned, since its first lines may be in a batch already gone.
 class CsvParser {
  public:
-  CsvParser(const CsvOptions& options, NameTable& names, Context& ctx)
-      : options_(options), ctx_(ctx), names_(names), splitter_(options.sep, ctx.options.max_line) {
+  CsvParser(const CsvOptions& options, const ColumnDemand& demand, NameTable& names, Context& ctx)
+      : options_(options),
+        demand_(demand),
+        ctx_(ctx),
+        names_(names),
+        splitter_(options.sep, ctx.options.max_line) {
     for (const std::string& column : options_.columns) {
       fixed_names_.push_back(names_.intern(column));
     }
@@ -94,6 +164,7 @@ class CsvParser {
     file_ = origin != nullptr ? *origin : Origin{};
     at_file_start_ = true;
     names_of_file_ = options_.columns.empty() ? std::vector<std::string_view>{} : fixed_names_;
+    columns_made_ = demand_.columns_to_make(names_of_file_);
   }
 
   // A block of lines not yet cut apart: its rows are split straight from it (see
@@ -111,7 +182,7 @@ class CsvParser {
         pos = take_block_line(batch, block, pos, line++, offset);
         continue;
       }
-      splitter_.restart(block, pos, names_of_file_);
+      splitter_.restart(block, pos, names_of_file_, columns_made_);
       std::vector<Field>& fields = batch.fields();
       csv::BlockSplitter::Row row;
       while (splitter_.next(batch.arena(), fields, row)) {
@@ -119,7 +190,7 @@ class CsvParser {
         // the row is added as it is (rows_ == records.size() all through a block).
         if (row.values != 0) {
           add_row(batch, block.substr(row.start, row.text_end - row.start), line,
-                  offset + row.start, fields.size() - row.values, row.values);
+                  offset + row.start, fields.size() - row.made, row.made);
         }
         line += row.lines;
       }
@@ -248,6 +319,7 @@ class CsvParser {
       const bool positional = !options_.header || values_[i].empty();
       names_of_file_.push_back(names_.intern(positional ? std::to_string(i) : values_[i]));
     }
+    columns_made_ = demand_.columns_to_make(names_of_file_);
   }
 
   void report_width(std::string_view row, std::uint64_t line, std::size_t count) {
@@ -286,10 +358,14 @@ class CsvParser {
   }
 
   const CsvOptions& options_;
+  const ColumnDemand& demand_;
   Context& ctx_;
   NameTable& names_;
   std::vector<std::string_view> fixed_names_;    // --columns
   std::vector<std::string_view> names_of_file_;  // empty until the file's first row
+  // The columns the block splitter makes of each row (ColumnDemand); rows split one by one
+  // (the rare ones) make all of them.
+  std::size_t columns_made_ = 0;
   const Origin* origin_ = nullptr;  // the batches' origin, to see where a new file starts
   // A copy of it for bad records: a row still open at the end of the input is reported after the
   // source has finished, and with it the origins it owned.
@@ -307,9 +383,10 @@ class CsvParser {
   std::uint64_t good_ = 0;
 };
 
-BatchStream parse_csv(BatchStream in, CsvOptions options, std::shared_ptr<NameTable> names,
+BatchStream parse_csv(BatchStream in, CsvOptions options,
+                      std::shared_ptr<const ColumnDemand> demand, std::shared_ptr<NameTable> names,
                       Context& ctx) {
-  CsvParser parser(options, *names, ctx);
+  CsvParser parser(options, *demand, *names, ctx);
   for (Batch& batch : in) {
     const bool ends_chunk = batch.ends_chunk();
     parser.parse(batch);
@@ -411,8 +488,14 @@ BuiltStage build(StageArgs& args, Context& ctx) {
     built.framing = std::make_shared<CsvFraming>(options.sep, options.tsv, options.header,
                                                  ctx.options.max_line);
   }
-  built.transform = [options, names = std::make_shared<NameTable>(), &ctx](BatchStream in) {
-    return parse_csv(std::move(in), options, names, ctx);
+  auto demand = std::make_shared<ColumnDemand>();
+  if (!options.tsv) {  // a TSV row is split by one find per tab, every column
+    built.make_only_fields = [demand](std::span<const FieldRef> reads) {
+      return demand->take(reads) ? demand->description() : std::string();
+    };
+  }
+  built.transform = [options, demand, names = std::make_shared<NameTable>(), &ctx](BatchStream in) {
+    return parse_csv(std::move(in), options, demand, names, ctx);
   };
   return built;
 }
@@ -440,6 +523,11 @@ const StageInfo kCsv{
         "Bad records (see --on-error): a row with a different number of fields than the\n"
         "header, and a quoted field still open at the end of the input (or longer than\n"
         "--max-line).\n"
+        "\n"
+        "When every later stage says which columns it reads (aggregates, where, field and\n"
+        "select name them) and none passes the rows on to the output, each row is split only\n"
+        "up to the last column read: the rest is only counted, so rows of another width are\n"
+        "still reported, and quoted fields still frame the rows. --explain says so.\n"
         "\n"
         "  --sep C          the separator: one byte, or tab (also \\t) for TSV (default ,)\n"
         "  --quoted         with --sep tab: fields are quoted as in CSV, not escaped as in TSV\n"

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -733,6 +734,7 @@ TEST(CsvTest, BlockSplitterMakesTheRowsTheLinesMake) {
           ASSERT_EQ(fields[before + i].value.text, (*want.values)[i]) << context;
         }
       }
+      ASSERT_EQ(row.made, row.values) << context;
       ASSERT_EQ(fields.size(), before + row.values) << context;
       ++at;
     }
@@ -740,6 +742,102 @@ TEST(CsvTest, BlockSplitterMakesTheRowsTheLinesMake) {
     EXPECT_FALSE(splitter.next(arena, fields, row));
     if (!odd && block.ends_with('\n')) {
       EXPECT_EQ(declined, 0u) << ::testing::PrintToString(block);  // well-formed: all fast
+    }
+  }
+}
+
+// c0, c1, … (GCC 12 warns of "c" + std::to_string(i) in the loops below, wrongly: -Wrestrict).
+std::vector<std::string> column_names(std::size_t width) {
+  std::vector<std::string> names(width, "c");
+  for (std::size_t i = 0; i < width; ++i) names[i] += std::to_string(i);
+  return names;
+}
+
+// Column projection: a splitter told to make only the first `made` columns gives the rows the
+// full one gives (the same ends, lines, widths, and the same rows declined), with the first
+// `made` values of each.
+void expect_projection_agrees(const std::string& block, char sep,
+                              std::span<const std::string_view> names, std::size_t made) {
+  const std::string context = ::testing::PrintToString(block) + " made " + std::to_string(made);
+  csv::BlockSplitter full(sep, 64 * kMiB);
+  csv::BlockSplitter projected(sep, 64 * kMiB);
+  Arena arena;
+  std::vector<Field> full_fields;
+  std::vector<Field> projected_fields;
+  full.restart(block, 0, names);
+  projected.restart(block, 0, names, made);
+  for (std::size_t rows = 0;; ++rows) {
+    ASSERT_LT(rows, block.size() + 2) << context;  // every step moves on
+    csv::BlockSplitter::Row want;
+    csv::BlockSplitter::Row got;
+    const std::size_t before = projected_fields.size();
+    const std::size_t full_before = full_fields.size();
+    const bool full_made = full.next(arena, full_fields, want);
+    const bool projected_made = projected.next(arena, projected_fields, got);
+    ASSERT_EQ(projected_made, full_made) << context << " row " << rows;
+    if (!full_made) {
+      ASSERT_EQ(projected.row_start(), full.row_start()) << context;
+      ASSERT_EQ(projected_fields.size(), before) << context;
+      if (full.row_start() >= block.size()) return;
+      // Declined: the caller takes the row line by line; here, starting again on the next line
+      // is enough for both to be compared on what follows.
+      const std::size_t newline = block.find('\n', full.row_start());
+      if (newline == std::string::npos) return;
+      full.restart(block, newline + 1, names);
+      projected.restart(block, newline + 1, names, made);
+      continue;
+    }
+    ASSERT_EQ(got.start, want.start) << context;
+    ASSERT_EQ(got.text_end, want.text_end) << context;
+    ASSERT_EQ(got.next, want.next) << context;
+    ASSERT_EQ(got.lines, want.lines) << context;
+    ASSERT_EQ(got.values, want.values) << context;
+    ASSERT_EQ(want.made, want.values) << context;
+    ASSERT_EQ(got.made, std::min(made, want.values)) << context;
+    ASSERT_EQ(projected_fields.size(), before + got.made) << context;
+    for (std::size_t i = 0; i < got.made; ++i) {
+      ASSERT_EQ(projected_fields[before + i].name, full_fields[full_before + i].name) << context;
+      ASSERT_EQ(projected_fields[before + i].value.text, full_fields[full_before + i].value.text)
+          << context << " row " << rows << " value " << i;
+    }
+  }
+}
+
+TEST(CsvTest, ProjectedBlockSplitterFindsTheRowsAtEveryOffset) {
+  for (const char sep : {',', '\t'}) {
+    for (std::size_t length = 1; length <= 72; ++length) {
+      for (std::size_t p = 0; p < length; ++p) {
+        for (std::size_t q = p; q < length; ++q) {
+          for (const std::string& row : rows_with_bytes_at(length, p, q, sep)) {
+            const std::optional<std::vector<std::string>> values = reference_split(row, sep);
+            const std::size_t width = values ? values->size() : 1 + (length % 4);
+            std::vector<std::string> name_store;
+            name_store = column_names(width);
+            const std::vector<std::string_view> names(name_store.begin(), name_store.end());
+            // Rows of the same width around it (the second with CRLF), one of another width,
+            // and its copy at the end without a line end: every row end lands at another offset.
+            std::string block = row + "\n" + row + "\r\n" + std::string(width, sep) + "\n" + row;
+            for (std::size_t made = 0; made <= width; ++made) {
+              expect_projection_agrees(block, sep, names, made);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(CsvTest, ProjectedBlockSplitterAgreesOnRandomBlocks) {
+  std::mt19937 rng(17);
+  for (int round = 0; round < 3000; ++round) {
+    const char sep = round % 3 == 0 ? '\t' : ',';
+    const std::size_t width = 1 + rng() % 7;
+    const std::string block = random_block(rng, sep, width, round % 2 == 0);
+    std::vector<std::string> name_store;
+    name_store = column_names(width);
+    const std::vector<std::string_view> names(name_store.begin(), name_store.end());
+    for (std::size_t made = 0; made <= width; ++made) {
+      expect_projection_agrees(block, sep, names, made);
     }
   }
 }
@@ -777,10 +875,10 @@ std::ostream& operator<<(std::ostream& out, const StageRow& row) {
   return out << "}";
 }
 
-std::pair<std::vector<StageRow>, std::string> run_lines(const std::string& stage,
-                                                        const std::vector<std::string>& lines,
-                                                        std::size_t per_batch, bool pending,
-                                                        std::size_t max_line) {
+std::pair<std::vector<StageRow>, std::string> run_lines(
+    const std::string& stage, const std::vector<std::string>& lines, std::size_t per_batch,
+    bool pending, std::size_t max_line,
+    const std::optional<std::vector<FieldRef>>& reads = std::nullopt) {
   ScratchDir dir;
   const std::string dead_letter = dir.path("bad.txt");
   Context ctx;
@@ -788,6 +886,7 @@ std::pair<std::vector<StageRow>, std::string> run_lines(const std::string& stage
   std::destroy_at(&ctx.errors);
   std::construct_at(&ctx.errors, ErrorPolicy::Mode::DeadLetter, dead_letter);
   BuiltStage built = test::build_stage(stage, ctx);
+  if (reads) built.make_only_fields(*reads);
   std::vector<StageRow> rows;
   for (Batch& batch : built.transform(test::lines_source(lines, per_batch, pending))) {
     for (const Record& record : batch.records()) {
@@ -835,6 +934,67 @@ TEST(CsvTest, PendingBlocksGiveTheRowsOfLinesCutApart) {
           << max_line << " " << stage;
     }
   }
+}
+
+// The csv stage told which columns later stages read (BuiltStage::make_only_fields) gives the
+// same rows, lines, offsets and bad records (widths, open quotes, --max-line) as without, and
+// each row keeps its columns up to the last one read, with the same values.
+TEST(CsvTest, ProjectedStageGivesTheSameRowsAndBadRecords) {
+  std::mt19937 rng(19);
+  for (int round = 0; round < 300; ++round) {
+    const std::size_t width = 1 + rng() % 6;
+    std::string text;
+    for (std::size_t i = 0; i < width; ++i) {
+      if (i != 0) text += ',';
+      text += 'h';
+      text += std::to_string(i % 4);  // names repeat past 4 columns
+    }
+    text += "\n";
+    text += random_block(rng, ',', width, round % 2 == 0);
+    std::vector<std::string> lines;
+    for (std::size_t pos = 0; pos < text.size();) {
+      const std::size_t newline = std::min(text.find('\n', pos), text.size());
+      lines.push_back(text.substr(pos, newline - pos));
+      pos = newline + 1;
+    }
+    const bool no_header = round % 3 == 1;
+    const std::string stage = no_header ? "csv --no-header" : "csv";
+    const std::size_t max_line = round % 4 == 3 ? 16 + rng() % 48 : 64 * kMiB;
+    std::vector<FieldRef> reads;
+    const std::size_t last = rng() % width;  // the last column read
+    reads.push_back(no_header ? FieldRef::parse(std::to_string(last))
+                              : FieldRef::parse("h" + std::to_string(last % 4)));
+    if (rng() % 2 == 0) reads.push_back(FieldRef::parse("_line"));
+    if (rng() % 2 == 0) reads.push_back(FieldRef::parse("0"));
+    const auto [full_rows, full_bad] = run_lines(stage, lines, lines.size(), true, max_line);
+    for (const std::size_t per_batch : {std::size_t{1}, lines.size()}) {
+      const auto [rows, bad] = run_lines(stage, lines, per_batch, true, max_line, reads);
+      const std::string context = ::testing::PrintToString(text) + " " + stage;
+      ASSERT_EQ(bad, full_bad) << context;
+      ASSERT_EQ(rows.size(), full_rows.size()) << context;
+      for (std::size_t r = 0; r < rows.size(); ++r) {
+        ASSERT_EQ(rows[r].line, full_rows[r].line) << context;
+        ASSERT_EQ(rows[r].offset, full_rows[r].offset) << context;
+        ASSERT_EQ(rows[r].text, full_rows[r].text) << context;
+        // A prefix of the columns, up to the last one read (the last place of a repeated name).
+        const std::size_t needed = no_header ? last + 1 : width - (width - 1 - last % 4) % 4;
+        ASSERT_GE(rows[r].fields.size(), std::min(needed, width)) << context;
+        ASSERT_LE(rows[r].fields.size(), full_rows[r].fields.size()) << context;
+        for (std::size_t i = 0; i < rows[r].fields.size(); ++i) {
+          ASSERT_EQ(rows[r].fields[i], full_rows[r].fields[i]) << context;
+        }
+      }
+    }
+  }
+}
+
+TEST(CsvTest, ProjectionNeedsEveryColumnForAPositionFromTheEnd) {
+  Context ctx;
+  BuiltStage built = test::build_stage("csv", ctx);
+  ASSERT_TRUE(built.make_only_fields);
+  EXPECT_EQ(built.make_only_fields(std::vector<FieldRef>{FieldRef::parse("-1")}), "");
+  BuiltStage tsv = test::build_stage("csv --sep tab", ctx);
+  EXPECT_FALSE(tsv.make_only_fields);  // TSV rows are split a tab at a time, every column
 }
 
 }  // namespace
