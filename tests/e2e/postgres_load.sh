@@ -4,8 +4,8 @@
 #   1. round trips: generated CSV and JSON lines and the corpora (csv-spectrum, tweets) read back
 #      with psql (json_agg) equal what went in (load_check.py);
 #   2. types, widening with ALTER COLUMN … TYPE, and columns added by later batches;
-#   3. refused rows are found by splitting the COPY, and only they are bad records; upsert and
-#      replace by --key;
+#   3. refused rows are found by splitting the COPY, and only they are bad records (also from a
+#      COPY that spans many gpipe batches); upsert and replace by --key;
 #   4. killed (SIGKILL) mid-run, the table holds only whole batches;
 #   5. -j in front of the sink; a password in CONNINFO is refused and never printed;
 #   6. the job in pipelines/;
@@ -208,6 +208,7 @@ for load in "postgres '' big" "batch 100000 | postgres '' big"; do
   expect_eq "$load: every row" 3000000 "$(q 'SELECT count(*) FROM big')"
   if [[ $rss_mb -lt 120 ]]; then pass; else fail "$load: peak RSS $rss_mb MB for a $(($(stat -c %s rss.csv) / 1000000)) MB input"; fi
 done
+rm -f rss.csv
 
 echo "postgres_load: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
