@@ -129,6 +129,7 @@ class PostgresLoader final : public TransactionalSink, private LoadTransaction {
   bool table_exists_ = false;
   bool made_by_gpipe_ = false;
   bool in_transaction_ = false;
+  bool unflushed_commits_ = false;  // a transaction committed without waiting for the WAL
   std::uint64_t rows_in_transaction_ = 0;
   TableColumns table_;
   std::size_t columns_in_db_ = 0;
@@ -240,6 +241,14 @@ void PostgresLoader::read_existing_table() {
 void PostgresLoader::begin() {
   if (in_transaction_) return;
   pending_sql_ += "BEGIN; ";
+  // The load's commits before its last need not wait for the WAL to reach the disk: a server
+  // crash loses at most the last of them, whole, as SQLite's synchronous=NORMAL does, and
+  // finish() makes them all durable before the run succeeds. A commit hook (--state) or
+  // --durable keeps every commit synchronous.
+  if (hook_ == nullptr && !options_.durable) {
+    pending_sql_ += "SET LOCAL synchronous_commit = off; ";
+    unflushed_commits_ = true;
+  }
   in_transaction_ = true;
   rows_in_transaction_ = 0;
 }
@@ -576,6 +585,9 @@ void PostgresLoader::finish() {
   if (connection_ == nullptr) connect();
   end_copy();
   commit(LoadCommitPoint{});
+  // A synchronous commit of a transaction that writes (it takes an id) waits for the WAL up to
+  // it, and so for every commit before it.
+  if (unflushed_commits_) exec("BEGIN; SELECT txid_current(); COMMIT");
   PQfinish(connection_);
   connection_ = nullptr;
 }

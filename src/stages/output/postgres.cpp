@@ -14,7 +14,9 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   if (const std::string problem = db::conninfo_problem(conninfo.text); !problem.empty()) {
     args.fail(conninfo, problem);
   }
+  const bool durable = args.flag({"--durable"});
   db::LoadOptions options = read_load_args(args, ctx, conninfo.text);
+  options.durable = durable;
   BuiltStage built;
   built.record_sink = loader_factory(std::move(options), ctx, db::make_postgres_loader);
   return built;
