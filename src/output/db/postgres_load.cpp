@@ -242,7 +242,7 @@ void PostgresLoader::begin() {
   if (in_transaction_) return;
   pending_sql_ += "BEGIN; ";
   // The load's commits before its last need not wait for the WAL to reach the disk: a server
-  // crash loses at most the last of them, whole, as SQLite's synchronous=NORMAL does, and
+  // crash loses at most the last few of them, whole, as SQLite's synchronous=NORMAL does, and
   // finish() makes them all durable before the run succeeds. A commit hook (--state) or
   // --durable keeps every commit synchronous.
   if (hook_ == nullptr && !options_.durable) {
