@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -53,19 +54,25 @@ struct ResultDeleter {
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
 // What COPY's text format needs escaped in a value: the backslash, and the tab, newline and
-// carriage return that would end the column or the row.
+// carriage return that would end the column or the row. A table: one look-up a byte, rather
+// than four comparisons.
+constexpr std::array<char, 256> kCopyEscapes = [] {
+  std::array<char, 256> escapes{};
+  escapes['\\'] = '\\';
+  escapes['\t'] = 't';
+  escapes['\n'] = 'n';
+  escapes['\r'] = 'r';
+  return escapes;
+}();
+
 void append_copy_text(std::string& out, std::string_view text) {
   std::size_t run = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const char* escape = c == '\\'   ? "\\\\"
-                         : c == '\t' ? "\\t"
-                         : c == '\n' ? "\\n"
-                         : c == '\r' ? "\\r"
-                                     : nullptr;
-    if (escape == nullptr) continue;
+    const char escape = kCopyEscapes[static_cast<unsigned char>(text[i])];
+    if (escape == 0) continue;
     out.append(text.data() + run, i - run);
-    out.append(escape, 2);
+    out += '\\';
+    out += escape;
     run = i + 1;
   }
   out.append(text.data() + run, text.size() - run);
