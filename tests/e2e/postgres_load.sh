@@ -146,6 +146,14 @@ for load in "postgres '' m --batch 100" "postgres '' m --batch 1000000" "batch 2
     "$(q "SELECT count(*), count(DISTINCT id), string_agg(id::text, '|' ORDER BY id) FILTER (WHERE id IN (19999, 20001, 33332, 33334, 44999, 45001)) FROM m")"
 done
 
+# A batch with other columns ends the COPY; when that COPY is refused and re-split, the next
+# one still has the new batch's columns.
+q "CREATE TABLE jc (a bigint, b text CHECK (b <> 'y'), c text)"
+printf '{"a":1,"b":"x"}\n{"b":"y"}\n' >jc1.jsonl
+printf '{"a":2,"c":"z"}\n' >jc2.jsonl
+"$GPIPE" --on-error=skip "read jc1.jsonl jc2.jsonl | json | postgres '' jc" 2>err.txt
+expect_eq "after a re-split, a batch with other columns" "1|x|,2||z" "$(q 'SELECT a, b, c FROM jc ORDER BY a' | paste -sd,)"
+
 # 4. Killed mid-run: whole batches only.
 python3 -c "
 import sys

@@ -482,7 +482,10 @@ void PostgresLoader::stream_rows(Batch& batch, std::size_t from, std::size_t to)
         std::all_of(row_columns_.begin(), row_columns_.end(), [&](std::uint32_t column) {
           return column < place_in_copy_.size() && place_in_copy_[column] != 0;
         });
-    if (!same_columns) end_copy();
+    if (!same_columns) {
+      end_copy();
+      columns_of(rows_, from, to);  // a re-split of the COPY ended used row_columns_ too
+    }
   }
   if (!copying_) open_copy();
   put_rows(rows_, from, to);
