@@ -4,10 +4,12 @@
 #   1. round trips: generated CSV and JSON lines and the corpora (csv-spectrum, tweets) read back
 #      with psql (json_agg) equal what went in (load_check.py);
 #   2. types, widening with ALTER COLUMN … TYPE, and columns added by later batches;
-#   3. refused rows are found by splitting the COPY, and only they are bad records; upsert and
-#      replace by --key;
+#   3. refused rows are found by splitting the COPY, and only they are bad records (also from a
+#      COPY that spans many gpipe batches); upsert and replace by --key;
 #   4. killed (SIGKILL) mid-run, the table holds only whole batches;
-#   5. -j in front of the sink; a password in CONNINFO is refused and never printed.
+#   5. -j in front of the sink; a password in CONNINFO is refused and never printed;
+#   6. the job in pipelines/;
+#   7. peak RSS bounded by the load batch on a 200 MB input.
 # Usage: postgres_load.sh GPIPE_BINARY [CORPORA_DIR]
 set -u
 GPIPE=$(realpath "$1")
@@ -120,6 +122,38 @@ printf '{"s":"a\\u0000b"}\n{"s":"fine"}\n' >nul.jsonl
 "$GPIPE" --on-error=skip "read nul.jsonl | json | postgres '' nul" 2>err.txt
 expect_eq "a NUL byte: only that row is refused" "fine" "$(q 'SELECT s FROM nul')"
 
+# 3b. One COPY spans a load transaction of many gpipe batches: a refused row in its middle (a
+# NULL into NOT NULL, a duplicate key, text into bigint) still goes alone through --on-error,
+# and its neighbours load; with a --batch smaller than a gpipe batch, one much larger, and the
+# load batches of a `batch` stage.
+q 'CREATE TABLE m (id bigint PRIMARY KEY, n text NOT NULL)'
+python3 -c "
+print('id,n')
+for i in range(1, 60001):
+    if i == 20000: print(f'{i},')
+    elif i == 33333: print('77,dup')
+    elif i == 45000: print('notanumber,bad')
+    else: print(f'{i},x{i}')
+" >spanning.csv
+for load in "postgres '' m --batch 100" "postgres '' m --batch 1000000" "batch 25000 | postgres '' m"; do
+  q 'TRUNCATE m'
+  rm -f dead.txt
+  "$GPIPE" --on-error=dead-letter=dead.txt "read spanning.csv | csv | $load" 2>err.txt
+  expect_eq "$load: status" 0 $?
+  expect_eq "$load: the refused rows alone, in order" "20001,33334,45001" \
+    "$(cut -d: -f2 dead.txt | paste -sd,)"
+  expect_eq "$load: every other row, once" "59997|59997|19999|20001|33332|33334|44999|45001" \
+    "$(q "SELECT count(*), count(DISTINCT id), string_agg(id::text, '|' ORDER BY id) FILTER (WHERE id IN (19999, 20001, 33332, 33334, 44999, 45001)) FROM m")"
+done
+
+# A batch with other columns ends the COPY; when that COPY is refused and re-split, the next
+# one still has the new batch's columns.
+q "CREATE TABLE jc (a bigint, b text CHECK (b <> 'y'), c text)"
+printf '{"a":1,"b":"x"}\n{"b":"y"}\n' >jc1.jsonl
+printf '{"a":2,"c":"z"}\n' >jc2.jsonl
+"$GPIPE" --on-error=skip "read jc1.jsonl jc2.jsonl | json | postgres '' jc" 2>err.txt
+expect_eq "after a re-split, a batch with other columns" "1|x|,2||z" "$(q 'SELECT a, b, c FROM jc ORDER BY a' | paste -sd,)"
+
 # 4. Killed mid-run: whole batches only.
 python3 -c "
 import sys
@@ -170,6 +204,19 @@ for run in 1 2; do
 done
 expect_eq "pipelines/users-to-postgres.gp: 40 users, emails cleaned, ids integers" "40|40|40|bigint" \
   "$(q "SELECT count(*), sum((email = lower(trim(email)))::int), sum((email LIKE '%@%')::int), pg_typeof(id) FROM users GROUP BY 4")"
+
+# 7. Peak memory is bounded by the load batch, not by the input: 200 MB through the default
+# --batch, and through a `batch` stage of 100000 records (whose records the sink keeps until
+# its COPY ends).
+awk 'BEGIN { print "id,name,email,note"; for (i = 0; i < 3000000; i++) printf "%d,name%d,user%d@example.com,a note about user number %d\n", i, i, i, i }' >rss.csv
+for load in "postgres '' big" "batch 100000 | postgres '' big"; do
+  q 'DROP TABLE IF EXISTS big'
+  /usr/bin/time -f '%M' -o rss.txt "$GPIPE" "read rss.csv | csv | $load" || fail "$load: load failed"
+  rss_mb=$(($(tail -1 rss.txt) / 1024))
+  expect_eq "$load: every row" 3000000 "$(q 'SELECT count(*) FROM big')"
+  if [[ $rss_mb -lt 120 ]]; then pass; else fail "$load: peak RSS $rss_mb MB for a $(($(stat -c %s rss.csv) / 1000000)) MB input"; fi
+done
+rm -f rss.csv
 
 echo "postgres_load: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -5,10 +5,12 @@
 #      read back with sqlite3 equal what went in (load_check.py);
 #   2. a column widens (INTEGER to REAL to TEXT) when a later batch needs it, and a field first
 #      seen in a later batch adds a column;
-#   3. a row the database rejects goes through the bad-record policy, and only that row;
-#      upsert and replace by --key;
+#   3. a row the database rejects goes through the bad-record policy, and only that row (also
+#      from the middle of a statement of many rows); upsert and replace by --key;
 #   4. killed (SIGKILL) mid-run, the table holds only whole batches (rows % --batch == 0);
-#   5. -j in front of the sink loads the same rows.
+#   5. -j in front of the sink loads the same rows;
+#   6. the job in pipelines/;
+#   7. peak RSS bounded by the load batch on a 200 MB input.
 # Usage: sqlite_load.sh GPIPE_BINARY [CORPORA_DIR]
 set -u
 GPIPE=$(realpath "$1")
@@ -129,6 +131,26 @@ expect_eq "replace sets the whole row" "1|c|,2||new,3|d|" \
 "$GPIPE" 'read dup.csv | csv | sqlite d.db t --mode upsert' 2>err.txt
 expect_eq "upsert without --key: status" 2 $?
 
+# 3b. Rows go in many to a statement: a refused row in the middle of one (a NULL into NOT NULL,
+# a duplicate key) still goes alone through --on-error, and its neighbours load; with a --batch
+# that ends statements early, a large one, and the load batches of a `batch` stage.
+python3 -c "
+print('id,n')
+for i in range(1, 5001):
+    if i == 1000: print(f'{i},')
+    elif i == 3333: print('77,dup')
+    else: print(f'{i},x{i}')
+" >spanning.csv
+for load in "sqlite m.db m --batch 100" "sqlite m.db m --batch 1000000" "batch 2500 | sqlite m.db m"; do
+  rm -f m.db dead.txt
+  sqlite3 m.db 'CREATE TABLE m (id INTEGER PRIMARY KEY, n TEXT NOT NULL)'
+  "$GPIPE" --on-error=dead-letter=dead.txt "read spanning.csv | csv | $load" 2>err.txt
+  expect_eq "$load: status" 0 $?
+  expect_eq "$load: the refused rows alone, in order" "1001,3334" "$(cut -d: -f2 dead.txt | paste -sd,)"
+  expect_eq "$load: every other row, once" "4998|4998|999|1001|3332|3334" \
+    "$(sqlite3 m.db "SELECT count(*), count(DISTINCT id), (SELECT group_concat(id, '|') FROM (SELECT id FROM m WHERE id IN (999, 1001, 3332, 3334) ORDER BY id)) FROM m")"
+done
+
 # 4. Killed mid-run: whole batches only.
 python3 -c "
 import sys
@@ -178,6 +200,18 @@ for run in 1 2; do
 done
 expect_eq "pipelines/users-to-sqlite.gp: 40 users, emails cleaned, ids integers" "40|40|40|integer" \
   "$(sqlite3 "$work/crm.db" "SELECT count(*), sum(email = lower(trim(email))), sum(email LIKE '%@%'), typeof(id) FROM users GROUP BY 4")"
+
+# 7. Peak memory is bounded by the load batch (and SQLite's page cache), not by the input:
+# 200 MB through the default --batch, and through a `batch` stage of 100000 records.
+awk 'BEGIN { print "id,name,email,note"; for (i = 0; i < 3000000; i++) printf "%d,name%d,user%d@example.com,a note about user number %d\n", i, i, i, i }' >rss.csv
+for load in "sqlite rss.db t" "batch 100000 | sqlite rss.db t"; do
+  rm -f rss.db*
+  /usr/bin/time -f '%M' -o rss.txt "$GPIPE" "read rss.csv | csv | $load" || fail "$load: load failed"
+  rss_mb=$(($(tail -1 rss.txt) / 1024))
+  expect_eq "$load: every row" 3000000 "$(sqlite3 rss.db 'SELECT count(*) FROM t')"
+  if [[ $rss_mb -lt 120 ]]; then pass; else fail "$load: peak RSS $rss_mb MB for a $(($(stat -c %s rss.csv) / 1000000)) MB input"; fi
+done
+rm -f rss.csv rss.db*
 
 echo "sqlite_load: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

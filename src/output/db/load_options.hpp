@@ -26,7 +26,7 @@ struct LoadOptions {
   std::uint64_t batch_rows = 10000;
   LoadMode mode = LoadMode::Insert;
   std::vector<std::string> keys;  // --key, for replace and upsert
-  bool durable = false;           // sqlite: synchronous=FULL
+  bool durable = false;           // sqlite: synchronous=FULL; postgres: every commit synchronous
 };
 
 // The open transaction of a load, for a commit hook: runs SQL in it.

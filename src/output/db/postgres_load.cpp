@@ -3,10 +3,13 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "gpipe/errors.hpp"
+#include "gpipe/owned_record.hpp"
 #include "output/db/load_rows.hpp"
 
 namespace gpipe::db {
@@ -51,19 +54,25 @@ struct ResultDeleter {
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
 // What COPY's text format needs escaped in a value: the backslash, and the tab, newline and
-// carriage return that would end the column or the row.
+// carriage return that would end the column or the row. A table: one look-up a byte, rather
+// than four comparisons.
+constexpr std::array<char, 256> kCopyEscapes = [] {
+  std::array<char, 256> escapes{};
+  escapes['\\'] = '\\';
+  escapes['\t'] = 't';
+  escapes['\n'] = 'n';
+  escapes['\r'] = 'r';
+  return escapes;
+}();
+
 void append_copy_text(std::string& out, std::string_view text) {
   std::size_t run = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const char* escape = c == '\\'   ? "\\\\"
-                         : c == '\t' ? "\\t"
-                         : c == '\n' ? "\\n"
-                         : c == '\r' ? "\\r"
-                                     : nullptr;
-    if (escape == nullptr) continue;
+    const char escape = kCopyEscapes[static_cast<unsigned char>(text[i])];
+    if (escape == 0) continue;
     out.append(text.data() + run, i - run);
-    out.append(escape, 2);
+    out += '\\';
+    out += escape;
     run = i + 1;
   }
   out.append(text.data() + run, text.size() - run);
@@ -107,9 +116,16 @@ class PostgresLoader final : public TransactionalSink, private LoadTransaction {
   void apply_schema();
   void begin();
   void commit(const LoadCommitPoint& point);
-  void format_rows(std::size_t from, std::size_t to, const std::vector<std::uint32_t>& columns);
-  const PGresult* send_rows(std::size_t from, std::size_t to, Result& error);
-  void load_rows(Batch& batch, std::size_t from, std::size_t to);
+  bool schema_needs_change() const;
+  void columns_of(const BatchRows& rows, std::size_t from, std::size_t to);
+  void open_copy();
+  void put_rows(const BatchRows& rows, std::size_t from, std::size_t to);
+  const PGresult* close_copy(Result& error);
+  void stream_rows(Batch& batch, std::size_t from, std::size_t to);
+  void end_copy();
+  void resplit_copied();
+  const PGresult* send_rows(const BatchRows& rows, std::size_t from, std::size_t to, Result& error);
+  void load_rows(Batch& batch, const BatchRows& rows, std::size_t from, std::size_t to);
   std::string copy_sql(const std::string& into, const std::vector<std::uint32_t>& columns) const;
   std::string merge_sql(const std::vector<std::uint32_t>& columns) const;
 
@@ -120,6 +136,7 @@ class PostgresLoader final : public TransactionalSink, private LoadTransaction {
   bool table_exists_ = false;
   bool made_by_gpipe_ = false;
   bool in_transaction_ = false;
+  bool unflushed_commits_ = false;  // a transaction committed without waiting for the WAL
   std::uint64_t rows_in_transaction_ = 0;
   TableColumns table_;
   std::size_t columns_in_db_ = 0;
@@ -129,9 +146,22 @@ class PostgresLoader final : public TransactionalSink, private LoadTransaction {
   std::vector<std::uint32_t> key_columns_;
   std::string copy_buffer_;
   std::string pending_sql_;
-  std::vector<std::uint32_t> copy_columns_;
+  std::vector<std::uint32_t> row_columns_;     // the columns of the rows columns_of() read
   std::vector<std::uint32_t> cell_of_column_;  // per column: 1 + the row's cell, or 0
-  std::vector<bool> in_copy_;
+  std::vector<bool> in_columns_;
+  // The open COPY: rows stream into it batch after batch, up to the end of the transaction, in
+  // a savepoint. Its columns, and each column's place in them (1 + index, or 0).
+  bool copying_ = false;
+  std::vector<std::uint32_t> copy_columns_;
+  std::vector<std::uint32_t> place_in_copy_;
+  // The records sent in the open COPY, kept whole until it ends (OwnedRecord's byte form: one
+  // buffer, reused, no allocation per record): if the database refuses the COPY, they are sent
+  // again, split, to find the rows it refuses.
+  std::string copied_;
+  OriginKeeper origins_;
+  OriginTable copied_origins_;
+  BatchRows resplit_rows_;
+  std::vector<ColumnType> resplit_needed_;
 };
 
 void PostgresLoader::fail(std::string_view what, const PGresult* result) const {
@@ -147,6 +177,7 @@ void PostgresLoader::fail(std::string_view what, const PGresult* result) const {
 // pending_sql_ and go with the next one, in the same round trip: a load spends its time in round
 // trips to the server, not in the statements.
 Result PostgresLoader::exec_result(const std::string& sql) {
+  if (copying_) throw IoError("postgres: internal error: a statement while a COPY is open");
   if (pending_sql_.empty()) return Result(PQexec(connection_, sql.c_str()));
   pending_sql_ += sql;
   Result result(PQexec(connection_, pending_sql_.c_str()));
@@ -217,6 +248,14 @@ void PostgresLoader::read_existing_table() {
 void PostgresLoader::begin() {
   if (in_transaction_) return;
   pending_sql_ += "BEGIN; ";
+  // The load's commits before its last need not wait for the WAL to reach the disk: a server
+  // crash loses at most the last few of them, whole, as SQLite's synchronous=NORMAL does, and
+  // finish() makes them all durable before the run succeeds. A commit hook (--state) or
+  // --durable keeps every commit synchronous.
+  if (hook_ == nullptr && !options_.durable) {
+    pending_sql_ += "SET LOCAL synchronous_commit = off; ";
+    unflushed_commits_ = true;
+  }
   in_transaction_ = true;
   rows_in_transaction_ = 0;
 }
@@ -327,20 +366,66 @@ std::string PostgresLoader::merge_sql(const std::vector<std::uint32_t>& columns)
   return sql + ") DO " + (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
 }
 
-// The rows [from, to) in COPY's text format, columns in `columns` order (\N where a row has no
-// value).
-void PostgresLoader::format_rows(std::size_t from, std::size_t to,
-                                 const std::vector<std::uint32_t>& columns) {
+// Whether the rows read last need DDL first (the table made, a column added or widened, the
+// key's index), which cannot run while a COPY is open.
+bool PostgresLoader::schema_needs_change() const {
+  if (!table_exists_) return table_.size() != 0;
+  if (key_columns_.empty() && !options_.keys.empty()) return true;
+  if (columns_in_db_ < table_.size()) return true;
+  for (std::size_t i = 0; i < columns_in_db_; ++i) {
+    const ColumnType current = table_[i].type;
+    if (current == ColumnType::Foreign || needed_[i] == ColumnType::None) continue;
+    if (join_types(current, needed_[i]) != current) return true;
+  }
+  return false;
+}
+
+// The columns of the rows [from, to) into row_columns_, in the order they first come: a row
+// without one of them loads NULL there. Rows without any column (empty JSON objects) load as a
+// row of nulls.
+void PostgresLoader::columns_of(const BatchRows& rows, std::size_t from, std::size_t to) {
+  if (in_columns_.size() < table_.size()) in_columns_.resize(table_.size(), false);
+  row_columns_.clear();
+  for (std::size_t r = from; r < to; ++r) {
+    for (const Cell& cell : rows.cells(rows.rows()[r])) {
+      if (in_columns_[cell.column]) continue;
+      in_columns_[cell.column] = true;
+      row_columns_.push_back(cell.column);
+    }
+  }
+  for (const std::uint32_t column : row_columns_) in_columns_[column] = false;
+  if (row_columns_.empty()) row_columns_.push_back(0);
+}
+
+// Starts a COPY of row_columns_ in a savepoint (upsert and replace: into a temporary table,
+// merged when it ends). Goes in one round trip with the statements pending before it.
+void PostgresLoader::open_copy() {
+  copy_columns_ = row_columns_;
+  place_in_copy_.assign(table_.size(), 0);
+  for (std::size_t i = 0; i < copy_columns_.size(); ++i) {
+    place_in_copy_[copy_columns_[i]] = static_cast<std::uint32_t>(i + 1);
+  }
+  const bool merge = options_.mode != LoadMode::Insert;
+  pending_sql_ += "SAVEPOINT gpipe_rows; ";
+  if (merge) pending_sql_ += "CREATE TEMP TABLE gpipe_load (LIKE " + quoted_table_ + "); ";
+  Result started = exec_result(copy_sql(merge ? "gpipe_load" : quoted_table_, copy_columns_));
+  if (PQresultStatus(started.get()) != PGRES_COPY_IN) fail("COPY", started.get());
+  copying_ = true;
+}
+
+// Sends the rows [from, to) into the open COPY, in COPY's text format, columns in its order
+// (\N where a row has no value).
+void PostgresLoader::put_rows(const BatchRows& rows, std::size_t from, std::size_t to) {
   copy_buffer_.clear();
   if (cell_of_column_.size() < table_.size()) cell_of_column_.resize(table_.size(), 0);
   for (std::size_t r = from; r < to; ++r) {
-    const std::span<const Cell> cells = rows_.cells(rows_.rows()[r]);
+    const std::span<const Cell> cells = rows.cells(rows.rows()[r]);
     for (std::size_t c = 0; c < cells.size(); ++c) {
       cell_of_column_[cells[c].column] = static_cast<std::uint32_t>(c + 1);
     }
-    for (std::size_t i = 0; i < columns.size(); ++i) {
+    for (std::size_t i = 0; i < copy_columns_.size(); ++i) {
       if (i != 0) copy_buffer_ += '\t';
-      const std::uint32_t cell = cell_of_column_[columns[i]];
+      const std::uint32_t cell = cell_of_column_[copy_columns_[i]];
       if (cell == 0 || cells[cell - 1].value.type == ColumnType::None) {
         copy_buffer_ += "\\N";
         continue;
@@ -350,34 +435,17 @@ void PostgresLoader::format_rows(std::size_t from, std::size_t to,
     copy_buffer_ += '\n';
     for (const Cell& cell : cells) cell_of_column_[cell.column] = 0;
   }
-}
-
-// Sends the rows [from, to) in a savepoint: returns null when they went in, or the error's
-// result (held in `error`) when the database refused them and the savepoint was rolled back.
-const PGresult* PostgresLoader::send_rows(std::size_t from, std::size_t to, Result& error) {
-  // The columns of these rows: a row without one of them loads NULL there.
-  if (in_copy_.size() < table_.size()) in_copy_.resize(table_.size(), false);
-  copy_columns_.clear();
-  for (std::size_t r = from; r < to; ++r) {
-    for (const Cell& cell : rows_.cells(rows_.rows()[r])) {
-      if (in_copy_[cell.column]) continue;
-      in_copy_[cell.column] = true;
-      copy_columns_.push_back(cell.column);
-    }
-  }
-  for (const std::uint32_t column : copy_columns_) in_copy_[column] = false;
-  // Rows without any column (empty JSON objects) load as a row of nulls.
-  if (copy_columns_.empty()) copy_columns_.push_back(0);
-  format_rows(from, to, copy_columns_);
-  const bool merge = options_.mode != LoadMode::Insert;
-  pending_sql_ += "SAVEPOINT gpipe_rows; ";
-  if (merge) pending_sql_ += "CREATE TEMP TABLE gpipe_load (LIKE " + quoted_table_ + "); ";
-  Result started = exec_result(copy_sql(merge ? "gpipe_load" : quoted_table_, copy_columns_));
-  if (PQresultStatus(started.get()) != PGRES_COPY_IN) fail("COPY", started.get());
-  if (PQputCopyData(connection_, copy_buffer_.data(), static_cast<int>(copy_buffer_.size())) != 1 ||
-      PQputCopyEnd(connection_, nullptr) != 1) {
+  if (PQputCopyData(connection_, copy_buffer_.data(), static_cast<int>(copy_buffer_.size())) != 1) {
     fail("COPY");
   }
+}
+
+// Ends the open COPY (and merges it, for upsert and replace): returns null when its rows went
+// in, or the error's result (held in `error`) when the database refused them and the savepoint
+// was rolled back. An error that is not about the rows stops the run.
+const PGresult* PostgresLoader::close_copy(Result& error) {
+  copying_ = false;
+  if (PQputCopyEnd(connection_, nullptr) != 1) fail("COPY");
   Result copied(PQgetResult(connection_));
   while (Result more{PQgetResult(connection_)}) {
   }
@@ -385,7 +453,7 @@ const PGresult* PostgresLoader::send_rows(std::size_t from, std::size_t to, Resu
   if (PQresultStatus(copied.get()) != PGRES_COMMAND_OK) {
     error = std::move(copied);
     failure = error.get();
-  } else if (merge) {
+  } else if (options_.mode != LoadMode::Insert) {
     Result merged = exec_result(merge_sql(copy_columns_));
     if (PQresultStatus(merged.get()) != PGRES_COMMAND_OK) {
       error = std::move(merged);
@@ -403,17 +471,72 @@ const PGresult* PostgresLoader::send_rows(std::size_t from, std::size_t to, Resu
   return failure;
 }
 
+// The rows [from, to) of the batch read last go into the transaction's COPY, opened first (and
+// the open one ended when these rows have other columns), and their records are kept until
+// the COPY ends.
+void PostgresLoader::stream_rows(Batch& batch, std::size_t from, std::size_t to) {
+  columns_of(rows_, from, to);
+  if (copying_) {
+    const bool same_columns =
+        row_columns_.size() == copy_columns_.size() &&
+        std::all_of(row_columns_.begin(), row_columns_.end(), [&](std::uint32_t column) {
+          return column < place_in_copy_.size() && place_in_copy_[column] != 0;
+        });
+    if (!same_columns) {
+      end_copy();
+      columns_of(rows_, from, to);  // a re-split of the COPY ended used row_columns_ too
+    }
+  }
+  if (!copying_) open_copy();
+  put_rows(rows_, from, to);
+  const std::shared_ptr<const Origin>& origin = origins_.keep(batch.origin());
+  const std::vector<Record>& records = batch.records();
+  for (std::size_t r = from; r < to; ++r) {
+    OwnedRecord::write_record(batch, records[rows_.rows()[r].record], origin, copied_origins_,
+                              copied_);
+  }
+}
+
+// Ends the transaction's COPY, if one is open; if the database refused it, its records are
+// sent again, split, so that only the rows it refuses alone are bad records.
+void PostgresLoader::end_copy() {
+  if (!copying_) return;
+  Result error;
+  if (close_copy(error) != nullptr) resplit_copied();
+  copied_.clear();
+  copied_origins_ = OriginTable{};
+}
+
+void PostgresLoader::resplit_copied() {
+  std::uint64_t all = UINT64_MAX;
+  for (Batch& kept : OwnedRecord::emit_bytes(copied_, copied_origins_, all)) {
+    resplit_rows_.read(kept, namer_, table_, /*bool_as_integer=*/false, resplit_needed_);
+    load_rows(kept, resplit_rows_, 0, resplit_rows_.rows().size());
+  }
+}
+
+// Sends the rows [from, to) in a COPY of their own (in a savepoint): returns null when they
+// went in, or the error's result (held in `error`) when the database refused them.
+const PGresult* PostgresLoader::send_rows(const BatchRows& rows, std::size_t from, std::size_t to,
+                                          Result& error) {
+  columns_of(rows, from, to);
+  open_copy();
+  put_rows(rows, from, to);
+  return close_copy(error);
+}
+
 // A refused set of rows is split in halves, as pgloader does, down to the rows the database
 // refuses alone: those are bad records with its reason, and the rest go in.
-void PostgresLoader::load_rows(Batch& batch, std::size_t from, std::size_t to) {
+void PostgresLoader::load_rows(Batch& batch, const BatchRows& rows, std::size_t from,
+                               std::size_t to) {
   if (from >= to) return;
   Result error;
-  const PGresult* failure = send_rows(from, to, error);
+  const PGresult* failure = send_rows(rows, from, to, error);
   if (failure == nullptr) return;
   if (to - from > 1) {
     const std::size_t middle = from + (to - from) / 2;
-    load_rows(batch, from, middle);
-    load_rows(batch, middle, to);
+    load_rows(batch, rows, from, middle);
+    load_rows(batch, rows, middle, to);
     return;
   }
   std::string reason = "rejected by PostgreSQL: ";
@@ -424,7 +547,7 @@ void PostgresLoader::load_rows(Batch& batch, std::size_t from, std::size_t to) {
     reason += detail;
     reason += ")";
   }
-  const Record& record = batch.records()[rows_.rows()[from].record];
+  const Record& record = batch.records()[rows.rows()[from].record];
   errors_.report(BadRecord{batch.origin(), record.line, 0, reason, record.text});
 }
 
@@ -434,6 +557,7 @@ void PostgresLoader::consume(Batch& batch) {
   rows_.read(batch, namer_, table_, /*bool_as_integer=*/false, needed_);
   const std::size_t count = rows_.rows().size();
   if (count != 0) {
+    if (schema_needs_change()) end_copy();
     begin();
     apply_schema();
     if (!table_exists_) {
@@ -453,19 +577,27 @@ void PostgresLoader::consume(Batch& batch) {
     if (!follow_load_batches_) {
       to = std::min<std::size_t>(count, from + (options_.batch_rows - rows_in_transaction_));
     }
-    load_rows(batch, from, to);
+    stream_rows(batch, from, to);
     rows_in_transaction_ += to - from;
     if (!follow_load_batches_ && rows_in_transaction_ >= options_.batch_rows) {
+      end_copy();
       commit(LoadCommitPoint{&batch, to});
     }
     from = to;
   }
-  if (batch.closes_load_batch()) commit(LoadCommitPoint{&batch, count});
+  if (batch.closes_load_batch()) {
+    end_copy();
+    commit(LoadCommitPoint{&batch, count});
+  }
 }
 
 void PostgresLoader::finish() {
   if (connection_ == nullptr) connect();
+  end_copy();
   commit(LoadCommitPoint{});
+  // A synchronous commit of a transaction that writes (it takes an id) waits for the WAL up to
+  // it, and so for every commit before it.
+  if (unflushed_commits_) exec("BEGIN; SELECT txid_current(); COMMIT");
   PQfinish(connection_);
   connection_ = nullptr;
 }

@@ -43,6 +43,10 @@ ColumnType type_of_declared(std::string_view declared) {
   return ColumnType::Foreign;
 }
 
+// Rows of the same columns inserted by one statement (at most; fewer when the parameters would
+// be too many).
+constexpr std::size_t kRowsPerStatement = 64;
+
 // A statement, finalized when it goes.
 struct StatementDeleter {
   void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
@@ -54,8 +58,7 @@ class SqliteLoader final : public TransactionalSink, private LoadTransaction {
   SqliteLoader(LoadOptions options, ErrorPolicy& errors)
       : options_(std::move(options)), errors_(errors), table_(true) {}
   ~SqliteLoader() override {
-    statements_.clear();
-    last_statement_ = nullptr;
+    forget_statements();
     // An open transaction is rolled back when the connection closes: a failed or interrupted
     // run keeps only the load batches it committed.
     if (db_ != nullptr) sqlite3_close_v2(db_);
@@ -79,10 +82,14 @@ class SqliteLoader final : public TransactionalSink, private LoadTransaction {
   void rebuild_wider(const std::vector<ColumnType>& wider);
   void begin();
   void commit(const LoadCommitPoint& point);
+  void forget_statements();
+  sqlite3_stmt* prepare(const std::string& sql);
   sqlite3_stmt* statement_for(std::span<const Cell> cells);
-  std::string insert_sql(const std::vector<std::uint32_t>& columns) const;
-  void bind(sqlite3_stmt* statement, std::span<const Cell> cells);
+  std::string insert_sql(const std::vector<std::uint32_t>& columns, std::size_t rows = 1) const;
+  void bind(sqlite3_stmt* statement, std::span<const Cell> cells, int first_parameter = 1);
   void insert(Batch& batch, const Row& row);
+  std::size_t rows_for_one_statement(std::size_t first) const;
+  void insert_many(Batch& batch, std::size_t first);
 
   LoadOptions options_;
   ErrorPolicy& errors_;
@@ -99,6 +106,9 @@ class SqliteLoader final : public TransactionalSink, private LoadTransaction {
   std::map<std::vector<std::uint32_t>, Statement> statements_;
   std::vector<std::uint32_t> last_columns_;
   sqlite3_stmt* last_statement_ = nullptr;
+  // The statement that inserts several rows of last_columns_ at once, and how many.
+  Statement many_statement_;
+  std::size_t many_rows_ = 0;
   std::vector<std::uint32_t> key_columns_;
   std::vector<std::uint32_t> columns_scratch_;
 };
@@ -138,9 +148,10 @@ void SqliteLoader::open() {
   sqlite3_busy_timeout(db_, 10000);
   // Large pages for a new database: a load writes every page twice (the WAL, then the
   // checkpoint), one system call each, so fewer of them; an existing database keeps its own.
-  // And a page cache big enough that a load batch's pages stay in memory until its commit.
+  // And a page cache that holds a load batch's pages until its commit; no larger: a load only
+  // appends, and every new page the cache grows by is memory faulted in and zeroed.
   exec("PRAGMA page_size=65536");
-  exec("PRAGMA cache_size=-65536");
+  exec("PRAGMA cache_size=-8192");
   exec("PRAGMA journal_mode=WAL");
   exec(options_.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   read_existing_table();
@@ -212,9 +223,7 @@ void SqliteLoader::create_table() {
 // copied into one with the wider types, in the open transaction, and takes the old one's name,
 // indexes and triggers.
 void SqliteLoader::rebuild_wider(const std::vector<ColumnType>& wider) {
-  statements_.clear();
-  last_statement_ = nullptr;
-  last_columns_.clear();
+  forget_statements();
   const std::string table = quote_identifier(options_.table);
   const std::string scratch = quote_identifier(options_.table + "__gpipe_widening");
   std::vector<std::string> dependents;
@@ -291,13 +300,12 @@ void SqliteLoader::apply_schema() {
     }
     exec(sql);
     columns_in_db_ = i + 1;
-    statements_.clear();
-    last_statement_ = nullptr;
-    last_columns_.clear();
+    forget_statements();
   }
 }
 
-std::string SqliteLoader::insert_sql(const std::vector<std::uint32_t>& columns) const {
+std::string SqliteLoader::insert_sql(const std::vector<std::uint32_t>& columns,
+                                     std::size_t rows) const {
   std::string sql = options_.mode == LoadMode::Replace ? "INSERT OR REPLACE INTO " : "INSERT INTO ";
   sql += quote_identifier(options_.table);
   if (columns.empty()) return sql + " DEFAULT VALUES";
@@ -313,6 +321,15 @@ std::string SqliteLoader::insert_sql(const std::vector<std::uint32_t>& columns) 
     values += std::to_string(i + 1);
   }
   sql += ") VALUES (" + values + ")";
+  for (std::size_t row = 1; row < rows; ++row) {
+    sql += ", (";
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (i != 0) sql += ", ";
+      sql += '?';
+      sql += std::to_string(row * columns.size() + i + 1);
+    }
+    sql += ')';
+  }
   if (options_.mode != LoadMode::Upsert) return sql;
   sql += " ON CONFLICT (";
   for (std::size_t i = 0; i < key_columns_.size(); ++i) {
@@ -332,6 +349,24 @@ std::string SqliteLoader::insert_sql(const std::vector<std::uint32_t>& columns) 
   return sql + (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
 }
 
+void SqliteLoader::forget_statements() {
+  statements_.clear();
+  last_statement_ = nullptr;
+  last_columns_.clear();
+  many_statement_.reset();
+  many_rows_ = 0;
+}
+
+// Kept for the whole load (until the table changes): prepared once.
+sqlite3_stmt* SqliteLoader::prepare(const std::string& sql) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                         &raw, nullptr) != SQLITE_OK) {
+    fail(sql);
+  }
+  return raw;
+}
+
 sqlite3_stmt* SqliteLoader::statement_for(std::span<const Cell> cells) {
   const bool same = last_statement_ != nullptr && last_columns_.size() == cells.size() &&
                     std::equal(cells.begin(), cells.end(), last_columns_.begin(),
@@ -340,23 +375,19 @@ sqlite3_stmt* SqliteLoader::statement_for(std::span<const Cell> cells) {
   columns_scratch_.clear();
   for (const Cell& cell : cells) columns_scratch_.push_back(cell.column);
   Statement& slot = statements_[columns_scratch_];
-  if (slot == nullptr) {
-    const std::string sql = insert_sql(columns_scratch_);
-    sqlite3_stmt* raw = nullptr;
-    // Kept for the whole load: prepared once per set of columns.
-    if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
-                           SQLITE_PREPARE_PERSISTENT, &raw, nullptr) != SQLITE_OK) {
-      fail(sql);
-    }
-    slot.reset(raw);
-  }
+  if (slot == nullptr) slot.reset(prepare(insert_sql(columns_scratch_)));
   last_columns_ = columns_scratch_;
   last_statement_ = slot.get();
+  many_statement_.reset();
+  const auto parameters =
+      static_cast<std::size_t>(sqlite3_limit(db_, SQLITE_LIMIT_VARIABLE_NUMBER, -1));
+  many_rows_ =
+      last_columns_.empty() ? 0 : std::min(kRowsPerStatement, parameters / last_columns_.size());
   return last_statement_;
 }
 
-void SqliteLoader::bind(sqlite3_stmt* statement, std::span<const Cell> cells) {
-  int parameter = 1;
+void SqliteLoader::bind(sqlite3_stmt* statement, std::span<const Cell> cells, int first_parameter) {
+  int parameter = first_parameter;
   for (const Cell& cell : cells) {
     const ColumnType column = table_[cell.column].type;
     const TypedValue& value = cell.value;
@@ -416,6 +447,51 @@ void SqliteLoader::insert(Batch& batch, const Row& row) {
   errors_.report(BadRecord{batch.origin(), record.line, 0, reason, record.text});
 }
 
+// How many rows from `first` go in one statement: many_rows_ rows of the same columns, all
+// before the transaction's end, when the load inserts; else one.
+std::size_t SqliteLoader::rows_for_one_statement(std::size_t first) const {
+  if (options_.mode != LoadMode::Insert || many_rows_ < 2) return 1;
+  const std::vector<Row>& rows = rows_.rows();
+  if (rows.size() - first < many_rows_) return 1;
+  if (!follow_load_batches_ && options_.batch_rows - rows_in_transaction_ < many_rows_) return 1;
+  for (std::size_t r = first; r < first + many_rows_; ++r) {
+    const std::span<const Cell> cells = rows_.cells(rows[r]);
+    const bool same =
+        cells.size() == last_columns_.size() &&
+        std::equal(cells.begin(), cells.end(), last_columns_.begin(),
+                   [](const Cell& cell, std::uint32_t c) { return cell.column == c; });
+    if (!same) return 1;
+  }
+  return many_rows_;
+}
+
+// many_rows_ rows from `first` in one INSERT: SQLite's cost per statement (opening the table,
+// finding its end, the statement's own commit) is paid once for them. A refused statement is
+// rolled back whole, and its rows are inserted one by one, so that only the refused ones are
+// bad records.
+void SqliteLoader::insert_many(Batch& batch, std::size_t first) {
+  const std::vector<Row>& rows = rows_.rows();
+  if (many_statement_ == nullptr)
+    many_statement_.reset(prepare(insert_sql(last_columns_, many_rows_)));
+  sqlite3_stmt* statement = many_statement_.get();
+  const auto columns = static_cast<int>(last_columns_.size());
+  for (std::size_t r = 0; r < many_rows_; ++r) {
+    bind(statement, rows_.cells(rows[first + r]), static_cast<int>(r) * columns + 1);
+  }
+  const int result = sqlite3_step(statement);
+  if (result == SQLITE_DONE) {
+    sqlite3_reset(statement);
+    return;
+  }
+  const std::string reason = sqlite3_errmsg(db_);
+  sqlite3_reset(statement);
+  const int primary = result & 0xff;
+  if (primary != SQLITE_CONSTRAINT && primary != SQLITE_MISMATCH && primary != SQLITE_TOOBIG) {
+    throw IoError("sqlite '" + options_.target + "': rejected by SQLite: " + reason);
+  }
+  for (std::size_t r = first; r < first + many_rows_; ++r) insert(batch, rows[r]);
+}
+
 void SqliteLoader::consume(Batch& batch) {
   if (db_ == nullptr) open();
   std::fill(needed_.begin(), needed_.end(), ColumnType::None);
@@ -427,19 +503,26 @@ void SqliteLoader::consume(Batch& batch) {
   begin();
   apply_schema();
   const std::vector<Row>& rows = rows_.rows();
-  for (std::size_t i = 0; i < rows.size(); ++i) {
+  for (std::size_t i = 0; i < rows.size();) {
     if (!table_exists_) {
       const Record& record = batch.records()[rows[i].record];
       errors_.report(BadRecord{batch.origin(), record.line, 0,
                                "an empty JSON object has no columns to make a table of",
                                record.text});
+      ++i;
       continue;
     }
     begin();
-    insert(batch, rows[i]);
-    ++rows_in_transaction_;
+    const std::size_t count = rows_for_one_statement(i);
+    if (count > 1) {
+      insert_many(batch, i);
+    } else {
+      insert(batch, rows[i]);
+    }
+    i += count;
+    rows_in_transaction_ += count;
     if (!follow_load_batches_ && rows_in_transaction_ >= options_.batch_rows) {
-      commit(LoadCommitPoint{&batch, i + 1});
+      commit(LoadCommitPoint{&batch, i});
     }
   }
   if (batch.closes_load_batch()) commit(LoadCommitPoint{&batch, rows.size()});
@@ -448,8 +531,7 @@ void SqliteLoader::consume(Batch& batch) {
 void SqliteLoader::finish() {
   if (db_ == nullptr) open();
   commit(LoadCommitPoint{});
-  statements_.clear();
-  last_statement_ = nullptr;
+  forget_statements();
   // A clean end leaves no WAL behind to replay: readers see the table file whole.
   sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   if (sqlite3_close(db_) != SQLITE_OK) fail("cannot close the database");

@@ -4,9 +4,11 @@
 
 namespace gpipe::stages {
 
-db::LoadOptions read_load_args(StageArgs& args, Context& ctx, std::string target) {
+db::LoadOptions read_load_args(StageArgs& args, Context& ctx, std::string target,
+                               std::uint64_t default_batch_rows) {
   db::LoadOptions options;
   options.target = std::move(target);
+  options.batch_rows = default_batch_rows;
   if (const std::optional<Argument> rows = args.option({"--batch"})) {
     options.batch_rows = args.positional_number(*rows, "--batch");
     if (options.batch_rows == 0) args.fail(*rows, "--batch needs at least 1 row");

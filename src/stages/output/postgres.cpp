@@ -14,7 +14,9 @@ BuiltStage build(StageArgs& args, Context& ctx) {
   if (const std::string problem = db::conninfo_problem(conninfo.text); !problem.empty()) {
     args.fail(conninfo, problem);
   }
-  db::LoadOptions options = read_load_args(args, ctx, conninfo.text);
+  const bool durable = args.flag({"--durable"});
+  db::LoadOptions options = read_load_args(args, ctx, conninfo.text, db::kPostgresDefaultBatchRows);
+  options.durable = durable;
   BuiltStage built;
   built.record_sink = loader_factory("postgres", std::move(options), ctx, db::make_postgres_loader);
   return built;
@@ -25,12 +27,14 @@ BuiltStage build(StageArgs& args, Context& ctx) {
 const StageInfo kPostgres{
     .name = "postgres",
     .role = StageRole::Sink,
-    .synopsis = "postgres CONNINFO TABLE [--batch N] [--mode insert|replace|upsert --key F…]",
+    .synopsis =
+        "postgres CONNINFO TABLE [--batch N] [--mode insert|replace|upsert --key F…] "
+        "[--durable]",
     .summary = "loads the records into a PostgreSQL table with COPY, a transaction per batch",
     .details =
         "Loads the records into TABLE of a PostgreSQL database, as `sqlite` does into SQLite,\n"
-        "for when the data outgrows one file: each batch is streamed with COPY … FROM STDIN in\n"
-        "text format, escaped by gpipe.\n"
+        "for when the data outgrows one file: the rows of each load batch are streamed into one\n"
+        "COPY … FROM STDIN as they come, in text format, escaped by gpipe.\n"
         "\n"
         "CONNINFO is a libpq connection string or URI: 'host=db dbname=logs user=loader',\n"
         "postgresql://loader@db/logs, or '' for the PGHOST, PGDATABASE, PGUSER … variables.\n"
@@ -49,16 +53,23 @@ const StageInfo kPostgres{
         "fit widens its column with ALTER COLUMN … TYPE (BIGINT to DOUBLE PRECISION, anything\n"
         "mixed to TEXT: true becomes 'true', JSONB its text), in the load's transaction. Only\n"
         "tables gpipe made (it says so in their COMMENT) are widened: a table made otherwise\n"
-        "keeps its types, and a value that does not fit is a refused row. Within one COPY, a "
-        "record\n"
-        "without a column that another record of its batch has loads NULL there.\n"
+        "keeps its types, and a value that does not fit is a refused row. A record without a\n"
+        "column that the records around it have loads NULL there (not the column's default).\n"
         "\n"
         "Each load batch is one transaction (the batches of a `batch N` stage before this one,\n"
-        "or else every --batch N rows, default 10000): a run that fails or is killed keeps only\n"
-        "whole batches. A COPY the database refuses (a constraint, a value of the wrong type, a\n"
-        "NUL byte) is rolled back to a savepoint and split in halves, as pgloader does, until\n"
-        "the refused rows are alone: each is a bad record with PostgreSQL's reason (see\n"
-        "--on-error), and the others are loaded.\n"
+        "or else every --batch N rows, default 100000): a run that fails or is killed keeps\n"
+        "only whole batches. A COPY the database refuses (a constraint, a value of the wrong\n"
+        "type, a NUL byte) is rolled back to a savepoint and its rows sent again, split in\n"
+        "halves as pgloader does, until the refused rows are alone: each is a bad record with\n"
+        "PostgreSQL's reason (see --on-error), and the others are loaded. For that, the sink\n"
+        "keeps the records of the open load batch until its COPY ends: memory grows with N,\n"
+        "not with the input.\n"
+        "\n"
+        "Commits before the last do not wait for the server to flush its WAL\n"
+        "(synchronous_commit off, for that transaction only); the run ends with one that does,\n"
+        "and so waits for all of them: a run that succeeds is durable, and a server crash during\n"
+        "one loses at most its last batches, whole, as `sqlite` in WAL mode. --durable (and\n"
+        "--state) makes every commit wait.\n"
         "\n"
         "--mode upsert --key F… copies each batch into a temporary table, then INSERT … ON\n"
         "CONFLICT (F…) DO UPDATE the columns the batch has; --mode replace updates every column\n"
@@ -73,6 +84,8 @@ const StageInfo kPostgres{
         "  read sample-data/tweets.jsonl | json | postgres postgresql://loader@db/social tweets "
         "--mode upsert --key id",
     .build = build,
+    .memory = MemoryUse::Bounded,
+    .memory_bound = "the records of one load batch (--batch N, or the N of a `batch` stage)",
 };
 
 }  // namespace gpipe::stages
