@@ -208,15 +208,21 @@ expect_eq "pipelines/users-to-postgres.gp: 40 users, emails cleaned, ids integer
 # 7. Peak memory is bounded by the load batch, not by the input: 200 MB through the default
 # --batch, and through a `batch` stage of 100000 records (whose records the sink keeps until
 # its COPY ends).
-awk 'BEGIN { print "id,name,email,note"; for (i = 0; i < 3000000; i++) printf "%d,name%d,user%d@example.com,a note about user number %d\n", i, i, i, i }' >rss.csv
-for load in "postgres '' big" "batch 100000 | postgres '' big"; do
-  q 'DROP TABLE IF EXISTS big'
-  /usr/bin/time -f '%M' -o rss.txt "$GPIPE" "read rss.csv | csv | $load" || fail "$load: load failed"
-  rss_mb=$(($(tail -1 rss.txt) / 1024))
-  expect_eq "$load: every row" 3000000 "$(q 'SELECT count(*) FROM big')"
-  if [[ $rss_mb -lt 120 ]]; then pass; else fail "$load: peak RSS $rss_mb MB for a $(($(stat -c %s rss.csv) / 1000000)) MB input"; fi
-done
-rm -f rss.csv
+# Not under AddressSanitizer (GPIPE_SANITIZED, set by tests/CMakeLists.txt), whose quarantine
+# keeps freed memory resident.
+if [[ -n ${GPIPE_SANITIZED:-} ]]; then
+  echo "postgres_load: peak RSS not checked under a sanitizer"
+else
+  awk 'BEGIN { print "id,name,email,note"; for (i = 0; i < 3000000; i++) printf "%d,name%d,user%d@example.com,a note about user number %d\n", i, i, i, i }' >rss.csv
+  for load in "postgres '' big" "batch 100000 | postgres '' big"; do
+    q 'DROP TABLE IF EXISTS big'
+    /usr/bin/time -f '%M' -o rss.txt "$GPIPE" "read rss.csv | csv | $load" || fail "$load: load failed"
+    rss_mb=$(($(tail -1 rss.txt) / 1024))
+    expect_eq "$load: every row" 3000000 "$(q 'SELECT count(*) FROM big')"
+    if [[ $rss_mb -lt 120 ]]; then pass; else fail "$load: peak RSS $rss_mb MB for a $(($(stat -c %s rss.csv) / 1000000)) MB input"; fi
+  done
+  rm -f rss.csv
+fi
 
 echo "postgres_load: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
