@@ -6,16 +6,11 @@
 # Usage: follow.sh GPIPE_BINARY
 set -u
 GPIPE=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work" || exit 1
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  printf 'FAIL %s\n' "$1"
-}
+source "$here/checks.sh"
 # Waits up to $2 ms for line $1 in file out; prints how long it took.
 wait_for() {
   local start=$(date +%s%N) now

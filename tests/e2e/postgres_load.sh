@@ -21,16 +21,7 @@ trap 'rm -rf "$work"' EXIT
 source "$here/postgres_cluster.sh"
 pg_cluster_start || exit 1
 cd "$work" || exit 1
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  printf 'FAIL %s\n' "$1"
-}
-expect_eq() {  # what, expected, actual
-  if [[ "$2" == "$3" ]]; then pass; else fail "$1: expected [$2], got [$3]"; fi
-}
+source "$here/checks.sh"
 q() { psql -X -Atq -v ON_ERROR_STOP=1 -c "$1"; }
 columns() { q "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = '$1'"; }
 round_trip() {  # what kind input parser

@@ -20,13 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 export LC_ALL=C
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  printf 'FAIL %s\n' "$1"
-}
+source "$(dirname "$0")/checks.sh"
 check() {  # check DESCRIPTION COMMAND...
   local what=$1
   shift

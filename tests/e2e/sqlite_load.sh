@@ -19,16 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  printf 'FAIL %s\n' "$1"
-}
-expect_eq() {  # what, expected, actual
-  if [[ "$2" == "$3" ]]; then pass; else fail "$1: expected [$2], got [$3]"; fi
-}
+source "$here/checks.sh"
 readback() {  # db table -> JSON array of its rows in insertion order
   sqlite3 -json "$1" "SELECT * FROM \"$2\" ORDER BY rowid" >"$work/back.json"
 }

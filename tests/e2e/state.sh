@@ -14,13 +14,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work" || exit 1
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  printf 'FAIL %s\n' "$1"
-}
+source "$root/tests/e2e/checks.sh"
 # expect NAME EXPECTED ACTUAL
 expect() {
   if [[ "$2" == "$3" ]]; then pass; else fail "$1: expected [$2], got [$3]"; fi

@@ -18,16 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  printf 'FAIL %s\n' "$1"
-}
-expect_eq() { # what expected actual
-  if [[ "$2" == "$3" ]]; then pass; else fail "$1: expected [$2], got [$3]"; fi
-}
+source "$here/checks.sh"
 expect_in() { # what needle file
   if grep -qF -- "$2" "$3"; then pass; else fail "$1: no [$2] in: $(head -c 600 "$3")"; fi
 }

@@ -8,13 +8,7 @@ set -u
 GPIPE=$(realpath "$1")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  printf 'FAIL %s\n' "$1"
-}
+source "$(dirname "$0")/checks.sh"
 expect_in() {  # NAME TEXT NEEDLE
   if [[ "$2" == *"$3"* ]]; then pass; else fail "$1: no '$3' in: $2"; fi
 }
