@@ -129,6 +129,9 @@ class Batch {
   // the block and find line ends only around matches. Such a stage reads pending_block(), then
   // calls take_pending_block() and appends the records it keeps.
   bool lines_pending() const { return lines_pending_; }
+  // A batch without records: the tick of a waiting source (docs/design.md, "Ticks"), or one a
+  // filter emptied. It says time passed, never that a file ended or began, whatever its origin.
+  bool is_tick() const { return !lines_pending_ && records_.empty(); }
   std::string_view pending_block() const { return block_; }
   std::uint64_t pending_first_line() const { return block_first_line_; }
   std::uint64_t pending_offset() const { return block_offset_; }

@@ -34,10 +34,11 @@ stamp_lines() {
   local start=$1 line
   while IFS= read -r line; do printf '%s %s\n' "$(($(now_ms) - start))" "$line"; done
 }
-tick_case() {  # tick_case NAME PIPELINE FIRST SECOND
+tick_case() {  # tick_case NAME PIPELINE FIRST SECOND [INPUT_BEFORE INPUT_AFTER]
   local name=$1 pipeline=$2 first=$3 second=$4 start out
+  local before=${5:-$'keep a\ndrop b\nkeep c\n'} after=${6:-$'drop d\nkeep e\n'}
   start=$(now_ms)
-  out=$( (printf 'keep a\ndrop b\nkeep c\n'; sleep 3; printf 'drop d\nkeep e\n') |
+  out=$( (printf '%s' "$before"; sleep 3; printf '%s' "$after") |
     "$GPIPE" "$pipeline" | stamp_lines "$start")
   local t1 l1 t2 l2
   read -r t1 l1 <<<"$(sed -n 1p <<<"$out")"
@@ -56,6 +57,9 @@ tick_case field 'grep -v zzz | field 1 | batch 500 --every 1s | to json-array' \
   '[{"1":"a"},{"1":"b"},{"1":"c"}]' '[{"1":"d"},{"1":"e"}]'
 tick_case head-uniq-skip 'head 100 | uniq | skip 1 | batch 500 --every 1s | to json-array' \
   '["drop b","keep c"]' '["drop d","keep e"]'
+# items passes ticks on without ending the document it is in the middle of.
+tick_case items 'grep . | items | batch 500 --every 1s | to json-array' '[1,2]' '[3]' \
+  $'[1,\n2,\n' $'3]\n'
 
 # --- 2. tee: a slow branch, bounded memory -----------------------------------------------------
 big=$work/big.log

@@ -130,10 +130,10 @@ class CsvParser {
 
   // Replaces the lines of `batch` by the rows that end in it. Returns the number of rows.
   std::size_t parse(Batch& batch) {
-    // A batch without lines (the tick of a followed input or of `batch --every`) starts no
-    // file: the next lines of the file being read are not a new header.
-    const bool tick = !batch.lines_pending() && batch.raw_records().empty();
-    if ((batch.origin() != origin_ && !tick) || batch.starts_chunk()) start_file(batch.origin());
+    // A tick starts no file: the next lines of the file being read are not a new header.
+    if ((batch.origin() != origin_ && !batch.is_tick()) || batch.starts_chunk()) {
+      start_file(batch.origin());
+    }
     batch.fields().clear();  // every record is rebuilt below
     rows_ = 0;
     good_ = 0;

@@ -110,6 +110,12 @@ BatchStream split_items(BatchStream in, Context* ctx, std::string pointer) {
   std::vector<std::string_view> pieces;  // the input bytes of a batch, in order
   bool started = false;
   for (Batch& batch : in) {
+    // A tick ends no document (a followed file's next lines may continue it): it is passed on,
+    // empty, so that a `batch --every` after items still sees time pass.
+    if (batch.is_tick()) {
+      if (started) co_yield parser.out();
+      continue;
+    }
     if (!started || batch.origin() != parser.source_origin()) {
       if (started) {
         parser.finish();
