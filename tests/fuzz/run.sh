@@ -60,17 +60,33 @@ cp "$root"/sample-data/*.zst "$root"/sample-data/*.gz "$work/decompress/"
 # ask for a 2 GiB window (zstd --long=31, which gpipe reads by design): zstd reserves it but
 # touches only what it fills, so the RSS limit is what counts.
 targets=(language expr line_reader decompress csv json items kv parse timestamp)
-failed=()
+# Targets run as many at a time as there are cores: each libFuzzer run is one process on one core,
+# so the run takes its budget per target divided by the cores, not multiplied by the targets.
+fuzz_one() {
+  local t=$1 status=0
+  "$build/tests/fuzz/fuzz_$t" "$work/$t" -max_total_time="$seconds" -timeout=10 \
+    -rss_limit_mb=2048 -malloc_limit_mb=2560 -max_len=65536 -print_final_stats=1 \
+    -artifact_prefix="$artifacts/fuzz_$t-" >"$work/$t.log" 2>&1 || status=$?
+  echo "$status" >"$work/$t.status"
+}
+cores=$(nproc)
+running=0
 for t in "${targets[@]}"; do
   echo "fuzz_$t: ${seconds}s"
-  if ! "$build/tests/fuzz/fuzz_$t" "$work/$t" -max_total_time="$seconds" -timeout=10 \
-    -rss_limit_mb=2048 -malloc_limit_mb=2560 -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/fuzz_$t-" \
-    >"$work/$t.log" 2>&1; then
+  fuzz_one "$t" &
+  if ((++running >= cores)); then
+    wait -n || true
+    ((running--))
+  fi
+done
+wait
+failed=()
+for t in "${targets[@]}"; do
+  if [[ $(cat "$work/$t.status") != 0 ]]; then
     failed+=("$t")
     tail -60 "$work/$t.log"
   fi
-  grep -E '^(stat::number_of_executed_units|Done)' "$work/$t.log" | tr '\n' ' '
-  echo
+  echo "fuzz_$t: $(grep -E '^(stat::number_of_executed_units|Done)' "$work/$t.log" | tr '\n' ' ')"
 done
 if ((${#failed[@]})); then
   echo "fuzz: FAILED: ${failed[*]} (reproducers in $artifacts)"
