@@ -60,8 +60,7 @@ Function* libpq_function(const char* name) {
 }  // namespace gpipe
 
 // Each definition looks its function up once, the first time it is called.
-#define GPIPE_LIBPQ(name) \
-  static auto* const real = gpipe::libpq_function<decltype(::name)>(#name)
+#define GPIPE_LIBPQ(name) static auto* const real = gpipe::libpq_function<decltype(::name)>(#name)
 
 extern "C" {
 
