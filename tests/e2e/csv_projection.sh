@@ -101,6 +101,17 @@ pipelines = [
     ("count by 0 | head 1", PROJECTED),  # the records after count are its own
 ]
 
+# Under the sanitizers (GPIPE_SANITIZED, slower by ten), where what is checked is csv's memory
+# use with and without projection, one pipeline of each kind: none, positions, names, an
+# aggregate on a number, a filter before, rows reshaped; and --explain (which reads no input)
+# for two inputs only.
+sanitized = bool(os.environ.get("GPIPE_SANITIZED"))
+if sanitized:
+    kept = ("count", "count by 0", "count by c1 c0", "stats 2 by 0",
+            "where c1 == 'abc' or _line > 100 | count by c0", "select 1 0", "field c2 _line")
+    pipelines = [p for p in pipelines if p[0] in kept]
+explained = set(list(inputs)[:1] + ["gen-semicolon"]) if sanitized else set(inputs)
+
 
 def run(args, path):
     p = subprocess.run([gpipe, "--max-line", str(MAX_LINE)] + args, cwd=tmp,
@@ -120,7 +131,7 @@ for name in inputs:
         # Under the sanitizers (GPIPE_SANITIZED), slower by ten, the policies whose paths
         # differ most: skip (rows declined and reported) and dead letters.
         policies = ("fail", "skip") if spectrum_file else ("fail", "skip", "dead")
-        if os.environ.get("GPIPE_SANITIZED"):
+        if sanitized:
             policies = ("skip",) if spectrum_file else ("skip", "dead")
         for jobs in ("1",) if spectrum_file else ("1", "2"):
             for policy in policies:
@@ -145,6 +156,8 @@ for name in inputs:
                          f"unprojected twin: exit {a[0]} vs {b[0]}\n  stderr: {a[2][:400]!r}\n"
                          f"  twin:   {b[2][:400]!r}\n  stdout equal: {a[1] == b[1]}")
     # --explain: the projected one says so, the twin and a pipeline whose rows are printed do not.
+    if name not in explained:
+        continue
     for rest, says in pipelines:
         explain = run(["--explain", f"read {path} | {parser} | {rest}"], path)[1].decode()
         if says not in explain:
