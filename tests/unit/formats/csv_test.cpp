@@ -812,8 +812,9 @@ constexpr bool kSanitized = false;
 TEST(CsvTest, ProjectedBlockSplitterFindsTheRowsAtEveryOffset) {
   for (const char sep : {',', '\t'}) {
     for (std::size_t length = 1; length <= 72; ++length) {
-      // Under AddressSanitizer, slower by ten, the rows around the 64-byte window's edges only.
-      if (kSanitized && length > 8 && length < 56) continue;
+      // Under AddressSanitizer, slower by ten, the short rows and those just around the 64-byte
+      // window's edge only.
+      if (kSanitized && length > 8 && (length < 62 || length > 66)) continue;
       for (std::size_t p = 0; p < length; ++p) {
         for (std::size_t q = p; q < length; ++q) {
           for (const std::string& row : rows_with_bytes_at(length, p, q, sep)) {
