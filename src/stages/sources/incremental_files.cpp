@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "gpipe/errors.hpp"
+#include "stages/sources/line_batches.hpp"
 #include "stages/sources/sources.hpp"
 
 namespace gpipe::stages {
@@ -44,31 +45,7 @@ PositionedFile open_positioned(const std::string& path, std::uint64_t offset, st
 
 BatchStream positioned_lines(PositionedFile& file, const Origin& origin, Batch& batch,
                              Context& ctx) {
-  const std::string overlong_reason =
-      "line longer than --max-line (" + human_size(ctx.options.max_line) + ")";
-  LineReader& reader = *file.reader;
-  LineReader::Block block;
-  LineReader::Overlong overlong;
-  for (;;) {
-    switch (reader.next(block, overlong)) {
-      case LineReader::Event::Lines:
-        batch.reset(&origin, RecordKind::Line);
-        batch.set_pending_lines(block.lines, block.first_line, block.offset, block.owner);
-        batch.set_resume_point(reader.next_offset(), reader.next_line());
-        co_yield batch;
-        break;
-      case LineReader::Event::Overlong:
-        ctx.errors.report(
-            BadRecord{&origin, overlong.line, 0, overlong_reason, overlong.head, /*raw_cut=*/true});
-        break;
-      case LineReader::Event::Idle:  // a tick: an empty batch (docs/design.md, "Ticks")
-        batch.reset(&origin, RecordKind::Line);
-        co_yield batch;
-        break;
-      case LineReader::Event::End:
-        co_return;
-    }
-  }
+  return line_batches(*file.reader, origin, batch, ctx, {.resume_points = true});
 }
 
 bool first_line_batch(const std::string& path, const Origin& origin, Batch& batch,

@@ -8,6 +8,7 @@
 #include "io/input_meter.hpp"
 #include "io/io.hpp"
 #include "io/line_reader.hpp"
+#include "stages/sources/line_batches.hpp"
 #include "stages/sources/sources.hpp"
 #include "stages/stages.hpp"
 
@@ -46,15 +47,13 @@ void log_done(const Origin& origin, const char* how) {
 // this generator first runs and closed when it is destroyed, i.e. as soon as the file is done.
 BatchStream read_file(const std::string& path, const Origin& origin, Batch& batch, Context& ctx) {
   const std::unique_ptr<ByteSource> source = open_input(path);
-  const std::string overlong_reason =
-      "line longer than --max-line (" + human_size(ctx.options.max_line) + ")";
   if (const std::optional<ByteSource::Mappable> file = source->mappable();
       file && ctx.threads_range_bytes != 0 &&
       file_ranges_fit(ctx.options.max_line, ctx.threads_range_bytes)) {
     spdlog::debug("{}: cut into ranges of {} for the threads", origin.name,
                   human_size(ctx.threads_range_bytes));
     co_yield elements_of(
-        cut_into_ranges(*file, origin, overlong_reason, ctx.threads_range_bytes, batch));
+        cut_into_ranges(*file, origin, overlong_line_reason(ctx), ctx.threads_range_bytes, batch));
     log_done(origin, "every range handed to the threads");
     co_return;
   }
@@ -62,40 +61,12 @@ BatchStream read_file(const std::string& path, const Origin& origin, Batch& batc
                     ctx.options.map_files ? LineReader::kMapWindow : 0);
   reader.hand_over_blocks(ctx.threads_number_lines, ctx.threads_read_in_pages);
   reader.set_idle_tick(ctx.idle_tick);
-  // A mapped file is not read(2): its bytes are counted here, as its blocks go out.
-  InputMeter* const mapped_meter =
-      reader.mapped() ? InputMeters::find_or_add(origin.name) : nullptr;
   if (reader.mapped()) spdlog::debug("{}: mapped", origin.name);
-  LineReader::Block block;
-  LineReader::Overlong overlong;
-  for (;;) {
-    switch (reader.next(block, overlong)) {
-      case LineReader::Event::Lines:
-        batch.reset(&origin, RecordKind::Line);
-        batch.set_pending_lines(block.lines, block.first_line, block.offset, block.owner);
-        if (mapped_meter != nullptr) mapped_meter->read_bytes += block.lines.size();
-        co_yield batch;
-        break;
-      case LineReader::Event::Overlong:
-        if (ctx.threads_number_lines) {  // -j reports it in order with the threads' bad records
-          batch.reset(&origin, RecordKind::Line);
-          batch.set_for_threads(std::make_shared<const LinesForThreads>(LinesForThreads{SkippedLine{
-              overlong.line, overlong.offset, std::string(overlong.head), overlong_reason}}));
-          co_yield batch;
-          break;
-        }
-        ctx.errors.report(
-            BadRecord{&origin, overlong.line, 0, overlong_reason, overlong.head, /*raw_cut=*/true});
-        break;
-      case LineReader::Event::Idle:  // a tick: an empty batch (docs/design.md, "Ticks")
-        batch.reset(&origin, RecordKind::Line);
-        co_yield batch;
-        break;
-      case LineReader::Event::End:
-        log_done(origin, "end of input");
-        co_return;
-    }
-  }
+  co_yield elements_of(line_batches(
+      reader, origin, batch, ctx,
+      {.mapped_meter = reader.mapped() ? InputMeters::find_or_add(origin.name) : nullptr,
+       .overlong_to_threads = ctx.threads_number_lines}));
+  log_done(origin, "end of input");
 }
 
 // read --follow PATTERN…: globs are kept as patterns (they are matched again as files come),
