@@ -23,7 +23,10 @@ struct RunningState {
   std::optional<Number> min;
   std::optional<Number> max;
 
-  void add(const Number& number) {
+  void take(ValueRead read, const Number& number) {
+    ++records;
+    if (read != ValueRead::Missing) ++present;
+    if (read != ValueRead::Number) return;
     sum.add(number);
     ++numbers;
     if (!min || number.exact() < min->exact()) min = number;
@@ -49,47 +52,11 @@ struct RunningState {
   }
 };
 
-BatchStream running_statistics(BatchStream in, StatisticsRequest request, Context* ctx) {
-  RunningState state;
-  FieldEditor editor(/*split_text=*/true);
-  std::vector<Field> fields;  // reused for every record
-  std::string message;
-  const bool of_field = request.field.has_value();
-  for (Batch& batch : in) {
-    std::vector<Record>& records = batch.records();
-    std::size_t kept = 0;
-    for (Record record : records) {
-      Number number;
-      ValueRead read = ValueRead::Missing;
-      if (of_field) {
-        const Value value = lookup_field(batch, record, *request.field);
-        read = read_number(value, number);
-        if (read == ValueRead::NotANumber && request.needs_numbers) {
-          report_not_a_number(*ctx, batch, record, request, value, message);
-          continue;
-        }
-      }
-      ++state.records;
-      if (read != ValueRead::Missing) ++state.present;
-      if (read == ValueRead::Number) state.add(number);
-      editor.fields_of(batch, record, fields);
-      for (std::size_t i = 0; i < request.statistics.size(); ++i) {
-        set_named_field(fields, request.result_names[i],
-                        state.result(request.statistics[i], of_field, batch.arena()));
-      }
-      FieldEditor::replace_fields(batch, record, fields);
-      records[kept++] = record;
-    }
-    records.resize(kept);
-    co_yield batch;  // even empty: a tick or the end of a load batch (docs/design.md, Ticks)
-  }
-}
-
 BuiltStage build(StageArgs& args, Context& ctx) {
   StatisticsRequest request = read_statistics(args, ctx, "running", "running_", kAllowed);
   BuiltStage built;
   built.transform = [request = std::move(request), context = &ctx](BatchStream in) {
-    return running_statistics(std::move(in), request, context);
+    return with_statistics(std::move(in), request, context, RunningState{});
   };
   return built;
 }

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/field_edit.hpp"
 #include "gpipe/context.hpp"
 #include "gpipe/field_ref.hpp"
 #include "gpipe/record.hpp"
@@ -91,5 +92,44 @@ void append_value_excerpt(std::string& out, const Value& value);
 void report_not_a_number(Context& ctx, const Batch& batch, const Record& record,
                          const StatisticsRequest& request, const Value& value,
                          std::string& message);
+
+// The loop `running` and `window` share: each record's F read as a number (one that is not a
+// number, where the statistics need numbers, is a bad record and is not passed on), handed to
+// `state` (`void take(ValueRead, const Number&)`: Missing too, and every record when there is no
+// F), and the state's results (`Value result(Statistic, bool of_field, Arena&)`) added as fields
+// at the record's end. The state lives in the coroutine's frame between yields.
+template <typename State>
+BatchStream with_statistics(BatchStream in, StatisticsRequest request, Context* ctx, State state) {
+  FieldEditor editor(/*split_text=*/true);
+  std::vector<Field> fields;  // reused for every record
+  std::string message;
+  const bool of_field = request.field.has_value();
+  for (Batch& batch : in) {
+    std::vector<Record>& records = batch.records();
+    std::size_t kept = 0;
+    for (Record record : records) {
+      Number number;
+      ValueRead read = ValueRead::Missing;
+      if (of_field) {
+        const Value value = lookup_field(batch, record, *request.field);
+        read = read_number(value, number);
+        if (read == ValueRead::NotANumber && request.needs_numbers) {
+          report_not_a_number(*ctx, batch, record, request, value, message);
+          continue;
+        }
+      }
+      state.take(read, number);
+      editor.fields_of(batch, record, fields);
+      for (std::size_t i = 0; i < request.statistics.size(); ++i) {
+        set_named_field(fields, request.result_names[i],
+                        state.result(request.statistics[i], of_field, batch.arena()));
+      }
+      FieldEditor::replace_fields(batch, record, fields);
+      records[kept++] = record;
+    }
+    records.resize(kept);
+    co_yield batch;  // even empty: a tick or the end of a load batch (docs/design.md, Ticks)
+  }
+}
 
 }  // namespace gpipe::stages

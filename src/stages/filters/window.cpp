@@ -64,6 +64,16 @@ class SlidingWindow {
  public:
   explicit SlidingWindow(std::uint64_t length) : length_(length) {}
 
+  // with_statistics' way in: for count alone any value counts (kept as a number 0, never
+  // summed).
+  void take(ValueRead read, const Number& number) {
+    if (read == ValueRead::Missing) {
+      push(std::nullopt);
+    } else {
+      push(read == ValueRead::Number ? number : Number{});
+    }
+  }
+
   // The next record's value (nullopt: missing); the record that falls out of the window, if
   // one does, is taken out first.
   void push(const std::optional<Number>& number) {
@@ -148,43 +158,6 @@ class SlidingWindow {
   MonotonicQueue maximums_;
 };
 
-BatchStream window_statistics(BatchStream in, std::uint64_t length, StatisticsRequest request,
-                              Context* ctx) {
-  SlidingWindow window(length);
-  FieldEditor editor(/*split_text=*/true);
-  std::vector<Field> fields;  // reused for every record
-  std::string message;
-  const bool of_field = request.field.has_value();
-  for (Batch& batch : in) {
-    std::vector<Record>& records = batch.records();
-    std::size_t kept = 0;
-    for (Record record : records) {
-      std::optional<Number> number;
-      if (of_field) {
-        const Value value = lookup_field(batch, record, *request.field);
-        Number read_value;
-        const ValueRead read = read_number(value, read_value);
-        if (read == ValueRead::NotANumber && request.needs_numbers) {
-          report_not_a_number(*ctx, batch, record, request, value, message);
-          continue;
-        }
-        // For count alone any value counts: it is kept as a number 0, never summed.
-        if (read != ValueRead::Missing) number = read == ValueRead::Number ? read_value : Number{};
-      }
-      window.push(number);
-      editor.fields_of(batch, record, fields);
-      for (std::size_t i = 0; i < request.statistics.size(); ++i) {
-        set_named_field(fields, request.result_names[i],
-                        window.result(request.statistics[i], of_field, batch.arena()));
-      }
-      FieldEditor::replace_fields(batch, record, fields);
-      records[kept++] = record;
-    }
-    records.resize(kept);
-    co_yield batch;  // even empty: a tick or the end of a load batch (docs/design.md, Ticks)
-  }
-}
-
 BuiltStage build(StageArgs& args, Context& ctx) {
   const Argument& length_argument = args.positional("N, the number of records in the window");
   const std::uint64_t length = args.positional_number(length_argument, "N");
@@ -193,7 +166,7 @@ BuiltStage build(StageArgs& args, Context& ctx) {
       read_statistics(args, ctx, "window " + length_argument.text, "window_", kAllowed);
   BuiltStage built;
   built.transform = [length, request = std::move(request), context = &ctx](BatchStream in) {
-    return window_statistics(std::move(in), length, request, context);
+    return with_statistics(std::move(in), request, context, SlidingWindow(length));
   };
   return built;
 }
