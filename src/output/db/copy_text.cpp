@@ -33,27 +33,26 @@ bool may_escape_word(std::uint64_t word) {
   return (below | is_backslash) != 0;
 }
 
-bool may_need_escape(std::string_view value) {
-  const char* p = value.data();
-  std::size_t left = value.size();
+std::uint64_t load_word(const char* p) {
   std::uint64_t word = 0;
-  for (; left >= sizeof word; p += sizeof word, left -= sizeof word) {
-    std::memcpy(&word, p, sizeof word);
-    if (may_escape_word(word)) return true;
-  }
-  if (left == 0) return false;
-  word = kOnes * 'A';  // the bytes past the value: ones that need no escape
-  std::memcpy(&word, p, left);
-  return may_escape_word(word);
+  std::memcpy(&word, p, sizeof word);
+  return word;
 }
 
-}  // namespace
+std::uint32_t load_half(const char* p) {
+  std::uint32_t half = 0;
+  std::memcpy(&half, p, sizeof half);
+  return half;
+}
 
-char* put_copy_value(char* out, std::string_view value) {
-  if (!may_need_escape(value)) {
-    std::memcpy(out, value.data(), value.size());
-    return out + value.size();
-  }
+void store_word(char* out, std::uint64_t word) {
+  std::memcpy(out, &word, sizeof word);
+}
+void store_half(char* out, std::uint32_t half) {
+  std::memcpy(out, &half, sizeof half);
+}
+
+char* put_escaped(char* out, std::string_view value) {
   for (const char byte : value) {
     const char escape = kCopyEscapes[static_cast<unsigned char>(byte)];
     if (escape == 0) {
@@ -66,9 +65,37 @@ char* put_copy_value(char* out, std::string_view value) {
   return out;
 }
 
-char* CopyText::room(std::size_t bytes) {
-  if (buffer_.size() - size_ < bytes) buffer_.resize(std::max(2 * buffer_.size(), size_ + bytes));
-  return buffer_.data() + size_;
+}  // namespace
+
+// Values are looked at and copied eight bytes a step (the last step overlapping the one before
+// it), four for a short value: no byte of the value is read twice into a word through memory,
+// and no call to memcpy is made for a few bytes.
+char* put_copy_value(char* out, std::string_view value) {
+  const char* const p = value.data();
+  const std::size_t n = value.size();
+  if (n >= sizeof(std::uint64_t)) {
+    std::size_t i = 0;
+    for (; i + sizeof(std::uint64_t) <= n; i += sizeof(std::uint64_t)) {
+      const std::uint64_t word = load_word(p + i);
+      if (may_escape_word(word)) return put_escaped(out, value);
+      store_word(out + i, word);
+    }
+    if (i < n) {
+      const std::uint64_t last = load_word(p + n - sizeof last);
+      if (may_escape_word(last)) return put_escaped(out, value);
+      store_word(out + n - sizeof last, last);
+    }
+    return out + n;
+  }
+  if (n >= sizeof(std::uint32_t)) {
+    const std::uint32_t first = load_half(p);
+    const std::uint32_t last = load_half(p + n - sizeof last);
+    if (may_escape_word(first | (std::uint64_t{last} << 32))) return put_escaped(out, value);
+    store_half(out, first);
+    store_half(out + n - sizeof last, last);
+    return out + n;
+  }
+  return put_escaped(out, value);
 }
 
 void CopyText::append_row(std::span<const Cell> cells, std::span<const std::uint32_t> columns,
@@ -77,7 +104,7 @@ void CopyText::append_row(std::span<const Cell> cells, std::span<const std::uint
   // with each byte escaped. Then it is written without a check per value.
   std::size_t longest = 3 * columns.size() + 1;
   for (const Cell& cell : cells) longest += 2 * cell.value.text.size();
-  char* out = room(longest);
+  char* out = buffer_.room(longest);
   const auto put = [&](std::size_t i, const Cell* cell) {
     if (i != 0) *out++ = '\t';
     if (cell == nullptr || cell->value.type == ColumnType::None) {
@@ -106,7 +133,7 @@ void CopyText::append_row(std::span<const Cell> cells, std::span<const std::uint
     for (const Cell& cell : cells) cell_of_column_[cell.column] = 0;
   }
   *out++ = '\n';
-  size_ = static_cast<std::size_t>(out - buffer_.data());
+  buffer_.commit(out);
 }
 
 }  // namespace gpipe::db

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "output/db/growing_bytes.hpp"
 #include "output/db/load_rows.hpp"
 
 namespace gpipe::db {
@@ -22,18 +23,13 @@ class CopyText {
   void append_row(std::span<const Cell> cells, std::span<const std::uint32_t> columns,
                   std::size_t column_count);
 
-  std::string_view text() const { return {buffer_.data(), size_}; }
-  std::size_t size() const { return size_; }
+  std::string_view text() const { return buffer_.view(); }
+  std::size_t size() const { return buffer_.size(); }
   // Empties it, keeping its storage for the next COPY.
-  void clear() { size_ = 0; }
+  void clear() { buffer_.clear(); }
 
  private:
-  // Room for `bytes` more after size_; the buffer only ever grows (its bytes past size_ are
-  // room, so that a row is written through a pointer without a check per byte).
-  char* room(std::size_t bytes);
-
-  std::string buffer_;
-  std::size_t size_ = 0;
+  GrowingBytes buffer_;
   std::vector<std::uint32_t> cell_of_column_;  // per column: 1 + the row's cell, or 0
 };
 

@@ -3,8 +3,8 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -99,6 +99,7 @@ class PostgresLoader final : public TransactionalSink, private LoadTransaction {
   const PGresult* close_copy(Result& error);
   void stream_rows(Batch& batch, std::size_t from, std::size_t to);
   void end_copy();
+  void index_sent_rows();
   std::string_view sent_lines(std::size_t from, std::size_t to) const;
   void resend(std::size_t from, std::size_t to);
   void refused(std::size_t from, std::size_t to, const PGresult* failure);
@@ -132,18 +133,23 @@ class PostgresLoader final : public TransactionalSink, private LoadTransaction {
   // database refuses the COPY, its lines are sent again, split, to find the rows it refuses.
   CopyText copy_text_;
   std::size_t copy_sent_ = 0;  // how much of copy_text_ went to the server
-  // Of each row sent, where its line ends in copy_text_, and what a bad-record report says of
-  // it (SPEC 6): its origin, its line and its text as read (in sent_texts_, one after the
-  // other). Not a kept record: nothing is ever emitted of it, and a refused row is reported with
-  // exactly what the batch it came in would have given: its text, origin and line.
+  // Of each row sent, what a bad-record report says of it (SPEC 6), one after the other: a
+  // SentRow, then its text as read. Not a kept record: nothing is ever emitted of it, and a
+  // refused row is reported with what the batch it came in would have given.
   struct SentRow {
-    std::size_t copy_end = 0;
-    std::size_t text_end = 0;
     std::uint64_t line = 0;
+    std::uint64_t text_size = 0;
     std::uint32_t origin = 0;  // in sent_origins_
   };
-  std::vector<SentRow> sent_rows_;
-  std::string sent_texts_;
+  GrowingBytes sent_rows_;
+  std::size_t sent_count_ = 0;
+  // Once a COPY is refused: where each sent row's line ends in copy_text_, and where its
+  // SentRow is in sent_rows_.
+  struct SentPlace {
+    std::size_t copy_end = 0;
+    std::size_t report_at = 0;
+  };
+  std::vector<SentPlace> sent_places_;
   OriginKeeper origins_;
   OriginTable sent_origins_;
 };
@@ -454,9 +460,11 @@ void PostgresLoader::stream_rows(Batch& batch, std::size_t from, std::size_t to)
     const Row& row = rows_.rows()[r];
     copy_text_.append_row(rows_.cells(row), copy_columns_, table_.size());
     const Record& record = records[row.record];
-    sent_texts_.append(record.text);
-    sent_rows_.push_back(SentRow{copy_text_.size(), sent_texts_.size(), record.line, origin});
+    const SentRow sent{record.line, record.text.size(), origin};
+    sent_rows_.append({reinterpret_cast<const char*>(&sent), sizeof sent});
+    sent_rows_.append(record.text);
   }
+  sent_count_ += to - from;
   put_copy_data(copy_text_.text().substr(copy_sent_));
   copy_sent_ = copy_text_.size();
 }
@@ -466,18 +474,37 @@ void PostgresLoader::stream_rows(Batch& batch, std::size_t from, std::size_t to)
 void PostgresLoader::end_copy() {
   if (!copying_) return;
   Result error;
-  if (const PGresult* failure = close_copy(error)) refused(0, sent_rows_.size(), failure);
+  if (const PGresult* failure = close_copy(error)) {
+    index_sent_rows();
+    refused(0, sent_count_, failure);
+  }
   copy_text_.clear();
   copy_sent_ = 0;
   sent_rows_.clear();
-  sent_texts_.clear();
+  sent_count_ = 0;
   sent_origins_ = OriginTable{};
+}
+
+// Finds each sent row's line (COPY text has one a row) and its SentRow, for a refused COPY.
+void PostgresLoader::index_sent_rows() {
+  sent_places_.clear();
+  const std::string_view text = copy_text_.text();
+  const std::string_view reports = sent_rows_.view();
+  std::size_t line_end = 0;
+  std::size_t report_at = 0;
+  for (std::size_t i = 0; i < sent_count_; ++i) {
+    line_end = text.find('\n', line_end) + 1;
+    sent_places_.push_back(SentPlace{line_end, report_at});
+    SentRow sent;
+    std::memcpy(&sent, reports.data() + report_at, sizeof sent);
+    report_at += sizeof sent + sent.text_size;
+  }
 }
 
 // The COPY lines of the sent rows [from, to).
 std::string_view PostgresLoader::sent_lines(std::size_t from, std::size_t to) const {
-  const std::size_t begin = from == 0 ? 0 : sent_rows_[from - 1].copy_end;
-  return copy_text_.text().substr(begin, sent_rows_[to - 1].copy_end - begin);
+  const std::size_t begin = from == 0 ? 0 : sent_places_[from - 1].copy_end;
+  return copy_text_.text().substr(begin, sent_places_[to - 1].copy_end - begin);
 }
 
 // Sends the sent rows [from, to) again, in a COPY of their own with the same columns (in a
@@ -515,11 +542,11 @@ void PostgresLoader::refused(std::size_t from, std::size_t to, const PGresult* f
     reason += detail;
     reason += ")";
   }
-  const SentRow& row = sent_rows_[from];
-  const std::size_t text_begin = from == 0 ? 0 : sent_rows_[from - 1].text_end;
-  const std::string_view text =
-      std::string_view(sent_texts_).substr(text_begin, row.text_end - text_begin);
-  errors_.report(BadRecord{sent_origins_.find(row.origin)->get(), row.line, 0, reason, text});
+  const std::size_t report_at = sent_places_[from].report_at;
+  SentRow sent;
+  std::memcpy(&sent, sent_rows_.view().data() + report_at, sizeof sent);
+  const std::string_view text = sent_rows_.view().substr(report_at + sizeof sent, sent.text_size);
+  errors_.report(BadRecord{sent_origins_.find(sent.origin)->get(), sent.line, 0, reason, text});
 }
 
 void PostgresLoader::consume(Batch& batch) {
