@@ -37,6 +37,17 @@ class BatchRows {
   const std::vector<Row>& rows() const { return rows_; }
 
  private:
+  struct Typing {
+    bool infer_from_text = false;
+    bool empty_is_null = false;
+    bool bool_as_integer = false;
+  };
+  bool same_shape(const Batch& batch, const Record& record) const;
+  std::uint32_t column_of(std::size_t i, std::string_view name, TableColumns& table,
+                          std::vector<ColumnType>& needed);
+  void add_cell(Row& row, std::uint32_t index, const Value& value, const Typing& typing,
+                std::vector<ColumnType>& needed);
+
   std::vector<Cell> cells_;
   std::vector<Row> rows_;
   std::vector<ColumnNamer::Column> columns_;
@@ -44,6 +55,11 @@ class BatchRows {
   // lookup.
   std::vector<std::string_view> last_names_;
   std::vector<std::uint32_t> last_columns_;
+  // The field names of the record whose columns were looked up last, and those columns: the
+  // next records whose fields view the same names (a CSV file's rows all view its header) are
+  // not looked up again.
+  std::vector<std::string_view> shape_names_;
+  std::vector<std::uint32_t> shape_columns_;
   std::vector<std::uint32_t> seen_in_row_;  // per column: 1 + the row that has it, for repeats
 };
 
