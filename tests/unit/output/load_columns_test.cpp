@@ -28,6 +28,28 @@ TEST(LoadColumns, IntegersThatFit64BitsExactly) {
   EXPECT_EQ(type_of_text("5 "), ColumnType::Text);
 }
 
+TEST(LoadColumns, IntegersReadExactlyAtEveryLength) {
+  // Up to 18 digits and from 19 on (two ways of reading them), each sign, every length.
+  std::string digits;
+  for (int length = 1; length <= 19; ++length) {
+    digits += static_cast<char>('0' + (length % 9) + 1);
+    for (const std::string& text : {digits, "-" + digits}) {
+      const TypedValue typed = type_value(Value::string(text), true, true);
+      EXPECT_EQ(typed.type, ColumnType::Integer) << text;
+      EXPECT_EQ(typed.integer, std::stoll(text)) << text;
+    }
+  }
+  EXPECT_EQ(type_value(Value::string("0"), true, true).integer, 0);
+  EXPECT_EQ(type_of_text("00"), ColumnType::Text);
+  EXPECT_EQ(type_of_text("-"), ColumnType::Text);
+  EXPECT_EQ(type_of_text("-01"), ColumnType::Text);
+  EXPECT_EQ(type_of_text("12a"), ColumnType::Text);
+  EXPECT_EQ(type_of_text("2026-04-08"), ColumnType::Text);
+  EXPECT_EQ(type_of_text("-999999999999999999"), ColumnType::Integer);
+  EXPECT_EQ(type_of_text("1.5"), ColumnType::Real);
+  EXPECT_EQ(type_of_text("1e3"), ColumnType::Real);
+}
+
 TEST(LoadColumns, RealsOnlyWhenADoubleKeepsThem) {
   EXPECT_EQ(type_of_text("1.5"), ColumnType::Real);
   EXPECT_EQ(type_of_text("-0.25"), ColumnType::Real);
