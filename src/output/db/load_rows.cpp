@@ -41,10 +41,25 @@ std::uint32_t BatchRows::column_of(std::size_t i, std::string_view name, TableCo
   return index;
 }
 
-void BatchRows::add_cell(Row& row, std::uint32_t index, const Value& value, const Typing& typing,
+void BatchRows::add_cell(Row& row, std::uint32_t index, const Value& value,
+                         const BatchTyping& typing, const TableColumns& table,
                          std::vector<ColumnType>& needed) {
-  TypedValue typed = type_value(value, typing.infer_from_text, typing.empty_is_null);
-  if (typing.bool_as_integer && typed.type == ColumnType::Bool) typed.type = ColumnType::Integer;
+  TypedValue typed;
+  const ColumnType column_type = table[index].type;
+  if (typing.asked.text_columns_untyped &&
+      (column_type == ColumnType::Text || column_type == ColumnType::Foreign)) {
+    // Whatever the value's type, the column stays as it is (join_types gives Text, or Foreign).
+    typed.text = value.text;
+    const bool null =
+        value.kind == Value::Kind::Null ||
+        (value.kind == Value::Kind::String && value.text.empty() && typing.empty_is_null);
+    typed.type = null ? ColumnType::None : column_type;
+  } else {
+    typed = type_value(value, typing.infer_from_text, typing.empty_is_null);
+  }
+  if (typing.asked.bool_as_integer && typed.type == ColumnType::Bool) {
+    typed.type = ColumnType::Integer;
+  }
   needed[index] = join_types(needed[index], typed.type);
   const auto row_stamp = static_cast<std::uint32_t>(rows_.size() + 1);
   if (seen_in_row_[index] == row_stamp) {
@@ -57,7 +72,7 @@ void BatchRows::add_cell(Row& row, std::uint32_t index, const Value& value, cons
   cells_.push_back({index, typed});
 }
 
-void BatchRows::read(Batch& batch, ColumnNamer& namer, TableColumns& table, bool bool_as_integer,
+void BatchRows::read(Batch& batch, ColumnNamer& namer, TableColumns& table, const Typing& typing,
                      std::vector<ColumnType>& needed) {
   cells_.clear();
   rows_.clear();
@@ -68,9 +83,9 @@ void BatchRows::read(Batch& batch, ColumnNamer& namer, TableColumns& table, bool
   shape_columns_.clear();
   if (needed.size() < table.size()) needed.resize(table.size(), ColumnType::None);
   if (seen_in_row_.size() < table.size()) seen_in_row_.resize(table.size(), 0);
-  const Typing typing{.infer_from_text = batch.format() != DataFormat::Json,
-                      .empty_is_null = batch.format() == DataFormat::Csv,
-                      .bool_as_integer = bool_as_integer};
+  const BatchTyping batch_typing{.asked = typing,
+                                 .infer_from_text = batch.format() != DataFormat::Json,
+                                 .empty_is_null = batch.format() == DataFormat::Csv};
   std::vector<Record>& records = batch.records();
   for (std::size_t r = 0; r < records.size(); ++r) {
     const Record& record = records[r];
@@ -81,13 +96,13 @@ void BatchRows::read(Batch& batch, ColumnNamer& namer, TableColumns& table, bool
       // The rows of a CSV file: no names to look at.
       const Field* fields = batch.fields().data() + record.first_field;
       for (std::size_t i = 0; i < shape_columns_.size(); ++i) {
-        add_cell(row, shape_columns_[i], fields[i].value, typing, needed);
+        add_cell(row, shape_columns_[i], fields[i].value, batch_typing, table, needed);
       }
     } else {
       namer.columns(batch, record, columns_);
       for (std::size_t i = 0; i < columns_.size(); ++i) {
         const std::uint32_t index = column_of(i, columns_[i].name, table, needed);
-        add_cell(row, index, columns_[i].value, typing, needed);
+        add_cell(row, index, columns_[i].value, batch_typing, table, needed);
       }
       // A record of fields has a column a field, in their order (ColumnNamer::columns).
       if (record.has_fields() && record.field_count != 0) {

@@ -552,7 +552,7 @@ void PostgresLoader::refused(std::size_t from, std::size_t to, const PGresult* f
 void PostgresLoader::consume(Batch& batch) {
   if (connection_ == nullptr) connect();
   std::fill(needed_.begin(), needed_.end(), ColumnType::None);
-  rows_.read(batch, namer_, table_, /*bool_as_integer=*/false, needed_);
+  rows_.read(batch, namer_, table_, BatchRows::Typing{.text_columns_untyped = true}, needed_);
   const std::size_t count = rows_.rows().size();
   if (count != 0) {
     if (schema_needs_change()) end_copy();
