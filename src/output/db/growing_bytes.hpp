@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <string_view>
 
@@ -28,7 +29,7 @@ class GrowingBytes {
   void commit(const char* end) { size_ = static_cast<std::size_t>(end - data_); }
   void append(std::string_view bytes) {
     char* out = room(bytes.size());
-    if (!bytes.empty()) __builtin_memcpy(out, bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(out, bytes.data(), bytes.size());
     size_ += bytes.size();
   }
 
