@@ -57,9 +57,35 @@ bool json_number_syntax(std::string_view s, bool& integral, std::size_t& signifi
 // A double keeps any decimal of this many significant digits exactly (DBL_DIG).
 constexpr std::size_t kExactRealDigits = 15;
 
+// The common number first: an integer of at most 18 digits, which always fits in 64 bits, read
+// in the same pass that checks it. Anything else (a leading zero, -0, more digits, a fraction)
+// is left to the whole grammar.
+constexpr std::size_t kAlwaysFittingDigits = 18;
+
+bool short_integer(std::string_view text, std::int64_t& value) {
+  const bool negative = !text.empty() && text[0] == '-';
+  const std::size_t first = negative ? 1 : 0;
+  const std::size_t digits = text.size() - first;
+  if (digits == 0 || digits > kAlwaysFittingDigits || (text[first] == '0' && digits > 1)) {
+    return false;
+  }
+  std::int64_t read = 0;
+  for (std::size_t i = first; i < text.size(); ++i) {
+    if (!is_digit(text[i])) return false;
+    read = read * 10 + (text[i] - '0');
+  }
+  if (negative && read == 0) return false;
+  value = negative ? -read : read;
+  return true;
+}
+
 TypedValue number_or_text(std::string_view text) {
   TypedValue typed;
   typed.text = text;
+  if (short_integer(text, typed.integer)) {
+    typed.type = ColumnType::Integer;
+    return typed;
+  }
   typed.type = ColumnType::Text;
   bool integral = false;
   std::size_t significant = 0;

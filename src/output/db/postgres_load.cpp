@@ -3,13 +3,14 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "gpipe/errors.hpp"
 #include "gpipe/owned_record.hpp"
+#include "output/db/copy_text.hpp"
 #include "output/db/load_rows.hpp"
 
 namespace gpipe::db {
@@ -53,31 +54,6 @@ struct ResultDeleter {
 };
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
-// What COPY's text format needs escaped in a value: the backslash, and the tab, newline and
-// carriage return that would end the column or the row. A table: one look-up a byte, rather
-// than four comparisons.
-constexpr std::array<char, 256> kCopyEscapes = [] {
-  std::array<char, 256> escapes{};
-  escapes['\\'] = '\\';
-  escapes['\t'] = 't';
-  escapes['\n'] = 'n';
-  escapes['\r'] = 'r';
-  return escapes;
-}();
-
-void append_copy_text(std::string& out, std::string_view text) {
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char escape = kCopyEscapes[static_cast<unsigned char>(text[i])];
-    if (escape == 0) continue;
-    out.append(text.data() + run, i - run);
-    out += '\\';
-    out += escape;
-    run = i + 1;
-  }
-  out.append(text.data() + run, text.size() - run);
-}
-
 // SQLSTATE classes of errors that a row's values cause (data exceptions, constraints, a row
 // affected twice by an upsert, a value too large): the rows are split to find it. Any other
 // error (the connection, the server, a permission) stops the run.
@@ -119,13 +95,14 @@ class PostgresLoader final : public TransactionalSink, private LoadTransaction {
   bool schema_needs_change() const;
   void columns_of(const BatchRows& rows, std::size_t from, std::size_t to);
   void open_copy();
-  void put_rows(const BatchRows& rows, std::size_t from, std::size_t to);
+  void put_copy_data(std::string_view data);
   const PGresult* close_copy(Result& error);
   void stream_rows(Batch& batch, std::size_t from, std::size_t to);
   void end_copy();
-  void resplit_copied();
-  const PGresult* send_rows(const BatchRows& rows, std::size_t from, std::size_t to, Result& error);
-  void load_rows(Batch& batch, const BatchRows& rows, std::size_t from, std::size_t to);
+  void index_sent_rows();
+  std::string_view sent_lines(std::size_t from, std::size_t to) const;
+  void resend(std::size_t from, std::size_t to);
+  void refused(std::size_t from, std::size_t to, const PGresult* failure);
   std::string copy_sql(const std::string& into, const std::vector<std::uint32_t>& columns) const;
   std::string merge_sql(const std::vector<std::uint32_t>& columns) const;
 
@@ -144,24 +121,37 @@ class PostgresLoader final : public TransactionalSink, private LoadTransaction {
   ColumnNamer namer_;
   BatchRows rows_;
   std::vector<std::uint32_t> key_columns_;
-  std::string copy_buffer_;
   std::string pending_sql_;
-  std::vector<std::uint32_t> row_columns_;     // the columns of the rows columns_of() read
-  std::vector<std::uint32_t> cell_of_column_;  // per column: 1 + the row's cell, or 0
+  std::vector<std::uint32_t> row_columns_;  // the columns of the rows columns_of() read
   std::vector<bool> in_columns_;
   // The open COPY: rows stream into it batch after batch, up to the end of the transaction, in
   // a savepoint. Its columns, and each column's place in them (1 + index, or 0).
   bool copying_ = false;
   std::vector<std::uint32_t> copy_columns_;
   std::vector<std::uint32_t> place_in_copy_;
-  // The records sent in the open COPY, kept whole until it ends (OwnedRecord's byte form: one
-  // buffer, reused, no allocation per record): if the database refuses the COPY, they are sent
-  // again, split, to find the rows it refuses.
-  std::string copied_;
+  // The rows sent in the open COPY, as its text (one line a row), kept until it ends: if the
+  // database refuses the COPY, its lines are sent again, split, to find the rows it refuses.
+  CopyText copy_text_;
+  std::size_t copy_sent_ = 0;  // how much of copy_text_ went to the server
+  // Of each row sent, what a bad-record report says of it (SPEC 6), one after the other: a
+  // SentRow, then its text as read. Not a kept record: nothing is ever emitted of it, and a
+  // refused row is reported with what the batch it came in would have given.
+  struct SentRow {
+    std::uint64_t line = 0;
+    std::uint64_t text_size = 0;
+    std::uint32_t origin = 0;  // in sent_origins_
+  };
+  GrowingBytes sent_rows_;
+  std::size_t sent_count_ = 0;
+  // Once a COPY is refused: where each sent row's line ends in copy_text_, and where its
+  // SentRow is in sent_rows_.
+  struct SentPlace {
+    std::size_t copy_end = 0;
+    std::size_t report_at = 0;
+  };
+  std::vector<SentPlace> sent_places_;
   OriginKeeper origins_;
-  OriginTable copied_origins_;
-  BatchRows resplit_rows_;
-  std::vector<ColumnType> resplit_needed_;
+  OriginTable sent_origins_;
 };
 
 void PostgresLoader::fail(std::string_view what, const PGresult* result) const {
@@ -397,14 +387,9 @@ void PostgresLoader::columns_of(const BatchRows& rows, std::size_t from, std::si
   if (row_columns_.empty()) row_columns_.push_back(0);
 }
 
-// Starts a COPY of row_columns_ in a savepoint (upsert and replace: into a temporary table,
+// Starts a COPY of copy_columns_ in a savepoint (upsert and replace: into a temporary table,
 // merged when it ends). Goes in one round trip with the statements pending before it.
 void PostgresLoader::open_copy() {
-  copy_columns_ = row_columns_;
-  place_in_copy_.assign(table_.size(), 0);
-  for (std::size_t i = 0; i < copy_columns_.size(); ++i) {
-    place_in_copy_[copy_columns_[i]] = static_cast<std::uint32_t>(i + 1);
-  }
   const bool merge = options_.mode != LoadMode::Insert;
   pending_sql_ += "SAVEPOINT gpipe_rows; ";
   if (merge) pending_sql_ += "CREATE TEMP TABLE gpipe_load (LIKE " + quoted_table_ + "); ";
@@ -413,31 +398,8 @@ void PostgresLoader::open_copy() {
   copying_ = true;
 }
 
-// Sends the rows [from, to) into the open COPY, in COPY's text format, columns in its order
-// (\N where a row has no value).
-void PostgresLoader::put_rows(const BatchRows& rows, std::size_t from, std::size_t to) {
-  copy_buffer_.clear();
-  if (cell_of_column_.size() < table_.size()) cell_of_column_.resize(table_.size(), 0);
-  for (std::size_t r = from; r < to; ++r) {
-    const std::span<const Cell> cells = rows.cells(rows.rows()[r]);
-    for (std::size_t c = 0; c < cells.size(); ++c) {
-      cell_of_column_[cells[c].column] = static_cast<std::uint32_t>(c + 1);
-    }
-    for (std::size_t i = 0; i < copy_columns_.size(); ++i) {
-      if (i != 0) copy_buffer_ += '\t';
-      const std::uint32_t cell = cell_of_column_[copy_columns_[i]];
-      if (cell == 0 || cells[cell - 1].value.type == ColumnType::None) {
-        copy_buffer_ += "\\N";
-        continue;
-      }
-      append_copy_text(copy_buffer_, cells[cell - 1].value.text);
-    }
-    copy_buffer_ += '\n';
-    for (const Cell& cell : cells) cell_of_column_[cell.column] = 0;
-  }
-  if (PQputCopyData(connection_, copy_buffer_.data(), static_cast<int>(copy_buffer_.size())) != 1) {
-    fail("COPY");
-  }
+void PostgresLoader::put_copy_data(std::string_view data) {
+  if (PQputCopyData(connection_, data.data(), static_cast<int>(data.size())) != 1) fail("COPY");
 }
 
 // Ends the open COPY (and merges it, for upsert and replace): returns null when its rows went
@@ -472,8 +434,8 @@ const PGresult* PostgresLoader::close_copy(Result& error) {
 }
 
 // The rows [from, to) of the batch read last go into the transaction's COPY, opened first (and
-// the open one ended when these rows have other columns), and their records are kept until
-// the COPY ends.
+// the open one ended when these rows have other columns); their lines, and what a report of a
+// refused one needs, are kept until the COPY ends.
 void PostgresLoader::stream_rows(Batch& batch, std::size_t from, std::size_t to) {
   columns_of(rows_, from, to);
   if (copying_) {
@@ -482,61 +444,94 @@ void PostgresLoader::stream_rows(Batch& batch, std::size_t from, std::size_t to)
         std::all_of(row_columns_.begin(), row_columns_.end(), [&](std::uint32_t column) {
           return column < place_in_copy_.size() && place_in_copy_[column] != 0;
         });
-    if (!same_columns) {
-      end_copy();
-      columns_of(rows_, from, to);  // a re-split of the COPY ended used row_columns_ too
-    }
+    if (!same_columns) end_copy();
   }
-  if (!copying_) open_copy();
-  put_rows(rows_, from, to);
-  const std::shared_ptr<const Origin>& origin = origins_.keep(batch.origin());
+  if (!copying_) {
+    copy_columns_ = row_columns_;
+    place_in_copy_.assign(table_.size(), 0);
+    for (std::size_t i = 0; i < copy_columns_.size(); ++i) {
+      place_in_copy_[copy_columns_[i]] = static_cast<std::uint32_t>(i + 1);
+    }
+    open_copy();
+  }
+  const std::uint32_t origin = sent_origins_.index_of(origins_.keep(batch.origin()));
   const std::vector<Record>& records = batch.records();
   for (std::size_t r = from; r < to; ++r) {
-    OwnedRecord::write_record(batch, records[rows_.rows()[r].record], origin, copied_origins_,
-                              copied_);
+    const Row& row = rows_.rows()[r];
+    copy_text_.append_row(rows_.cells(row), copy_columns_, table_.size());
+    const Record& record = records[row.record];
+    const SentRow sent{record.line, record.text.size(), origin};
+    sent_rows_.append({reinterpret_cast<const char*>(&sent), sizeof sent});
+    sent_rows_.append(record.text);
   }
+  sent_count_ += to - from;
+  put_copy_data(copy_text_.text().substr(copy_sent_));
+  copy_sent_ = copy_text_.size();
 }
 
-// Ends the transaction's COPY, if one is open; if the database refused it, its records are
-// sent again, split, so that only the rows it refuses alone are bad records.
+// Ends the transaction's COPY, if one is open; if the database refused it, its lines are sent
+// again, split, so that only the rows it refuses alone are bad records.
 void PostgresLoader::end_copy() {
   if (!copying_) return;
   Result error;
-  if (close_copy(error) != nullptr) resplit_copied();
-  copied_.clear();
-  copied_origins_ = OriginTable{};
+  if (const PGresult* failure = close_copy(error)) {
+    index_sent_rows();
+    refused(0, sent_count_, failure);
+  }
+  copy_text_.clear();
+  copy_sent_ = 0;
+  sent_rows_.clear();
+  sent_count_ = 0;
+  sent_origins_ = OriginTable{};
 }
 
-void PostgresLoader::resplit_copied() {
-  std::uint64_t all = UINT64_MAX;
-  for (Batch& kept : OwnedRecord::emit_bytes(copied_, copied_origins_, all)) {
-    resplit_rows_.read(kept, namer_, table_, /*bool_as_integer=*/false, resplit_needed_);
-    load_rows(kept, resplit_rows_, 0, resplit_rows_.rows().size());
+// Finds each sent row's line (COPY text has one a row) and its SentRow, for a refused COPY.
+void PostgresLoader::index_sent_rows() {
+  sent_places_.clear();
+  const std::string_view text = copy_text_.text();
+  const std::string_view reports = sent_rows_.view();
+  std::size_t line_end = 0;
+  std::size_t report_at = 0;
+  for (std::size_t i = 0; i < sent_count_; ++i) {
+    line_end = text.find('\n', line_end) + 1;
+    sent_places_.push_back(SentPlace{line_end, report_at});
+    SentRow sent;
+    std::memcpy(&sent, reports.data() + report_at, sizeof sent);
+    report_at += sizeof sent + sent.text_size;
   }
 }
 
-// Sends the rows [from, to) in a COPY of their own (in a savepoint): returns null when they
-// went in, or the error's result (held in `error`) when the database refused them.
-const PGresult* PostgresLoader::send_rows(const BatchRows& rows, std::size_t from, std::size_t to,
-                                          Result& error) {
-  columns_of(rows, from, to);
-  open_copy();
-  put_rows(rows, from, to);
-  return close_copy(error);
+// The COPY lines of the sent rows [from, to).
+std::string_view PostgresLoader::sent_lines(std::size_t from, std::size_t to) const {
+  const std::size_t begin = from == 0 ? 0 : sent_places_[from - 1].copy_end;
+  return copy_text_.text().substr(begin, sent_places_[to - 1].copy_end - begin);
 }
 
-// A refused set of rows is split in halves, as pgloader does, down to the rows the database
-// refuses alone: those are bad records with its reason, and the rest go in.
-void PostgresLoader::load_rows(Batch& batch, const BatchRows& rows, std::size_t from,
-                               std::size_t to) {
+// Sends the sent rows [from, to) again, in a COPY of their own with the same columns (in a
+// savepoint); those the database refuses are found by refused().
+void PostgresLoader::resend(std::size_t from, std::size_t to) {
   if (from >= to) return;
+  open_copy();
+  put_copy_data(sent_lines(from, to));
   Result error;
-  const PGresult* failure = send_rows(rows, from, to, error);
-  if (failure == nullptr) return;
+  if (const PGresult* failure = close_copy(error)) refused(from, to, failure);
+}
+
+// The database refused the sent rows [from, to) (`failure` says why): they are split, into
+// parts of a few thousand rows and then in halves, as pgloader does, down to the rows it
+// refuses alone: those are bad records with its reason, and the rest go in.
+void PostgresLoader::refused(std::size_t from, std::size_t to, const PGresult* failure) {
+  constexpr std::size_t kFirstSplit = 4096;
+  if (to - from > kFirstSplit) {
+    for (std::size_t part = from; part < to; part += kFirstSplit) {
+      resend(part, std::min(to, part + kFirstSplit));
+    }
+    return;
+  }
   if (to - from > 1) {
     const std::size_t middle = from + (to - from) / 2;
-    load_rows(batch, rows, from, middle);
-    load_rows(batch, rows, middle, to);
+    resend(from, middle);
+    resend(middle, to);
     return;
   }
   std::string reason = "rejected by PostgreSQL: ";
@@ -547,14 +542,17 @@ void PostgresLoader::load_rows(Batch& batch, const BatchRows& rows, std::size_t 
     reason += detail;
     reason += ")";
   }
-  const Record& record = batch.records()[rows.rows()[from].record];
-  errors_.report(BadRecord{batch.origin(), record.line, 0, reason, record.text});
+  const std::size_t report_at = sent_places_[from].report_at;
+  SentRow sent;
+  std::memcpy(&sent, sent_rows_.view().data() + report_at, sizeof sent);
+  const std::string_view text = sent_rows_.view().substr(report_at + sizeof sent, sent.text_size);
+  errors_.report(BadRecord{sent_origins_.find(sent.origin)->get(), sent.line, 0, reason, text});
 }
 
 void PostgresLoader::consume(Batch& batch) {
   if (connection_ == nullptr) connect();
   std::fill(needed_.begin(), needed_.end(), ColumnType::None);
-  rows_.read(batch, namer_, table_, /*bool_as_integer=*/false, needed_);
+  rows_.read(batch, namer_, table_, BatchRows::Typing{.text_columns_untyped = true}, needed_);
   const std::size_t count = rows_.rows().size();
   if (count != 0) {
     if (schema_needs_change()) end_copy();

@@ -495,7 +495,7 @@ void SqliteLoader::insert_many(Batch& batch, std::size_t first) {
 void SqliteLoader::consume(Batch& batch) {
   if (db_ == nullptr) open();
   std::fill(needed_.begin(), needed_.end(), ColumnType::None);
-  rows_.read(batch, namer_, table_, /*bool_as_integer=*/true, needed_);
+  rows_.read(batch, namer_, table_, BatchRows::Typing{.bool_as_integer = true}, needed_);
   if (rows_.rows().empty()) {
     if (batch.closes_load_batch()) commit(LoadCommitPoint{&batch, 0});
     return;

@@ -59,11 +59,12 @@ const StageInfo kPostgres{
         "Each load batch is one transaction (the batches of a `batch N` stage before this one,\n"
         "or else every --batch N rows, default 100000): a run that fails or is killed keeps\n"
         "only whole batches. A COPY the database refuses (a constraint, a value of the wrong\n"
-        "type, a NUL byte) is rolled back to a savepoint and its rows sent again, split in\n"
-        "halves as pgloader does, until the refused rows are alone: each is a bad record with\n"
+        "type, a NUL byte) is rolled back to a savepoint and its rows sent again, as they\n"
+        "were (the same columns: a row without a value loads NULL there), split in halves as\n"
+        "pgloader does, until the refused rows are alone: each is a bad record with\n"
         "PostgreSQL's reason (see --on-error), and the others are loaded. For that, the sink\n"
-        "keeps the records of the open load batch until its COPY ends: memory grows with N,\n"
-        "not with the input.\n"
+        "keeps the open load batch's rows (the COPY text it sent, and each record's text for\n"
+        "its report) until its COPY ends: memory grows with N, not with the input.\n"
         "\n"
         "Commits before the last do not wait for the server to flush its WAL\n"
         "(synchronous_commit off, for that transaction only); the run ends with one that does,\n"
@@ -85,7 +86,7 @@ const StageInfo kPostgres{
         "--mode upsert --key id",
     .build = build,
     .memory = MemoryUse::Bounded,
-    .memory_bound = "the records of one load batch (--batch N, or the N of a `batch` stage)",
+    .memory_bound = "the rows of one load batch (--batch N, or the N of a `batch` stage)",
 };
 
 }  // namespace gpipe::stages
