@@ -192,7 +192,11 @@ class ExternalSorter {
     }
     std::vector<MergeSource*> sources;
     for (const auto& source : owned) sources.push_back(source.get());
-    MergedRecords merged(std::move(sources), threads_ > 1);
+    // The merge gets a thread of its own only beside two others: on two cores, where the
+    // prefetcher and the output's reader already take their share, handing each buffer to
+    // another thread cost more CPU than the overlap saved (docs/performance.md, "Sort: the
+    // final merge on the consumer's thread").
+    MergedRecords merged(std::move(sources), threads_ > 2);
     co_yield elements_of(emit_merged(merged, origins_, limit));
   }
 
