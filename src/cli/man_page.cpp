@@ -45,7 +45,14 @@ constexpr std::string_view kLanguage =
     "carries _file, _line and _offset.";
 
 constexpr std::string_view kEnvironment =
-    "Any variable named in a pipeline as ${NAME} and not given with --set NAME=VALUE.";
+    "Any variable named in a pipeline as ${NAME} and not given with --set NAME=VALUE.\n"
+    "\n"
+    "The `postgres` sink reads libpq's own: PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD,\n"
+    "PGPASSFILE and the others, as psql does.\n"
+    "\n"
+    "GPIPE_LIBPQ names the libpq to load (a path or a soname) instead of libpq.so.5. libpq is\n"
+    "loaded by the first PostgreSQL load of a run, not when gpipe starts; one that cannot be\n"
+    "loaded is exit 3.";
 
 constexpr std::string_view kExamples =
     "The first field (the timestamp) of every ERROR line of the application logs:\n"
