@@ -51,8 +51,8 @@ constexpr std::string_view kEnvironment =
     "PGPASSFILE and the others, as psql does.\n"
     "\n"
     "GPIPE_LIBPQ names the libpq to load (a path or a soname) instead of libpq.so.5. libpq is\n"
-    "loaded by the first PostgreSQL load of a run, not when gpipe starts; one that cannot be\n"
-    "loaded is exit 3.";
+    "loaded when a pipeline has a `postgres` stage (or a PostgreSQL state row), not when gpipe\n"
+    "starts; one that cannot be loaded is exit 3.";
 
 constexpr std::string_view kExamples =
     "The first field (the timestamp) of every ERROR line of the application logs:\n"

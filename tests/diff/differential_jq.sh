@@ -32,8 +32,9 @@ inputs=()
 [[ -f "$corpora/tweets/tweets.jsonl" ]] && inputs+=("$corpora/tweets/tweets.jsonl")
 ((${#inputs[@]} == 0)) && echo "differential_jq: no tweets corpus under '$corpora': generated tweets only"
 # Fewer generated tweets under the sanitizers (GPIPE_SANITIZED, ten times slower).
-python3 "$here/../../bench/gen_data.py" tweets --lines "${GPIPE_SANITIZED:+1000}${GPIPE_SANITIZED:-5000}" \
-  --seed 3 >"$work/gen.jsonl"
+generated=5000
+[[ -n ${GPIPE_SANITIZED:-} ]] && generated=1000
+python3 "$here/../../bench/gen_data.py" tweets --lines "$generated" --seed 3 >"$work/gen.jsonl"
 inputs+=("$work/gen.jsonl")
 
 # gpipe fields | the same paths for jq (each printed raw if a string, as JSON otherwise).

@@ -16,7 +16,8 @@ corpora=${3:-$root/../shared/corpora}
 artifacts=$(realpath -m "${GPIPE_FUZZ_ARTIFACTS:-fuzz-artifacts}")
 mkdir -p "$artifacts"
 work=$(mktemp -d "${TMPDIR:-/tmp}/gpipe-fuzz-XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# On any exit (a failure, a CI timeout's SIGTERM) the targets still running are stopped first.
+trap 'kill $(jobs -p) 2>/dev/null || true; wait || true; rm -rf "$work"' EXIT
 export TMPDIR=$work  # the targets' scratch files go there too
 
 # seed NAME FILE… : the first 4 KiB of each file (fuzzing small inputs finds more, faster).

@@ -1,4 +1,5 @@
-// libpq, loaded the first time a libpq function is called, not when gpipe starts.
+// libpq, loaded the first time a libpq function is called (planning a `postgres` stage checks
+// its CONNINFO with libpq), not when gpipe starts.
 //
 // libpq brings in TLS, Kerberos, LDAP and SASL: more than half of the shared libraries gpipe
 // would otherwise map and relocate at every start, for every pipeline, although only the

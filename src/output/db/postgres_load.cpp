@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -398,8 +399,15 @@ void PostgresLoader::open_copy() {
   copying_ = true;
 }
 
+// libpq takes an int for the size: rows sent again after a refusal may come to more, so the
+// data goes in pieces that fit (COPY takes its rows across pieces).
 void PostgresLoader::put_copy_data(std::string_view data) {
-  if (PQputCopyData(connection_, data.data(), static_cast<int>(data.size())) != 1) fail("COPY");
+  constexpr std::size_t kMostBytes = std::numeric_limits<int>::max();
+  while (!data.empty()) {
+    const std::size_t bytes = std::min(data.size(), kMostBytes);
+    if (PQputCopyData(connection_, data.data(), static_cast<int>(bytes)) != 1) fail("COPY");
+    data.remove_prefix(bytes);
+  }
 }
 
 // Ends the open COPY (and merges it, for upsert and replace): returns null when its rows went

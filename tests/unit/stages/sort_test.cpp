@@ -172,20 +172,23 @@ TEST(SortStage, HeadKeepsTheBestAsTheWholeSortWould) {
 }
 
 TEST(SortStage, AConsumerThatStopsEarlyEndsTheMergeThread) {
-  // The merge runs on a thread of its own (threads > 1): dropping the stream after one batch,
-  // as head does, must stop and join it, spilled runs and all.
+  // The merge runs on a thread of its own (threads > 2): dropping the stream after one batch,
+  // as head does, must stop and join it, spilled runs and all. At 2 threads the merge runs on
+  // the consumer's thread beside the prefetcher's: the same must hold.
   const Lines input = random_lines(20000, 5);
-  for (const std::string stage : {"sort 0", "sort 0 --mem 64KiB"}) {
-    Context ctx;
-    ctx.options.threads = 2;
-    BuiltStage built = test::build_stage(stage, ctx);
-    BatchStream out = built.transform(test::lines_source(input, 100));
-    std::size_t batches = 0;
-    for (Batch& batch : out) {
-      EXPECT_FALSE(batch.records().empty());
-      if (++batches == 1) break;
+  for (const unsigned threads : {2u, 3u}) {
+    for (const std::string stage : {"sort 0", "sort 0 --mem 64KiB"}) {
+      Context ctx;
+      ctx.options.threads = threads;
+      BuiltStage built = test::build_stage(stage, ctx);
+      BatchStream out = built.transform(test::lines_source(input, 100));
+      std::size_t batches = 0;
+      for (Batch& batch : out) {
+        EXPECT_FALSE(batch.records().empty());
+        if (++batches == 1) break;
+      }
+      EXPECT_EQ(batches, 1u);
     }
-    EXPECT_EQ(batches, 1u);
   }
 }
 
