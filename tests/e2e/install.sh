@@ -7,17 +7,11 @@
 set -u
 cmake=$1
 build=$2
-failed=0
-passed=0
+source "$(dirname "$0")/checks.sh"
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
 # fish keeps its variables and history under these: not in the user's home.
 export XDG_CONFIG_HOME=$prefix/.config XDG_DATA_HOME=$prefix/.data XDG_CACHE_HOME=$prefix/.cache
-fail() {
-  printf 'FAIL %s\n' "$*"
-  failed=$((failed + 1))
-}
-pass() { passed=$((passed + 1)); }
 
 if ! "$cmake" --install "$build" --prefix "$prefix" >"$prefix.log" 2>&1; then
   fail "cmake --install: $(cat "$prefix.log")"

@@ -16,14 +16,7 @@ export TMPDIR="$work/tmp"
 mkdir -p "$TMPDIR"
 mem_kib=4096
 mem=${mem_kib}KiB
-passed=0
-failed=0
-
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  printf 'FAIL %s\n' "$1"
-}
+source "$(dirname "$0")/checks.sh"
 # Nothing left in TMPDIR, after `what`.
 check_tmp_empty() {
   if [[ -z "$(ls -A "$TMPDIR")" ]]; then pass; else fail "$1: left in TMPDIR: $(ls -A "$TMPDIR" | head -3)"; fi
