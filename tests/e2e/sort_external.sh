@@ -128,8 +128,10 @@ mkfifo "$work/input"
 for signal in INT TERM; do
   "$GPIPE" "read $work/input | sort --mem $mem" >/dev/null 2>"$work/err" &
   pid=$!
-  exec 3>"$work/input"
-  head -c $((mem_kib * 1024 * 3)) "$work/data" >&3
+  # Opened for reading too, so that neither the open nor (with `timeout`) the write waits for
+  # ever when gpipe is gone: the checks below then fail instead of the test hanging.
+  exec 3<>"$work/input"
+  timeout 120 head -c $((mem_kib * 1024 * 3)) "$work/data" >&3
   for _ in $(seq 600); do  # a minute at most: a sanitizer build on a busy machine is slow
     (($(spilled_runs "$pid") > 0)) && break
     sleep 0.1
