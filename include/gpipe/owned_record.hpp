@@ -85,12 +85,15 @@ class OwnedRecord {
   // The record as bytes, appended to `out`: everything assign() copied, its origin as an index
   // into `origins`. read_from() makes the same record of them again.
   void write_to(std::string& out, OriginTable& origins) const;
-  // The same bytes for `record` of `batch` with its origin (as an OriginKeeper keeps it), written
-  // without making an OwnedRecord first: a stage that holds many records (sort) keeps them in
-  // this form. Returns where the record's text begins in `out`: it is written whole, as is.
+  // The same bytes for `record` of `batch`, its origin numbered `origin_index` by an
+  // OriginTable, written without making an OwnedRecord first: a stage that holds many records
+  // (sort) keeps them in this form, written straight where they are kept. record_size() is
+  // how many bytes write_record() writes at `out`; it returns where the record's text begins
+  // there (the text is written whole, as it is).
+  static std::size_t record_size(const Batch& batch, const Record& record,
+                                 std::uint32_t origin_index);
   static std::size_t write_record(const Batch& batch, const Record& record,
-                                  const std::shared_ptr<const Origin>& origin, OriginTable& origins,
-                                  std::string& out);
+                                  std::uint32_t origin_index, char* out);
   // Reads the record that write_to() or write_record() wrote at the start of `in`, its origin
   // from `origins`, and returns how many bytes it took: 0 when `in` does not start with a whole,
   // well-formed one (the record is then left in no particular state). Storage is reused as by

@@ -111,54 +111,106 @@ struct RecordHead {
   std::uint32_t origin;
 };
 
-// Writes a record in its byte form. `field_at(i)` gives its fields; names and values that lie
-// in `text` are written as places in it, the others after it, as assign() keeps them. Returns
-// where the text begins in `out`.
-template <class FieldAt>
-std::size_t write_record_bytes(std::string& out, const RecordHead& head, std::string_view text,
+// Where write_record_bytes writes: appended to a string, counted only (to know the size before
+// writing in place), or at a place that has room for it.
+class StringSink {
+ public:
+  explicit StringSink(std::string& out) : out_(out) {}
+  void byte(char c) { out_.push_back(c); }
+  void bytes(std::string_view b) { out_.append(b); }
+  void varint(std::uint64_t value) { put_varint(out_, value); }
+  std::size_t position() const { return out_.size(); }
+
+ private:
+  std::string& out_;
+};
+
+class CountingSink {
+ public:
+  void byte(char) { ++size_; }
+  void bytes(std::string_view b) { size_ += b.size(); }
+  void varint(std::uint64_t value) { size_ += varint_size(value); }
+  std::size_t position() const { return size_; }
+
+ private:
+  std::size_t size_ = 0;
+};
+
+class PlaceSink {
+ public:
+  explicit PlaceSink(char* at) : start_(at), at_(at) {}
+  void byte(char c) { *at_++ = c; }
+  void bytes(std::string_view b) {
+    std::memcpy(at_, b.data(), b.size());
+    at_ += b.size();
+  }
+  void varint(std::uint64_t value) { at_ = put_varint(at_, value); }
+  std::size_t position() const { return static_cast<std::size_t>(at_ - start_); }
+
+ private:
+  char* start_;
+  char* at_;
+};
+
+// Writes a record in its byte form to `out` (a sink above). `field_at(i)` gives its fields;
+// names and values that lie in `text` are written as places in it, the others after it, as
+// assign() keeps them. Returns where the text begins.
+template <class Sink, class FieldAt>
+std::size_t write_record_bytes(Sink& out, const RecordHead& head, std::string_view text,
                                std::size_t field_count, FieldAt field_at) {
   unsigned flags = static_cast<unsigned>(head.format) << kFormatShift;
   if (head.kind == RecordKind::Bytes) flags |= kBytesKind;
   if (head.has_fields) flags |= kHasFields;
   if (head.whole_json) flags |= kWholeJson;
-  out.push_back(static_cast<char>(flags));
-  put_varint(out, text.size());
-  put_varint(out, head.line);
-  put_varint(out, head.offset);
-  put_varint(out, head.origin);
-  const std::size_t text_at = out.size();
-  out.append(text);
+  out.byte(static_cast<char>(flags));
+  out.varint(text.size());
+  out.varint(head.line);
+  out.varint(head.offset);
+  out.varint(head.origin);
+  const std::size_t text_at = out.position();
+  out.bytes(text);
   std::uint64_t extra = 0;
   const auto put_place = [&](std::string_view bytes) {
     if (bytes.empty()) {
-      put_varint(out, 0);
-      put_varint(out, 0);
+      out.varint(0);
+      out.varint(0);
     } else if (inside(text, bytes)) {
-      put_varint(out, static_cast<std::uint64_t>(bytes.data() - text.data()));
-      put_varint(out, bytes.size());
+      out.varint(static_cast<std::uint64_t>(bytes.data() - text.data()));
+      out.varint(bytes.size());
     } else {
-      put_varint(out, text.size() + extra);
-      put_varint(out, bytes.size());
+      out.varint(text.size() + extra);
+      out.varint(bytes.size());
       extra += bytes.size();
     }
   };
   if (head.has_fields) {
-    put_varint(out, field_count);
+    out.varint(field_count);
     for (std::size_t i = 0; i < field_count; ++i) {
       const Field field = field_at(i);
       put_place(field.name);
       put_place(field.value.text);
-      out.push_back(static_cast<char>(field.value.kind));
+      out.byte(static_cast<char>(field.value.kind));
     }
   }
-  put_varint(out, extra);
+  out.varint(extra);
   for (std::size_t i = 0; i < field_count && extra != 0; ++i) {
     const Field field = field_at(i);
     for (const std::string_view bytes : {field.name, field.value.text}) {
-      if (!bytes.empty() && !inside(text, bytes)) out.append(bytes);
+      if (!bytes.empty() && !inside(text, bytes)) out.bytes(bytes);
     }
   }
   return text_at;
+}
+
+// write_record_bytes for a record of a batch.
+template <class Sink>
+std::size_t write_batch_record(Sink& out, const Batch& batch, const Record& record,
+                               std::uint32_t origin_index) {
+  const RecordHead head{batch.kind(), batch.format(), record.has_fields(), record.whole_json,
+                        record.line,  record.offset,  origin_index};
+  const Field* const fields = batch.fields().data() + record.first_field;
+  return write_record_bytes(out, head, record.text, record.has_fields() ? record.field_count : 0,
+                            [fields](std::size_t i) { return fields[i]; });
 }
 
 }  // namespace
@@ -166,17 +218,22 @@ std::size_t write_record_bytes(std::string& out, const RecordHead& head, std::st
 void OwnedRecord::write_to(std::string& out, OriginTable& origins) const {
   const RecordHead head{
       kind_, format_, has_fields_, whole_json_, line_, offset_, origins.index_of(origin_)};
-  write_record_bytes(out, head, text(), fields_.size(), [this](std::size_t i) { return field(i); });
+  StringSink sink(out);
+  write_record_bytes(sink, head, text(), fields_.size(),
+                     [this](std::size_t i) { return field(i); });
+}
+
+std::size_t OwnedRecord::record_size(const Batch& batch, const Record& record,
+                                     std::uint32_t origin_index) {
+  CountingSink sink;
+  write_batch_record(sink, batch, record, origin_index);
+  return sink.position();
 }
 
 std::size_t OwnedRecord::write_record(const Batch& batch, const Record& record,
-                                      const std::shared_ptr<const Origin>& origin,
-                                      OriginTable& origins, std::string& out) {
-  const RecordHead head{batch.kind(), batch.format(), record.has_fields(),     record.whole_json,
-                        record.line,  record.offset,  origins.index_of(origin)};
-  const Field* const fields = batch.fields().data() + record.first_field;
-  return write_record_bytes(out, head, record.text, record.has_fields() ? record.field_count : 0,
-                            [fields](std::size_t i) { return fields[i]; });
+                                      std::uint32_t origin_index, char* out) {
+  PlaceSink sink(out);
+  return write_batch_record(sink, batch, record, origin_index);
 }
 
 std::optional<std::string_view> OwnedRecord::text_in(std::string_view bytes) {

@@ -138,6 +138,10 @@ UnnamedTempFile::~UnnamedTempFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+void UnnamedTempFile::release() {
+  if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+}
+
 UnnamedTempFile::UnnamedTempFile(UnnamedTempFile&& other) noexcept
     : directory_(std::move(other.directory_)),
       fd_(std::exchange(other.fd_, -1)),

@@ -54,6 +54,9 @@ class UnnamedTempFile {
   // Reads `size` bytes at `offset` into `out`, all of which append() wrote. Throws IoError.
   void read_at(std::uint64_t offset, char* out, std::size_t size) const;
   std::uint64_t size() const { return size_; }
+  // Closes the file now, which gives its disk space and cached pages back (the last reader of
+  // a file need not wait for its owner to go). Nothing can be read after; size() stays.
+  void release();
 
  private:
   std::string directory_;  // for messages

@@ -1,93 +1,117 @@
 #include "stages/aggregates/sort_buffer.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <new>
 
 #include "core/varint.hpp"
 #include "gpipe/errors.hpp"
 
 namespace gpipe::stages {
 
+namespace {
+
+// Blocks of units are about a sixteenth of the limit, at most a huge page (sort_memory.hpp).
+constexpr std::size_t kLargestBlockBytes = 2 * 1024 * 1024;
+
+}  // namespace
+
+// The entries have room for as many as the limit could hold: mapped, pages that are never used
+// take no memory, and the array never moves.
 RunBuffer::RunBuffer(std::size_t limit)
-    : limit_(limit), block_size_(std::clamp<std::size_t>(limit / 16, 4 * 1024, 1024 * 1024)) {
-  entries_.reserve(std::min<std::size_t>(1024, limit / 16 / sizeof(Entry) + 1));
-}
+    : limit_(limit),
+      block_size_(std::clamp<std::size_t>(limit / 16, 4 * 1024, kLargestBlockBytes)),
+      entry_area_((limit / sizeof(Entry) + 1) * sizeof(Entry)),
+      entries_(reinterpret_cast<Entry*>(entry_area_.data())),
+      entry_capacity_(limit / sizeof(Entry) + 1) {}
 
 std::size_t RunBuffer::bytes() const {
   const std::size_t blocks_in_use = std::min(block_ + 1, blocks_.size());
-  return blocks_in_use * block_size_ + large_bytes_ + entries_.capacity() * sizeof(Entry);
+  return blocks_in_use * block_size_ + large_bytes_ + entry_count_ * sizeof(Entry);
 }
 
 char* RunBuffer::allocate(std::size_t size) {
   if (size > block_size_) {
-    large_.push_back(std::make_unique_for_overwrite<char[]>(size));
+    large_.emplace_back(size);
     large_bytes_ += size;
-    return large_.back().get();
+    return large_.back().data();
   }
   if (block_ >= blocks_.size() || block_used_ + size > block_size_) {
     if (block_ < blocks_.size()) ++block_;
-    if (block_ == blocks_.size()) {
-      blocks_.push_back(std::make_unique_for_overwrite<char[]>(block_size_));
-    }
+    if (block_ == blocks_.size()) blocks_.emplace_back(block_size_);
     block_used_ = 0;
   }
-  char* const at = blocks_[block_].get() + block_used_;
+  char* const at = blocks_[block_].data() + block_used_;
   block_used_ += size;
   return at;
 }
 
-void RunBuffer::make_room_for_entry() {
-  if (entries_.size() < entries_.capacity()) return;
-  // Grown by half, not doubled, and only within the limit, the old entries counted too: they
-  // are held while they move.
-  const std::size_t grown = entries_.capacity() + entries_.capacity() / 2 + 64;
-  if (bytes() + grown * sizeof(Entry) > limit_) {
-    full_ = true;
-    return;
-  }
-  entries_.reserve(grown);
-}
-
-void RunBuffer::add_unit(std::string_view key, bool key_is_text) {
-  const std::string_view record = scratch_;
-  const std::size_t size = unit_size(key, key_is_text, record);
-  if (size > UINT32_MAX) throw IoError("sort: a record is larger than 4 GiB");
-  char* const unit = allocate(size);
-  write_unit(unit, key, key_is_text, record);
-  Entry entry;
+void RunBuffer::add_entry(const char* unit, std::size_t size, std::size_t key_offset,
+                          std::string_view key) {
+  Entry& entry = *new (entries_ + entry_count_) Entry;
   entry.unit = unit;
   entry.unit_size = static_cast<std::uint32_t>(size);
-  // A text key lies in the record's bytes, after the unit's two varints; another key after the
-  // first varint.
-  entry.key_offset = static_cast<std::uint32_t>(key_is_text ? 1 + varint_size(record.size()) +
-                                                                  (key.data() - record.data())
-                                                            : varint_size(key.size() + 1));
+  entry.key_offset = static_cast<std::uint32_t>(key_offset);
   entry.key_size = static_cast<std::uint32_t>(key.size());
   set_prefixes(entry, key);
-  entry.index = static_cast<std::uint32_t>(entries_.size());
-  if (entries_.size() == entries_.capacity()) entries_.reserve(entries_.capacity() + 64);
-  entries_.push_back(entry);
-  make_room_for_entry();
-  if (bytes() >= limit_) full_ = true;
+  entry.index = static_cast<std::uint32_t>(entry_count_);
+  ++entry_count_;
+  if (bytes() >= limit_ || entry_count_ == entry_capacity_) full_ = true;
+}
+
+// The size of a unit, checked against what an entry can hold.
+static std::size_t checked_unit_size(std::size_t size) {
+  if (size > UINT32_MAX) throw IoError("sort: a record is larger than 4 GiB");
+  return size;
 }
 
 void RunBuffer::add(Batch& batch, const Record& record, const std::shared_ptr<const Origin>& origin,
                     SortKeyMaker& keys, OriginTable& origins) {
-  scratch_.clear();
-  const std::size_t text_at = OwnedRecord::write_record(batch, record, origin, origins, scratch_);
-  if (keys.key_is_text(record)) {
-    add_unit(std::string_view(scratch_).substr(text_at, record.text.size()), true);
-    return;
+  // The record's bytes are written once, straight into the unit, which is sized first.
+  const std::uint32_t origin_index = origins.index_of(origin);
+  const std::size_t record_size = OwnedRecord::record_size(batch, record, origin_index);
+  const bool key_is_text = keys.key_is_text(record);
+  if (!key_is_text) {
+    key_.clear();
+    keys.append_key(batch, record, key_);
   }
-  key_.clear();
-  keys.append_key(batch, record, key_);
-  add_unit(key_, false);
+  const std::size_t key_bytes = key_is_text ? 1 : varint_size(key_.size() + 1) + key_.size();
+  const std::size_t size = checked_unit_size(key_bytes + varint_size(record_size) + record_size);
+  char* const unit = allocate(size);
+  char* at = unit;
+  if (key_is_text) {
+    *at++ = 0;
+  } else {
+    at = put_varint(at, key_.size() + 1);
+    std::memcpy(at, key_.data(), key_.size());
+    at += key_.size();
+  }
+  at = put_varint(at, record_size);
+  const std::size_t text_at = OwnedRecord::write_record(batch, record, origin_index, at);
+  if (key_is_text) {
+    const std::size_t text_offset = static_cast<std::size_t>(at - unit) + text_at;
+    add_entry(unit, size, text_offset, {unit + text_offset, record.text.size()});
+  } else {
+    add_entry(unit, size, varint_size(key_.size() + 1), key_);
+  }
 }
 
 void RunBuffer::add(const OwnedRecord& record, std::string_view key, bool key_is_text,
                     OriginTable& origins) {
   scratch_.clear();
   record.write_to(scratch_, origins);
-  add_unit(key_is_text ? *OwnedRecord::text_in(scratch_) : key, key_is_text);
+  const std::string_view bytes = scratch_;
+  if (key_is_text) key = *OwnedRecord::text_in(bytes);
+  const std::size_t size = checked_unit_size(unit_size(key, key_is_text, bytes));
+  char* const unit = allocate(size);
+  write_unit(unit, key, key_is_text, bytes);
+  // A text key lies in the record's bytes, after the unit's two varints; another key after the
+  // first varint.
+  add_entry(unit, size,
+            key_is_text ? 1 + varint_size(bytes.size()) + (key.data() - bytes.data())
+                        : varint_size(key.size() + 1),
+            key);
 }
 
 namespace {
@@ -148,7 +172,7 @@ void RunBuffer::set_prefixes(Entry& entry, std::string_view key) {
 }
 
 void RunBuffer::sort(std::size_t first, std::size_t last) {
-  sort_from(entries_.data() + first, entries_.data() + last, 0);
+  sort_from(entries_ + first, entries_ + last, 0);
 }
 
 void RunBuffer::prefetch(std::size_t i, std::size_t last) const {
@@ -175,7 +199,7 @@ void RunBuffer::write_to(RunWriter& writer, std::size_t first, std::size_t last)
 }
 
 void RunBuffer::clear() {
-  entries_.clear();
+  entry_count_ = 0;
   block_ = 0;
   block_used_ = 0;
   large_.clear();

@@ -19,6 +19,7 @@
 #include "gpipe/owned_record.hpp"
 #include "gpipe/record.hpp"
 #include "stages/aggregates/sort_keys.hpp"
+#include "stages/aggregates/sort_memory.hpp"
 #include "stages/aggregates/sort_runs.hpp"
 
 namespace gpipe::stages {
@@ -28,8 +29,8 @@ class RunBuffer {
   // A buffer that holds at most about `limit` bytes.
   explicit RunBuffer(std::size_t limit);
 
-  std::size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return entry_count_; }
+  bool empty() const { return entry_count_ == 0; }
   // Whether it has reached its limit: the run is to be written out before a record more.
   bool full() const { return full_; }
   // The bytes held: the blocks of units and the entries.
@@ -64,8 +65,9 @@ class RunBuffer {
     std::uint32_t index = 0;  // the order in which it was added
   };
 
-  // Stores the unit of `record_bytes` (scratch_) and its key, and adds its entry.
-  void add_unit(std::string_view key, bool key_is_text);
+  // Adds the entry of the unit of `size` bytes at `unit`, whose key, at `key_offset` in it or
+  // elsewhere while this runs, is `key`.
+  void add_entry(const char* unit, std::size_t size, std::size_t key_offset, std::string_view key);
   // Room for `size` bytes in the blocks: the current block, a fresh one, or one of its own for a
   // unit larger than a block.
   char* allocate(std::size_t size);
@@ -74,18 +76,19 @@ class RunBuffer {
   // Asks for the unit a few after the i-th (of a part that ends at `last`) to be read into the
   // cache.
   void prefetch(std::size_t i, std::size_t last) const;
-  // Grows the entries for one more, or says the buffer is full when that would pass the limit.
-  void make_room_for_entry();
 
   std::size_t limit_;
   std::size_t block_size_;
-  std::vector<std::unique_ptr<char[]>> blocks_;  // kept from run to run
-  std::size_t block_ = 0;                        // the block being filled
-  std::size_t block_used_ = 0;                   // its bytes used
-  std::vector<std::unique_ptr<char[]>> large_;   // units larger than a block, freed by clear()
+  std::vector<MappedArea> blocks_;  // kept from run to run
+  std::size_t block_ = 0;           // the block being filled
+  std::size_t block_used_ = 0;      // its bytes used
+  std::vector<MappedArea> large_;   // units larger than a block, freed by clear()
   std::size_t large_bytes_ = 0;
-  std::vector<Entry> entries_;
-  std::string scratch_;  // a record's bytes before they become a unit
+  MappedArea entry_area_;
+  Entry* entries_;  // in entry_area_
+  std::size_t entry_count_ = 0;
+  std::size_t entry_capacity_;
+  std::string scratch_;  // a kept record's bytes before they become a unit
   std::string key_;      // and its key
   bool full_ = false;
 };

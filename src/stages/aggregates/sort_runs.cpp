@@ -125,8 +125,9 @@ Unit read_unit(std::string_view in) {
 
 void MergeSource::set(const Unit& unit) {
   unit_ = unit;
-  prefix_ = key_prefix(unit.key);
-  next_prefix_ = unit.key.size() > 8 ? key_prefix(unit.key.substr(8)) : 0;
+  for (std::size_t i = 0; i < kPrefixes; ++i) {
+    prefixes_[i] = unit.key.size() > 8 * i ? key_prefix(unit.key.substr(8 * i)) : 0;
+  }
 }
 
 namespace {
@@ -147,52 +148,62 @@ RunWriter::RunWriter(SpillPlace& place)
   if (context_ == nullptr) throw IoError("cannot create a zstd compressor for sort");
   ZSTD_CCtx_setParameter(context_, ZSTD_c_compressionLevel, kCompressionLevel);
   ZSTD_CCtx_setParameter(context_, ZSTD_c_checksumFlag, 1);
-  block_.reserve(kRunBlockBytes);
+  pending_.reserve(kWriteBytes + 2 * (kRunBlockHeaderBytes + kRunBlockBytes));
 }
 
 RunWriter::~RunWriter() {
   ZSTD_freeCCtx(context_);
 }
 
+std::size_t RunWriter::block_size() const {
+  return block_open_ ? pending_.size() - block_at_ - kRunBlockHeaderBytes : 0;
+}
+
 void RunWriter::add(std::string_view unit) {
   // A unit goes whole into one block: the block is written first when it would not fit.
-  if (!block_.empty() && block_.size() + unit.size() > kRunBlockBytes) write_block();
-  block_.append(unit);
-  if (block_.size() >= kRunBlockBytes) write_block();
+  if (block_size() != 0 && block_size() + unit.size() > kRunBlockBytes) write_block();
+  if (!block_open_) {
+    block_at_ = pending_.size();
+    pending_.resize(block_at_ + kRunBlockHeaderBytes);
+    block_open_ = true;
+  }
+  pending_.append(unit);
+  if (block_size() >= kRunBlockBytes) write_block();
   ++run_.records;
 }
 
 void RunWriter::write_block() {
-  if (block_.empty()) return;
-  // Blocks gather in compressed_ with their headers and go to the file together, in few writes.
-  const std::size_t at = compressed_.size();
-  if (!place_.compress_next(block_.size())) {
-    compressed_.resize(at + kRunBlockHeaderBytes);
-    put_u64(compressed_.data() + at, block_.size() | kStoredBlock);
-    put_u64(compressed_.data() + at + 8, block_.size());
-    put_u64(compressed_.data() + at + 16, XXH3_64bits(block_.data(), block_.size()));
-    compressed_.append(block_);
+  if (!block_open_) return;
+  // Units go straight into pending_ after room for their block's header: a block stored as it
+  // is is then written from where it was gathered, and only a compressed one is copied.
+  const std::size_t size = block_size();
+  char* const header = pending_.data() + block_at_;
+  const char* const block = header + kRunBlockHeaderBytes;
+  if (!place_.compress_next(size)) {
+    put_u64(header, size | kStoredBlock);
+    put_u64(header + 8, size);
+    put_u64(header + 16, XXH3_64bits(block, size));
   } else {
-    compressed_.resize(at + kRunBlockHeaderBytes + ZSTD_compressBound(block_.size()));
-    const std::size_t size = ZSTD_compress2(
-        context_, compressed_.data() + at + kRunBlockHeaderBytes,
-        compressed_.size() - at - kRunBlockHeaderBytes, block_.data(), block_.size());
-    if (ZSTD_isError(size)) {
+    compressed_.resize(ZSTD_compressBound(size));
+    const std::size_t compressed_size =
+        ZSTD_compress2(context_, compressed_.data(), compressed_.size(), block, size);
+    if (ZSTD_isError(compressed_size)) {
       throw IoError(std::string("cannot compress a temporary file of sort: ") +
-                    ZSTD_getErrorName(size));
+                    ZSTD_getErrorName(compressed_size));
     }
-    put_u64(compressed_.data() + at, size);
-    put_u64(compressed_.data() + at + 8, block_.size());
-    put_u64(compressed_.data() + at + 16, 0);
-    compressed_.resize(at + kRunBlockHeaderBytes + size);
+    put_u64(header, compressed_size);
+    put_u64(header + 8, size);
+    put_u64(header + 16, 0);
+    pending_.resize(block_at_ + kRunBlockHeaderBytes);
+    pending_.append(compressed_.data(), compressed_size);
   }
-  block_.clear();
-  if (compressed_.size() >= kWriteBytes) flush();
+  block_open_ = false;
+  if (pending_.size() >= kWriteBytes) flush();
 }
 
 void RunWriter::flush() {
-  run_.file.append(compressed_);
-  compressed_.clear();
+  run_.file.append(pending_);
+  pending_.clear();
 }
 
 Run RunWriter::finish() {
@@ -216,7 +227,13 @@ RunReader::RunReader(Run run, BlockPrefetcher& prefetcher)
 
 bool RunReader::read_block(std::string& into, ZSTD_DCtx_s* context) {
   const std::uint64_t file_size = run_.file.size();
-  if (file_offset_ >= file_size) return false;
+  if (file_offset_ >= file_size) {
+    // Read to its end: the file is closed here, on the prefetcher's thread when there is one,
+    // rather than with the others at the end of the merge, on the merge's thread (dropping a
+    // file's cached pages takes time).
+    run_.file.release();
+    return false;
+  }
   if (file_size - file_offset_ < kRunBlockHeaderBytes) corrupt_run("a block is cut short");
   // The first block's header is read alone; every other came with the block before it.
   if (file_offset_ == 0) run_.file.read_at(0, header_, kRunBlockHeaderBytes);
@@ -344,8 +361,9 @@ bool Merge::before(std::size_t a, std::size_t b) const {
   if (!live_[b]) return true;
   const MergeSource& x = *sources_[a];
   const MergeSource& y = *sources_[b];
-  if (x.prefix() != y.prefix()) return x.prefix() < y.prefix();
-  if (x.next_prefix() != y.next_prefix()) return x.next_prefix() < y.next_prefix();
+  for (std::size_t i = 0; i < MergeSource::kPrefixes; ++i) {
+    if (x.prefix(i) != y.prefix(i)) return x.prefix(i) < y.prefix(i);
+  }
   const int order = compare_keys(x.unit().key, y.unit().key);
   return order != 0 ? order < 0 : a < b;
 }

@@ -91,17 +91,17 @@ class MergeSource {
   // Moves to the next unit; false when there is none left. The unit before is gone.
   virtual bool next() = 0;
   const Unit& unit() const { return unit_; }
-  // The key's first 16 bytes, as numbers that order as the bytes do (key_prefix).
-  std::uint64_t prefix() const { return prefix_; }
-  std::uint64_t next_prefix() const { return next_prefix_; }
+  // The key's first 24 bytes, 8 at a time, as numbers that order as the bytes do (key_prefix):
+  // log lines that begin with a timestamp share their first 16 bytes within a minute.
+  static constexpr std::size_t kPrefixes = 3;
+  std::uint64_t prefix(std::size_t i) const { return prefixes_[i]; }
 
  protected:
   void set(const Unit& unit);
 
  private:
   Unit unit_;
-  std::uint64_t prefix_ = 0;
-  std::uint64_t next_prefix_ = 0;
+  std::uint64_t prefixes_[kPrefixes] = {};
 };
 
 // Writes a run: units in order.
@@ -116,14 +116,20 @@ class RunWriter {
   Run finish();
 
  private:
+  // The bytes of the open block (0 when none is open).
+  std::size_t block_size() const;
   void write_block();
   void flush();
 
   Run run_;
   SpillPlace& place_;
   ZSTD_CCtx_s* context_;
-  std::string block_;
-  std::string compressed_;  // blocks ready to be written, with their headers
+  // Blocks with their headers, ready to be written to the file in few writes; the last may be
+  // the open block, from block_at_ (its header's room, then its units).
+  std::string pending_;
+  std::size_t block_at_ = 0;
+  bool block_open_ = false;
+  std::string compressed_;  // a block compressed, before it goes into pending_
 };
 
 // A decompression context for the readers of one merge, which read in turn.

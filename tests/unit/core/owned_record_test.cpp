@@ -290,10 +290,14 @@ TEST(OwnedRecordBytes, EveryKindAndFormatComesBackWhole) {
 
         std::string bytes;
         kept.write_to(bytes, origins);
-        std::string direct;
+        // One form, from a batch or from a kept record; sized exactly, written in place.
+        const std::uint32_t origin_index = origins.index_of(keeper.keep(batch.origin()));
+        std::string direct(OwnedRecord::record_size(batch, record, origin_index) + 1, '#');
         const std::size_t text_at =
-            OwnedRecord::write_record(batch, record, keeper.keep(batch.origin()), origins, direct);
-        EXPECT_EQ(bytes, direct);  // one form, from a batch or from a kept record
+            OwnedRecord::write_record(batch, record, origin_index, direct.data());
+        EXPECT_EQ(direct.back(), '#');  // nothing written past the size
+        direct.pop_back();
+        EXPECT_EQ(bytes, direct);
         EXPECT_EQ(direct.substr(text_at, text.size()), text);
         EXPECT_EQ(OwnedRecord::text_in(bytes), std::optional<std::string_view>(text));
 
@@ -387,7 +391,10 @@ TEST(OwnedRecordBytes, EmittedInPlaceAsKeptRecordsAre) {
       record.field_count = 3;
     }
     kept.emplace_back().assign(batch, record, keeper.keep(origin));
-    OwnedRecord::write_record(batch, record, keeper.keep(origin), origins, bytes);
+    const std::uint32_t origin_index = origins.index_of(keeper.keep(origin));
+    const std::size_t at = bytes.size();
+    bytes.resize(at + OwnedRecord::record_size(batch, record, origin_index));
+    OwnedRecord::write_record(batch, record, origin_index, bytes.data() + at);
   };
   keep(&a, DataFormat::Csv, RecordKind::Line, "x,1", true);
   keep(&a, DataFormat::Csv, RecordKind::Line, "y,2", true);

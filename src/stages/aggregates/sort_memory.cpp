@@ -1,0 +1,56 @@
+#include "stages/aggregates/sort_memory.hpp"
+
+#include <sys/mman.h>
+
+#include <cstdint>
+#include <new>
+#include <utility>
+
+namespace gpipe::stages {
+
+namespace {
+
+// The size of a huge page on x86-64 and arm64 with 4 KiB pages.
+constexpr std::size_t kHugePageBytes = 2 * 1024 * 1024;
+
+}  // namespace
+
+// On a virtual machine each page fault is dear: the faults of the first two fills of sort's
+// buffers were a tenth of its time (docs/performance.md, "Sort: huge pages"). Where transparent
+// huge pages are off, the advice does nothing. The area is mapped on its own: aligned blocks
+// from the heap left gaps between them that other allocations filled, which held more memory
+// than --mem allows.
+MappedArea::MappedArea(std::size_t size) : size_(size) {
+  if (size == 0) return;
+  // Mapped a huge page longer than asked, then cut to an aligned start.
+  const std::size_t mapped = size + kHugePageBytes;
+  void* const area = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (area == MAP_FAILED) throw std::bad_alloc();
+  const auto start = reinterpret_cast<std::uintptr_t>(area);
+  const std::uintptr_t aligned = (start + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  if (aligned != start) ::munmap(area, aligned - start);
+  if (const std::size_t tail = start + mapped - (aligned + size); tail != 0) {
+    ::munmap(reinterpret_cast<void*>(aligned + size), tail);
+  }
+  data_ = reinterpret_cast<char*>(aligned);
+  ::madvise(data_, size, MADV_HUGEPAGE);
+}
+
+MappedArea::~MappedArea() {
+  if (data_ != nullptr) ::munmap(data_, size_);
+}
+
+MappedArea::MappedArea(MappedArea&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+MappedArea& MappedArea::operator=(MappedArea&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) ::munmap(data_, size_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+}  // namespace gpipe::stages
