@@ -16,10 +16,10 @@ constexpr std::size_t kHugePageBytes = 2 * 1024 * 1024;
 }  // namespace
 
 // On a virtual machine each page fault is dear: the faults of the first two fills of sort's
-// buffers were a tenth of its time (docs/performance.md, "Sort: huge pages"). Where transparent
-// huge pages are off, the advice does nothing. The area is mapped on its own: aligned blocks
-// from the heap left gaps between them that other allocations filled, which held more memory
-// than --mem allows.
+// buffers were a large part of its time (docs/performance.md, "Sort: fewer copies, huge
+// pages, one-load prefixes"). Where transparent huge pages are off, the advice does nothing.
+// The area is mapped on its own: aligned blocks from the heap left gaps between them that
+// other allocations filled, which held more memory than --mem allows.
 MappedArea::MappedArea(std::size_t size) : size_(size) {
   if (size == 0) return;
   // Mapped a huge page longer than asked, then cut to an aligned start.
