@@ -641,8 +641,16 @@ Plan plan_calls(const std::vector<StageCall>& calls, Context& ctx, PlanMode mode
       ctx.threads_read_in_pages = framing == nullptr;
       // Plain files are read by the threads in ranges (--mmap maps them instead); csv ranges
       // (framed: their workers cut them between records) are smaller (src/io/file_range.hpp).
-      if (!ctx.options.map_files) {
+      // A framed chunk cannot view a mapping: mapped blocks would be copied into chunks on this
+      // one thread (docs/performance.md, "csv: ranges, whatever the probe found"), so a
+      // mapping the probe chose gives way to ranges there; one --mmap asked for does not.
+      const bool ranges_for_framing =
+          framing != nullptr && ctx.options.read_path == RunOptions::ReadPath::Probe;
+      if (!ctx.options.map_files || ranges_for_framing) {
         ctx.threads_range_bytes = framing == nullptr ? kFileRangeBytes : kFramedRangeBytes;
+        if (ctx.options.map_files) {
+          ctx.options.read_path_why += "; csv rows are cut by the threads, from ranges they read";
+        }
       }
       // The threads number the lines after processing them, unless a stage needs the numbers.
       const bool number_late =

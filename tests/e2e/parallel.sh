@@ -324,5 +324,24 @@ cat users.csv users.csv users.csv >users9.csv
 for j in 1 2 "2 --max-line 64KiB"; do
   expect_truncation_error users9.csv shrink.csv 'read shrink.csv | csv | to csv' "$j"
 done
+# csv rows are cut by the threads from ranges they read, whatever the read-path probe found for
+# the file (mapped blocks would be copied into chunks on the reading thread); only --mmap maps.
+expect_ranges() {  # expect_ranges yes|no OPTIONS…
+  local want=$1
+  shift
+  "$GPIPE" -v "$@" 'read users9.csv | csv | count' >/dev/null 2>ranges.err
+  local got=no
+  grep -qF 'users9.csv: cut into ranges' ranges.err && got=yes
+  if [[ $got == "$want" ]]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL csv ranges with '$*': $got, expected $want"
+    grep -F 'input ' ranges.err
+  fi
+}
+GPIPE_READ_PROBE=map expect_ranges yes -j 2
+GPIPE_READ_PROBE=read expect_ranges yes -j 2
+expect_ranges no -j 2 --mmap
 echo "parallel: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
