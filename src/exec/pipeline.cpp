@@ -648,9 +648,6 @@ Plan plan_calls(const std::vector<StageCall>& calls, Context& ctx, PlanMode mode
           framing != nullptr && ctx.options.read_path == RunOptions::ReadPath::Probe;
       if (!ctx.options.map_files || ranges_for_framing) {
         ctx.threads_range_bytes = framing == nullptr ? kFileRangeBytes : kFramedRangeBytes;
-        if (ctx.options.map_files) {
-          ctx.options.read_path_why += "; csv rows are cut by the threads, from ranges they read";
-        }
       }
       // The threads number the lines after processing them, unless a stage needs the numbers.
       const bool number_late =

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <string>
 
 #include "core/varint.hpp"
 #include "gpipe/errors.hpp"
@@ -17,18 +18,58 @@ constexpr std::size_t kLargestBlockBytes = 2 * 1024 * 1024;
 
 }  // namespace
 
-// The entries have room for as many as the limit could hold: mapped, pages that are never used
-// take no memory, and the array never moves.
+// The entries have room for as many as the limit could hold (and an entry's index can count):
+// mapped, pages that are never used take no memory, and the array never moves.
+std::size_t RunBuffer::entry_room(std::size_t limit) {
+  return std::min<std::size_t>(limit / sizeof(Entry) + 1, UINT32_MAX);
+}
+
+MappedArea RunBuffer::entry_area(std::size_t limit) {
+  try {
+    return MappedArea(entry_room(limit) * sizeof(Entry));
+  } catch (const std::bad_alloc&) {
+    throw IoError("sort: cannot reserve the address space --mem asks for (" +
+                  std::to_string(limit) +
+                  " bytes of records): a smaller --mem, or a larger "
+                  "ulimit -v");
+  }
+}
+
 RunBuffer::RunBuffer(std::size_t limit)
     : limit_(limit),
       block_size_(std::clamp<std::size_t>(limit / 16, 4 * 1024, kLargestBlockBytes)),
-      entry_area_((limit / sizeof(Entry) + 1) * sizeof(Entry)),
+      entry_area_(entry_area(limit)),
       entries_(reinterpret_cast<Entry*>(entry_area_.data())),
-      entry_capacity_(limit / sizeof(Entry) + 1) {}
+      entry_capacity_(entry_room(limit)) {}
 
 std::size_t RunBuffer::bytes() const {
   const std::size_t blocks_in_use = std::min(block_ + 1, blocks_.size());
   return blocks_in_use * block_size_ + large_bytes_ + entry_count_ * sizeof(Entry);
+}
+
+std::size_t RunBuffer::resident_bytes() const {
+  return blocks_.size() * block_size_ + large_bytes_ + entries_touched_;
+}
+
+// Blocks and entry pages are kept from run to run, so that a run like the one before faults
+// no page. A run of another shape (long records after short ones, or the other way) would keep
+// the last run's blocks and its own entries, or the reverse, beyond the limit: what it holds
+// and does not use yet goes back once the two outgrow the limit by a sixteenth. (The margin
+// keeps runs of about the same shape, whose sizes differ a little, from giving back what they
+// are about to use.)
+bool RunBuffer::over_limit() const {
+  return resident_bytes() > limit_ + limit_ / 16;
+}
+
+void RunBuffer::give_back_spare_blocks() {
+  while (over_limit() && blocks_.size() > block_ + 1) blocks_.pop_back();
+}
+
+void RunBuffer::give_back_spare_entries() {
+  if (!over_limit()) return;
+  const std::size_t in_use = entry_count_ * sizeof(Entry);
+  entry_area_.release_from(in_use);
+  entries_touched_ = std::min(entries_touched_, in_use);
 }
 
 char* RunBuffer::allocate(std::size_t size) {
@@ -39,7 +80,10 @@ char* RunBuffer::allocate(std::size_t size) {
   }
   if (block_ >= blocks_.size() || block_used_ + size > block_size_) {
     if (block_ < blocks_.size()) ++block_;
-    if (block_ == blocks_.size()) blocks_.emplace_back(block_size_);
+    if (block_ == blocks_.size()) {
+      blocks_.emplace_back(block_size_);
+      give_back_spare_entries();
+    }
     block_used_ = 0;
   }
   char* const at = blocks_[block_].data() + block_used_;
@@ -57,25 +101,33 @@ void RunBuffer::add_entry(const char* unit, std::size_t size, std::size_t key_of
   set_prefixes(entry, key);
   entry.index = static_cast<std::uint32_t>(entry_count_);
   ++entry_count_;
+  if (entry_count_ * sizeof(Entry) > entries_touched_) {
+    entries_touched_ = entry_count_ * sizeof(Entry);
+    give_back_spare_blocks();
+  }
   if (bytes() >= limit_ || entry_count_ == entry_capacity_) full_ = true;
 }
 
+namespace {
+
 // The size of a unit, checked against what an entry can hold.
-static std::size_t checked_unit_size(std::size_t size) {
+std::size_t checked_unit_size(std::size_t size) {
   if (size > UINT32_MAX) throw IoError("sort: a record is larger than 4 GiB");
   return size;
 }
 
+}  // namespace
+
 void RunBuffer::add(Batch& batch, const Record& record, const std::shared_ptr<const Origin>& origin,
                     SortKeyMaker& keys, OriginTable& origins) {
   // The record's bytes are written once, straight into the unit, which is sized first.
-  const std::uint32_t origin_index = origins.index_of(origin);
-  const std::size_t record_size = OwnedRecord::record_size(batch, record, origin_index);
   const bool key_is_text = keys.key_is_text(record);
   if (!key_is_text) {
     key_.clear();
     keys.append_key(batch, record, key_);
   }
+  const std::uint32_t origin_index = origins.index_of(origin);
+  const std::size_t record_size = OwnedRecord::record_size(batch, record, origin_index);
   const std::size_t key_bytes = key_is_text ? 1 : varint_size(key_.size() + 1) + key_.size();
   const std::size_t size = checked_unit_size(key_bytes + varint_size(record_size) + record_size);
   char* const unit = allocate(size);

@@ -35,6 +35,9 @@ class RunBuffer {
   bool full() const { return full_; }
   // The bytes held: the blocks of units and the entries.
   std::size_t bytes() const;
+  // The bytes kept in memory, those of earlier runs included: at most the limit and a
+  // sixteenth (and a block or a page of entries being added).
+  std::size_t resident_bytes() const;
 
   // Adds `record`, with its key made by `keys` and its origin numbered in `origins`.
   void add(Batch& batch, const Record& record, const std::shared_ptr<const Origin>& origin,
@@ -71,6 +74,13 @@ class RunBuffer {
   // Room for `size` bytes in the blocks: the current block, a fresh one, or one of its own for a
   // unit larger than a block.
   char* allocate(std::size_t size);
+  static std::size_t entry_room(std::size_t limit);
+  static MappedArea entry_area(std::size_t limit);
+  // Gives back blocks no unit of this run is in, or entry pages past this run's entries, while
+  // what is kept outgrows the limit (over_limit).
+  bool over_limit() const;
+  void give_back_spare_blocks();
+  void give_back_spare_entries();
   static void sort_from(Entry* first, Entry* last, std::size_t depth);
   static void set_prefixes(Entry& entry, std::string_view key);
   // Asks for the unit a few after the i-th (of a part that ends at `last`) to be read into the
@@ -88,8 +98,9 @@ class RunBuffer {
   Entry* entries_;  // in entry_area_
   std::size_t entry_count_ = 0;
   std::size_t entry_capacity_;
-  std::string scratch_;  // a kept record's bytes before they become a unit
-  std::string key_;      // and its key
+  std::size_t entries_touched_ = 0;  // the bytes of entries written in this run or an earlier
+  std::string scratch_;              // a kept record's bytes before they become a unit
+  std::string key_;                  // and its key
   bool full_ = false;
 };
 

@@ -67,7 +67,8 @@ class SortKeyMaker {
 // The first 8 bytes of a key as a big-endian number (0 bytes past its end): two keys whose
 // prefixes differ compare as their prefixes do, so most comparisons are one of integers.
 // A key of 8 bytes or more is one load: the byte loop, with its copy to the stack first, stalled
-// on the copy and was the largest part of the final merge (docs/performance.md, "Sort").
+// on the copy and was the largest part of the final merge (docs/performance.md, "Sort: fewer
+// copies, huge pages, one-load prefixes").
 inline std::uint64_t key_prefix(std::string_view key) {
   if (key.size() >= 8) {
     std::uint64_t word = 0;

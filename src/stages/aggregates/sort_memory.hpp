@@ -10,8 +10,9 @@ namespace gpipe::stages {
 class MappedArea {
  public:
   MappedArea() = default;
-  // Maps `size` bytes (untouched pages take no memory), with huge pages where the kernel gives
-  // them for the asking. Throws std::bad_alloc when it cannot.
+  // Maps `size` bytes, rounded up to whole pages (untouched pages take no memory), with huge
+  // pages where the kernel gives them for the asking (2 MiB and more). Throws std::bad_alloc
+  // when it cannot.
   explicit MappedArea(std::size_t size);
   ~MappedArea();
   MappedArea(MappedArea&& other) noexcept;
@@ -20,7 +21,10 @@ class MappedArea {
   MappedArea& operator=(const MappedArea&) = delete;
 
   char* data() const { return data_; }
-  std::size_t size() const { return size_; }
+  std::size_t size() const { return size_; }  // whole pages
+  // Gives back the pages from `offset` (rounded up to a page) to the end: they take no memory
+  // until touched again, and read as zeros then.
+  void release_from(std::size_t offset);
 
  private:
   char* data_ = nullptr;
