@@ -108,6 +108,13 @@ void combine_moments(double& mean, double& m2, std::uint64_t count, double other
 
 void neumaier_add(double& sum, double& compensation, double value) {
   const double total = sum + value;
+  if (!std::isfinite(total)) {
+    // Past the doubles' range (or an infinity in the input): the sum is that infinity. The
+    // compensation of an infinite total would be one too, and their sum NaN.
+    sum = total;
+    compensation = 0;
+    return;
+  }
   if (std::fabs(sum) >= std::fabs(value)) {
     compensation += (sum - total) + value;
   } else {
@@ -341,7 +348,11 @@ double NumberSummary::float_sum() const {
 double NumberSummary::float_mean() const {
   if (count_ == 0) return 0;
   if (sum_exact_) return static_cast<double>(to_long_double(sum_, scale_) / count_);
-  return float_sum() / static_cast<double>(count_);
+  const double sum = float_sum();
+  // A sum past the doubles' range has a mean within it: Welford's, kept since the squares left
+  // exactness (which happens no later than the sum's).
+  if (!std::isfinite(sum) && !squares_exact_ && std::isfinite(welford_mean_)) return welford_mean_;
+  return sum / static_cast<double>(count_);
 }
 
 double NumberSummary::float_m2() const {

@@ -159,6 +159,17 @@ TEST(NumberSummaryTest, OverflowMovesToDoubles) {
   EXPECT_EQ(text_of(s.max(arena)), big);
 }
 
+TEST(NumberSummaryTest, SumsPastTheDoublesRangeAreInfinite) {
+  // Not NaN: the compensation of an infinite total is not added to it. The mean is still the
+  // values' mean where it is within range.
+  Arena arena;
+  const NumberSummary up = summary_of({"1e308", "1e308"});
+  EXPECT_EQ(text_of(up.sum(arena)), "inf");
+  EXPECT_EQ(text_of(up.mean(arena)), "1e+308");
+  EXPECT_EQ(text_of(summary_of({"1e308", "1e308", "-1e308"}).sum(arena)), "inf");
+  EXPECT_EQ(text_of(summary_of({"-1e308", "-1e308"}).sum(arena)), "-inf");
+}
+
 TEST(NumberSummaryTest, JsonRoundTrip) {
   simdjson::dom::parser parser;
   for (const NumberSummary& s :
