@@ -132,7 +132,7 @@ struct Cursor {
     }
     return true;
   }
-  // +HHMM or -HHMM, four digits (Apache, ctime, RFC 2822).
+  // +HHMM or -HHMM, four digits (Apache, ctime, RFC 2822), or +HH:MM (ISO 8601 after a space).
   bool numeric_offset(Civil& c) {
     const Cursor start = *this;
     const char sign = peek();
@@ -140,7 +140,9 @@ struct Cursor {
     ++p;
     unsigned hours = 0;
     unsigned minutes = 0;
-    if (!digits(2, hours) || !digits(2, minutes)) return reset(start);
+    if (!digits(2, hours)) return reset(start);
+    accept(':');
+    if (!digits(2, minutes)) return reset(start);
     return set_offset(c, sign, hours, minutes) || reset(start);
   }
   // ISO 8601: Z, or +HH:MM, +HHMM, +HH.

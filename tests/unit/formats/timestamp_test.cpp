@@ -50,6 +50,11 @@ TEST(TimestampTest, Iso8601AndRfc3339) {
   EXPECT_EQ(whole("2026-11-21T12:00:00+02"), kTen);
   EXPECT_EQ(whole("2026-11-21T04:30:00-05:30"), kTen);
   EXPECT_EQ(whole("2026-11-21 12:00:00 +0200"), kTen);
+  // A space, then an offset with a colon (the README's own example), also in a line.
+  EXPECT_EQ(whole("2026-11-21 12:00:00 +02:00"), kTen);
+  EXPECT_EQ(whole("2026-11-21 15:30:00.123 +05:30"), kTen + 123);
+  EXPECT_EQ(whole("2026-11-21 02:00:00 -08:00"), kTen);
+  EXPECT_EQ(found("2026-11-21 12:00:00 +02:00 x"), kTen);
   EXPECT_EQ(whole("2026-11-21 10:00:00 UTC"), kTen);
   EXPECT_EQ(whole("2026/11/21 10:00:00"), kTen);  // nginx's error log
   EXPECT_EQ(whole("2026-11-21"), kTen - 10 * kHour);
