@@ -115,11 +115,26 @@ class GroupedAggregate final : public PartialAggregate {
     }
   }
 
-  // The state as partial lines, one JSON line per group.
+  // The state as partial lines, one JSON line per group. An aggregate without `by` always has
+  // its one state, also over no input, as emit() always has its one record: a worker whose
+  // part held no record still says so, and `merge` gives the one-pass answer.
   BatchStream emit_partial() {
     Batch out;
     std::string line;
     std::vector<Value> key;
+    if (spec_->by.empty() && groups_.size() == 0) {
+      out.reset(nullptr, RecordKind::Line);
+      out.set_format(DataFormat::Json);
+      start_partial_line(line, spec_->stage_text, key);
+      spec_->write_state(State{}, line);
+      line += '}';
+      Record record;
+      record.text = out.arena().store(line);
+      record.whole_json = true;
+      out.raw_records().push_back(record);
+      co_yield out;
+      co_return;
+    }
     const std::vector<std::uint32_t> order = groups_.first_appearance_order();
     for (std::size_t first = 0; first < order.size(); first += kRecordsPerBatch) {
       out.reset(nullptr, RecordKind::Line);

@@ -1,6 +1,9 @@
 // `quantile F P… [by G…]`: quantiles of a field's numbers per group, exact up to
 // QuantileSketch::kExactLimit values a group, then a DDSketch with a 1% relative error.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <string>
 
@@ -41,8 +44,17 @@ struct QuantileSpec {
     for (const std::optional<double>& value : state.quantiles(quantiles)) {
       values.push_back(value ? double_number_value(arena, *value) : Value::null());
     }
+    // Answers among the smallest magnitudes may be off by more than the bound: said once, so
+    // that nobody takes them as within it.
+    if (state.collapsed() && !warned_.exchange(true)) {
+      spdlog::warn(
+          "quantile: a group's numbers of one sign span more than the sketch's {} buckets (about "
+          "17 powers of ten): answers among the smallest of them may be off by more than 1%",
+          sketches::BucketStore::kMaxBuckets);
+    }
     return 1;
   }
+  mutable std::atomic<bool> warned_ = false;
   void write_state(const QuantileSketch& state, std::string& out) const { state.write_json(out); }
   QuantileSketch read_state(const simdjson::dom::element& state) const {
     return QuantileSketch::read_json(simdjson::minify(state));
@@ -107,12 +119,14 @@ const StageInfo kQuantile{
         "The quantiles P of the numbers of field F, in all or per group of the `by` fields:\n"
         "the `by` fields, then one field per P, named as a percentage (`0.99` and `p99` both\n"
         "give `p99`; `p99.9`). The quantile q of n values is the value of rank floor(q(n-1))\n"
-        "in sorted order, as DuckDB's quantile_disc: always one of the values, never an\n"
-        "interpolation.\n"
+        "in sorted order, as DuckDB's quantile_disc: while exact, always one of the values,\n"
+        "never an interpolation.\n"
         "\n"
         "Exact while a group holds up to 10,000 numbers. Past that, the group's values go into\n"
         "a DDSketch (Masson et al., VLDB 2019): every answer is within 1% relative error of the\n"
-        "exact one (p0 and p100 are exact), in at most about 16 KiB a sign per group (80 KiB\n"
+        "exact one (p0 and p100 are exact) while a group's numbers of one sign span at most\n"
+        "about 17 powers of ten (past that the smallest lose the bound, and a warning says\n"
+        "so), in at most about 16 KiB a sign per group (80 KiB\n"
         "while exact). Its merge adds bucket counts, which is exact and order-free, so -j,\n"
         "--partial | merge and one pass print the same bytes. Not t-digest: its merges are not\n"
         "associative and its error has no proof.\n"
