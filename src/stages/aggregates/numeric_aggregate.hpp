@@ -30,6 +30,7 @@ BuiltStage build_numeric_aggregate(StageArgs& args, Context& ctx, NumericResults
   "Integers and decimals (up to 36 digits, 18 after the point) are summed exactly, so sums\n"   \
   "of ids stay integers and -j, --partial and one pass print the same bytes; a number with\n"   \
   "an exponent, or a sum past 10^38, moves its group to doubles (compensated sums, Welford's\n" \
-  "moments merged by Chan's formula).\n"
+  "moments merged by Chan's formula), whose last digits may then differ between -j runs,\n"     \
+  "--partial and one pass, as the parts are added in another order.\n"
 
 }  // namespace gpipe::stages
