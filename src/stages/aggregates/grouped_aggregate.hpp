@@ -123,34 +123,19 @@ class GroupedAggregate final : public PartialAggregate {
     std::string line;
     std::vector<Value> key;
     if (spec_->by.empty() && groups_.size() == 0) {
-      out.reset(nullptr, RecordKind::Line);
-      out.set_format(DataFormat::Json);
-      start_partial_line(line, spec_->stage_text, key);
-      spec_->write_state(State{}, line);
-      line += '}';
-      Record record;
-      record.text = out.arena().store(line);
-      record.whole_json = true;
-      out.raw_records().push_back(record);
+      start_partial_batch(out);
+      add_partial_line(out, key, State{}, line);
       co_yield out;
       co_return;
     }
     const std::vector<std::uint32_t> order = groups_.first_appearance_order();
     for (std::size_t first = 0; first < order.size(); first += kRecordsPerBatch) {
-      out.reset(nullptr, RecordKind::Line);
-      out.set_format(DataFormat::Json);
+      start_partial_batch(out);
       const std::size_t last = std::min(order.size(), first + kRecordsPerBatch);
       for (std::size_t group = first; group < last; ++group) {
         key.clear();
         groups_.key_of(order[group], key);
-        line.clear();
-        start_partial_line(line, spec_->stage_text, key);
-        spec_->write_state(groups_.state_of(order[group]), line);
-        line += '}';
-        Record record;
-        record.text = out.arena().store(line);
-        record.whole_json = true;
-        out.raw_records().push_back(record);
+        add_partial_line(out, key, groups_.state_of(order[group]), line);
       }
       co_yield out;
     }
@@ -158,6 +143,23 @@ class GroupedAggregate final : public PartialAggregate {
 
  private:
   static constexpr std::size_t kRecordsPerBatch = 4096;
+
+  static void start_partial_batch(Batch& out) {
+    out.reset(nullptr, RecordKind::Line);
+    out.set_format(DataFormat::Json);
+  }
+  // Appends the partial line of one group (its key, its state) to `out`; `line` is scratch.
+  void add_partial_line(Batch& out, const std::vector<Value>& key, const State& state,
+                        std::string& line) const {
+    line.clear();
+    start_partial_line(line, spec_->stage_text, key);
+    spec_->write_state(state, line);
+    line += '}';
+    Record record;
+    record.text = out.arena().store(line);
+    record.whole_json = true;
+    out.raw_records().push_back(record);
+  }
 
   std::shared_ptr<const Spec> spec_;
   GroupTable<State> groups_;
