@@ -39,7 +39,6 @@ RunBuffer::RunBuffer(std::size_t limit)
     : limit_(limit),
       block_size_(std::clamp<std::size_t>(limit / 16, 4 * 1024, kLargestBlockBytes)),
       entry_area_(entry_area(limit)),
-      entries_(reinterpret_cast<Entry*>(entry_area_.data())),
       entry_capacity_(entry_room(limit)) {}
 
 std::size_t RunBuffer::bytes() const {
@@ -74,9 +73,11 @@ void RunBuffer::give_back_spare_entries() {
 
 char* RunBuffer::allocate(std::size_t size) {
   if (size > block_size_) {
-    large_.emplace_back(size);
+    // From the heap: one mapping per record would be a system call per record at a small
+    // --mem, and such units are freed at the end of their run anyway.
+    large_.push_back(std::make_unique_for_overwrite<char[]>(size));
     large_bytes_ += size;
-    return large_.back().data();
+    return large_.back().get();
   }
   if (block_ >= blocks_.size() || block_used_ + size > block_size_) {
     if (block_ < blocks_.size()) ++block_;
@@ -93,7 +94,7 @@ char* RunBuffer::allocate(std::size_t size) {
 
 void RunBuffer::add_entry(const char* unit, std::size_t size, std::size_t key_offset,
                           std::string_view key) {
-  Entry& entry = *new (entries_ + entry_count_) Entry;
+  Entry& entry = *new (entries() + entry_count_) Entry;
   entry.unit = unit;
   entry.unit_size = static_cast<std::uint32_t>(size);
   entry.key_offset = static_cast<std::uint32_t>(key_offset);
@@ -224,7 +225,7 @@ void RunBuffer::set_prefixes(Entry& entry, std::string_view key) {
 }
 
 void RunBuffer::sort(std::size_t first, std::size_t last) {
-  sort_from(entries_ + first, entries_ + last, 0);
+  sort_from(entries() + first, entries() + last, 0);
 }
 
 void RunBuffer::prefetch(std::size_t i, std::size_t last) const {
@@ -232,21 +233,21 @@ void RunBuffer::prefetch(std::size_t i, std::size_t last) const {
   // it is asked for a few units ahead.
   constexpr std::size_t kAhead = 8;
   if (i + kAhead >= last) return;
-  const Entry& ahead = entries_[i + kAhead];
+  const Entry& ahead = entries()[i + kAhead];
   __builtin_prefetch(ahead.unit);
   __builtin_prefetch(ahead.unit + ahead.unit_size - 1);
 }
 
 Unit RunBuffer::unit(std::size_t i, std::size_t last) const {
   prefetch(i, last);
-  const Entry& entry = entries_[i];
+  const Entry& entry = entries()[i];
   return read_unit({entry.unit, entry.unit_size});
 }
 
 void RunBuffer::write_to(RunWriter& writer, std::size_t first, std::size_t last) const {
   for (std::size_t i = first; i < last; ++i) {
     prefetch(i, last);
-    writer.add({entries_[i].unit, entries_[i].unit_size});
+    writer.add({entries()[i].unit, entries()[i].unit_size});
   }
 }
 

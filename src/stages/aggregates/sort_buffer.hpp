@@ -74,6 +74,8 @@ class RunBuffer {
   // Room for `size` bytes in the blocks: the current block, a fresh one, or one of its own for a
   // unit larger than a block.
   char* allocate(std::size_t size);
+  // The entries, in entry_area_.
+  Entry* entries() const { return reinterpret_cast<Entry*>(entry_area_.data()); }
   static std::size_t entry_room(std::size_t limit);
   static MappedArea entry_area(std::size_t limit);
   // Gives back blocks no unit of this run is in, or entry pages past this run's entries, while
@@ -89,13 +91,12 @@ class RunBuffer {
 
   std::size_t limit_;
   std::size_t block_size_;
-  std::vector<MappedArea> blocks_;  // kept from run to run
-  std::size_t block_ = 0;           // the block being filled
-  std::size_t block_used_ = 0;      // its bytes used
-  std::vector<MappedArea> large_;   // units larger than a block, freed by clear()
+  std::vector<MappedArea> blocks_;              // kept from run to run
+  std::size_t block_ = 0;                       // the block being filled
+  std::size_t block_used_ = 0;                  // its bytes used
+  std::vector<std::unique_ptr<char[]>> large_;  // units larger than a block, freed by clear()
   std::size_t large_bytes_ = 0;
   MappedArea entry_area_;
-  Entry* entries_;  // in entry_area_
   std::size_t entry_count_ = 0;
   std::size_t entry_capacity_;
   std::size_t entries_touched_ = 0;  // the bytes of entries written in this run or an earlier
