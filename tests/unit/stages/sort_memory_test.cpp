@@ -3,11 +3,15 @@
 #include "stages/aggregates/sort_memory.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "gpipe/errors.hpp"
 #include "gpipe/owned_record.hpp"
 #include "gpipe/record.hpp"
 #include "stages/aggregates/sort_buffer.hpp"
@@ -56,6 +60,34 @@ TEST(MappedArea, GivenBackPagesReadAsZeros) {
   EXPECT_EQ(area.data()[4095], 'x');
   EXPECT_EQ(area.data()[4096], '\0');
   EXPECT_EQ(area.data()[area.size() - 1], '\0');
+}
+
+// A --mem the address space cannot hold (here: under `ulimit -v`) is an input error naming
+// --mem, not a bare std::bad_alloc.
+TEST(RunBufferMemory, AddressSpaceTooSmallForMemSaysSo) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer's own mappings need the address space this test takes away";
+#else
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const rlim_t bytes = (mapped_kib() + 256 * 1024) * 1024;  // what is mapped, and 256 MiB
+    const rlimit limit{bytes, bytes};
+    if (setrlimit(RLIMIT_AS, &limit) != 0) _exit(2);
+    try {
+      RunBuffer buffer(std::size_t{64} << 30);
+    } catch (const IoError& e) {
+      _exit(std::string(e.what()).find("--mem") != std::string::npos ? 0 : 3);
+    } catch (...) {
+      _exit(4);
+    }
+    _exit(5);  // it fit after all
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+#endif
 }
 
 // Fills `buffer` with lines of `length` bytes until it is full, checking what it keeps.
